@@ -1,0 +1,165 @@
+"""The on-disk cohort format shared by training, the generator and the loaders.
+
+A cohort is a directory holding
+
+``betas.parquet``
+    A samples x CpGs table of beta values (float32, NaN where a probe was not
+    measured or failed). The first column, ``sample_id``, names the sample;
+    every other column is a CpG probe id.
+``samples.csv``
+    One row per sample: ``sample_id`` and ``label`` (required); ``family``,
+    ``array_type``, ``material``, ``purity``, ``diagnosis`` (optional) and any
+    further columns the user keeps.
+
+Rows of the two files are matched by ``sample_id``; both must hold the same
+ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from classifier.errors import CohortFormatError
+
+__all__ = ["OPTIONAL_SAMPLE_COLUMNS", "Cohort", "read_cohort", "write_cohort"]
+
+BETAS_FILE = "betas.parquet"
+SAMPLES_FILE = "samples.csv"
+OPTIONAL_SAMPLE_COLUMNS = ("family", "array_type", "material", "purity", "diagnosis")
+
+
+@dataclass
+class Cohort:
+    """Beta values and sample annotations of a reference cohort.
+
+    Attributes
+    ----------
+    betas : pandas.DataFrame
+        Samples x CpGs, float32, indexed by sample id, columns are probe ids.
+    samples : pandas.DataFrame
+        Indexed by sample id in the same order as ``betas``; holds ``label``.
+    """
+
+    betas: pd.DataFrame
+    samples: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        if "label" not in self.samples.columns:
+            raise CohortFormatError("samples table has no 'label' column", field="label")
+        if not self.betas.index.equals(self.samples.index):
+            raise CohortFormatError(
+                "betas and samples must list the same sample ids in the same order",
+                field="sample_id",
+            )
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Class labels as a string array, in sample order."""
+        return self.samples["label"].astype(str).to_numpy()
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+
+def write_cohort(cohort: Cohort, directory: str | Path) -> Path:
+    """Write a cohort in the documented format.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        What to write.
+    directory : str or Path
+        Created if missing; existing cohort files in it are replaced.
+
+    Returns
+    -------
+    Path
+        The directory written.
+    """
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    betas = cohort.betas.astype(np.float32)
+    table = pa.table(
+        {"sample_id": pa.array(betas.index.astype(str))}
+        | {str(c): pa.array(betas[c].to_numpy()) for c in betas.columns}
+    )
+    pq.write_table(table, out / BETAS_FILE, compression="zstd")
+    samples = cohort.samples.copy()
+    samples.index.name = "sample_id"
+    samples.to_csv(out / SAMPLES_FILE)
+    return out
+
+
+def read_cohort(directory: str | Path, label_column: str = "label") -> Cohort:
+    """Read a cohort directory.
+
+    Parameters
+    ----------
+    directory : str or Path
+        A directory with ``betas.parquet`` and ``samples.csv``.
+    label_column : str, default="label"
+        Column of ``samples.csv`` holding the class labels; it is exposed as
+        ``label`` on the returned cohort.
+
+    Returns
+    -------
+    Cohort
+
+    Raises
+    ------
+    CohortFormatError
+        If a file is missing, the label column is absent or empty, or the
+        sample ids of the two files differ (the counts are reported).
+    """
+    root = Path(directory)
+    for name in (BETAS_FILE, SAMPLES_FILE):
+        if not (root / name).is_file():
+            raise CohortFormatError(f"cohort directory {root} has no {name}", field=name)
+    samples = pd.read_csv(root / SAMPLES_FILE, dtype={"sample_id": str})
+    if "sample_id" not in samples.columns:
+        raise CohortFormatError(f"{SAMPLES_FILE} has no 'sample_id' column", field="sample_id")
+    if label_column not in samples.columns:
+        raise CohortFormatError(
+            f"{SAMPLES_FILE} has no label column {label_column!r}; "
+            f"columns are {list(samples.columns)}",
+            field="label_column",
+        )
+    if samples["sample_id"].duplicated().any():
+        dup = samples.loc[samples["sample_id"].duplicated(), "sample_id"].iloc[0]
+        raise CohortFormatError(f"{SAMPLES_FILE} repeats sample_id {dup!r}", field="sample_id")
+    samples = samples.set_index("sample_id")
+    if label_column != "label":
+        samples = samples.drop(columns=["label"], errors="ignore").rename(
+            columns={label_column: "label"}
+        )
+    missing_label = samples["label"].isna()
+    if missing_label.any():
+        raise CohortFormatError(
+            f"{int(missing_label.sum())} samples have no value in label column {label_column!r}",
+            field="label_column",
+        )
+    samples["label"] = samples["label"].astype(str)
+
+    betas = pd.read_parquet(root / BETAS_FILE)
+    if "sample_id" not in betas.columns:
+        raise CohortFormatError(f"{BETAS_FILE} has no 'sample_id' column", field="sample_id")
+    betas = betas.set_index("sample_id")
+    betas.index = betas.index.astype(str)
+    betas = betas.astype(np.float32)
+
+    only_betas = betas.index.difference(samples.index)
+    only_samples = samples.index.difference(betas.index)
+    if len(only_betas) or len(only_samples):
+        raise CohortFormatError(
+            f"sample ids differ between {BETAS_FILE} and {SAMPLES_FILE}: "
+            f"{len(only_betas)} only in betas (e.g. {list(only_betas[:3])}), "
+            f"{len(only_samples)} only in samples (e.g. {list(only_samples[:3])})",
+            field="sample_id",
+        )
+    return Cohort(betas=betas, samples=samples.loc[betas.index])
