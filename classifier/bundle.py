@@ -1,0 +1,318 @@
+"""The self-describing model bundle: one directory, one loader, one typed object.
+
+A bundle directory holds
+
+``bundle.json``
+    Format version, name and version, classes and their families, the
+    ordered CpG count, decision threshold, training metrics, provenance
+    (creation time, code version, library versions, fingerprint of the
+    training data, training parameters, MLflow run id) and the SHA-256 of
+    the estimator file.
+``estimator.joblib``
+    The fitted :class:`~classifier.estimator.MethylationClassifier`.
+``cpgs.txt``
+    The model's ordered CpG list, one id per line, readable without Python.
+``metrics.json``
+    The evaluation metrics (nested cross-validation), also in ``bundle.json``.
+``reference_embedding.csv`` (optional)
+    2-D coordinates of the reference samples, to place a case among them.
+
+The estimator file is a pickle: load bundles only from sources you trust.
+:func:`load_bundle` checks its hash against ``bundle.json`` so that a
+corrupted or swapped file fails loudly instead of classifying.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+
+from classifier.decision import DEFAULT_THRESHOLD, Decision, FamilyAggregator, decide
+from classifier.errors import ModelBundleError
+from classifier.estimator import MethylationClassifier, Prediction
+
+__all__ = [
+    "BUNDLE_FORMAT",
+    "Call",
+    "ModelBundle",
+    "library_versions",
+    "load_bundle",
+    "save_bundle",
+]
+
+#: Version of the on-disk layout; bump when it changes incompatibly.
+BUNDLE_FORMAT = 1
+_ESTIMATOR_FILE = "estimator.joblib"
+
+
+@dataclass(frozen=True)
+class Call:
+    """The classifier's statement about one profile.
+
+    Attributes
+    ----------
+    top_class : str
+    score : float
+        Calibrated score of the top class.
+    family : str
+        Best-scoring family (the top class's family whenever it is a match).
+    family_score : float
+    decision : Decision
+    scores : dict of str to float
+        Calibrated score of every class.
+    raw_scores : dict of str to float
+        Base learner scores, for comparison.
+    family_scores : dict of str to float
+    coverage : float
+        Share of the model's CpGs that were measured.
+    ood : bool
+        Out of distribution: unlike the whole reference cohort.
+    ood_distance : float
+    ood_threshold : float
+    prediction_set : list of str
+        Classes that cannot be excluded at the conformal level.
+    """
+
+    top_class: str
+    score: float
+    family: str
+    family_score: float
+    decision: Decision
+    scores: dict[str, float]
+    raw_scores: dict[str, float]
+    family_scores: dict[str, float]
+    coverage: float
+    ood: bool
+    ood_distance: float
+    ood_threshold: float
+    prediction_set: list[str]
+
+    def top(self, n: int = 5) -> list[tuple[str, float]]:
+        """Return the ``n`` best classes with their calibrated scores."""
+        return sorted(self.scores.items(), key=lambda kv: -kv[1])[:n]
+
+
+@dataclass(frozen=True)
+class ModelBundle:
+    """A trained model with everything needed to use and audit it.
+
+    Attributes
+    ----------
+    estimator : MethylationClassifier
+    name, version : str
+        Model name and version (the registry's, once registered).
+    class_families : tuple of str
+        Family of each class, in ``estimator.classes_`` order.
+    threshold : float
+        Calibrated score needed for a match.
+    metrics : dict
+        Evaluation metrics (nested cross-validation).
+    provenance : dict
+        Where the model came from: see the module docstring.
+    reference_embedding : pandas.DataFrame or None
+        ``sample_id``, ``label``, ``x``, ``y`` of the reference cohort.
+    path : Path or None
+        Directory it was loaded from.
+    """
+
+    estimator: MethylationClassifier
+    name: str
+    version: str
+    class_families: tuple[str, ...]
+    threshold: float = DEFAULT_THRESHOLD
+    metrics: dict = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)
+    reference_embedding: pd.DataFrame | None = None
+    path: Path | None = None
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """Class labels in score order."""
+        return tuple(str(c) for c in self.estimator.classes_)
+
+    @property
+    def cpgs(self) -> np.ndarray:
+        """The model's ordered CpG list."""
+        return self.estimator.cpgs_
+
+    @property
+    def aggregator(self) -> FamilyAggregator:
+        """Sums class scores into family scores."""
+        return FamilyAggregator(self.classes, self.class_families)
+
+    def classify_aligned(self, aligned: np.ndarray) -> list[Call]:
+        """Classify profiles already aligned to :attr:`cpgs` (NaN = not measured)."""
+        return self.calls(self.estimator.predict_aligned(aligned))
+
+    def calls(self, prediction: Prediction) -> list[Call]:
+        """Turn an estimator prediction into one :class:`Call` per profile."""
+        agg = self.aggregator
+        fam_scores = agg.family_scores(prediction.calibrated)
+        families = agg.families
+        out = []
+        for i, proba in enumerate(prediction.calibrated):
+            top = int(np.argmax(proba))
+            best_family = int(np.argmax(fam_scores[i]))
+            score, family_score = float(proba[top]), float(fam_scores[i, best_family])
+            out.append(
+                Call(
+                    top_class=self.classes[top],
+                    score=score,
+                    family=families[best_family],
+                    family_score=family_score,
+                    decision=decide(score, family_score, self.threshold),
+                    scores=dict(zip(self.classes, proba.round(6).tolist(), strict=True)),
+                    raw_scores=dict(
+                        zip(self.classes, prediction.raw[i].round(6).tolist(), strict=True)
+                    ),
+                    family_scores=dict(zip(families, fam_scores[i].round(6).tolist(), strict=True)),
+                    coverage=float(prediction.coverage[i]),
+                    ood=bool(prediction.ood[i]),
+                    ood_distance=float(prediction.ood_distance[i]),
+                    ood_threshold=float(self.estimator.ood_.threshold_),
+                    prediction_set=prediction.prediction_sets[i],
+                )
+            )
+        return out
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python and the libraries a bundle depends on."""
+    import sklearn
+    import xgboost
+
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "scikit-learn": sklearn.__version__,
+        "xgboost": xgboost.__version__,
+    }
+
+
+def save_bundle(bundle: ModelBundle, directory: str | Path) -> Path:
+    """Write a bundle directory (see the module docstring for its files).
+
+    Parameters
+    ----------
+    bundle : ModelBundle
+    directory : str or Path
+        Created if missing; bundle files in it are replaced.
+
+    Returns
+    -------
+    Path
+        The directory.
+    """
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    joblib.dump(bundle.estimator, out / _ESTIMATOR_FILE, compress=3)
+    (out / "cpgs.txt").write_text("\n".join(map(str, bundle.cpgs)) + "\n")
+    (out / "metrics.json").write_text(json.dumps(bundle.metrics, indent=2, default=_json_default))
+    if bundle.reference_embedding is not None:
+        bundle.reference_embedding.to_csv(out / "reference_embedding.csv", index=False)
+    provenance = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "libraries": library_versions(),
+    } | bundle.provenance
+    meta = {
+        "format": BUNDLE_FORMAT,
+        "name": bundle.name,
+        "version": bundle.version,
+        "threshold": bundle.threshold,
+        "classes": list(bundle.classes),
+        "class_families": list(bundle.class_families),
+        "n_cpgs": len(bundle.cpgs),
+        "learner": bundle.estimator.learner,
+        "calibration": bundle.estimator.calibration,
+        "params": bundle.estimator.get_params(),
+        "metrics": bundle.metrics,
+        "provenance": provenance,
+        "estimator_sha256": _sha256(out / _ESTIMATOR_FILE),
+    }
+    (out / "bundle.json").write_text(json.dumps(meta, indent=2, default=_json_default))
+    return out
+
+
+def load_bundle(directory: str | Path) -> ModelBundle:
+    """Load and verify a bundle directory.
+
+    Parameters
+    ----------
+    directory : str or Path
+
+    Returns
+    -------
+    ModelBundle
+
+    Raises
+    ------
+    ModelBundleError
+        If a file is missing, the format is unknown, the estimator's hash
+        does not match, or the CpG list disagrees with the estimator.
+    """
+    root = Path(directory)
+    meta_path = root / "bundle.json"
+    if not meta_path.is_file():
+        raise ModelBundleError(f"no model bundle at {root} (bundle.json missing)", field="path")
+    try:
+        meta = json.loads(meta_path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ModelBundleError(f"{meta_path} is not valid JSON: {exc}", field="path") from exc
+    if meta.get("format") != BUNDLE_FORMAT:
+        raise ModelBundleError(
+            f"bundle format {meta.get('format')!r} is not supported (expected {BUNDLE_FORMAT})",
+            field="format",
+        )
+    est_path = root / _ESTIMATOR_FILE
+    if not est_path.is_file():
+        raise ModelBundleError(f"bundle {root} has no {_ESTIMATOR_FILE}", field="path")
+    if _sha256(est_path) != meta["estimator_sha256"]:
+        raise ModelBundleError(
+            f"{est_path} does not match the hash recorded in bundle.json; refusing to load",
+            field="estimator_sha256",
+        )
+    estimator = joblib.load(est_path)
+    if [str(c) for c in estimator.classes_] != meta["classes"]:
+        raise ModelBundleError("bundle.json classes differ from the estimator's", field="classes")
+    if len(estimator.cpgs_) != meta["n_cpgs"]:
+        raise ModelBundleError("bundle.json CpG count differs from the estimator's", field="cpgs")
+    embedding_path = root / "reference_embedding.csv"
+    embedding = pd.read_csv(embedding_path) if embedding_path.is_file() else None
+    return ModelBundle(
+        estimator=estimator,
+        name=meta["name"],
+        version=str(meta["version"]),
+        class_families=tuple(meta["class_families"]),
+        threshold=float(meta["threshold"]),
+        metrics=meta.get("metrics", {}),
+        provenance=meta.get("provenance", {}),
+        reference_embedding=embedding,
+        path=root,
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _json_default(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, tuple | set):
+        return list(obj)
+    return str(obj)

@@ -1,0 +1,325 @@
+"""The calibrated methylation classifier, a scikit-learn estimator.
+
+Fitting follows the reference method (Capper 2018, Koelsche 2021) step by
+step, on training data only:
+
+1. drop probes removed by the named manifest filters (SNP, cross-reactive,
+   X/Y, ambiguous mapping, non-CpG) and probes missing in too many samples;
+2. select the most class-informative CpGs (:class:`~classifier.selection.CpGSelector`);
+3. compute out-of-fold scores of the base learner by an inner stratified
+   cross-validation, redoing the selection inside every inner fold;
+4. fit the calibrator on those out-of-fold scores, and a split-conformal
+   quantile on the calibrator's own out-of-fold probabilities;
+5. refit selection and base learner on all training data, and the
+   out-of-distribution detector on the selected CpGs.
+
+Prediction aligns a profile to the model's ordered CpG list, fills CpGs
+that were not measured with the training median, and reports how many of
+its CpGs it saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.utils.validation import check_is_fitted
+
+from classifier.calibration import make_calibrator
+from classifier.errors import ClassifierError
+from classifier.learners import make_base_learner
+from classifier.manifest import DEFAULT_FILTERS, load_manifest
+from classifier.ood import ReferenceDistance
+from classifier.selection import CpGSelector, fill_missing
+
+__all__ = ["MethylationClassifier", "Prediction"]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Everything the model says about a batch of aligned profiles.
+
+    Attributes
+    ----------
+    raw : ndarray (n_samples, n_classes)
+        Base learner scores.
+    calibrated : ndarray (n_samples, n_classes)
+        Calibrated probabilities.
+    coverage : ndarray (n_samples,)
+        Share of the model's CpGs that were measured.
+    ood_distance : ndarray (n_samples,)
+        Distance to the reference cohort (see :mod:`classifier.ood`).
+    ood : ndarray of bool (n_samples,)
+        Whether the distance exceeds the reference threshold.
+    prediction_sets : list of list of str
+        Classes that cannot be excluded at the conformal confidence level.
+    """
+
+    raw: np.ndarray
+    calibrated: np.ndarray
+    coverage: np.ndarray
+    ood_distance: np.ndarray
+    ood: np.ndarray
+    prediction_sets: list[list[str]]
+
+
+class MethylationClassifier(ClassifierMixin, BaseEstimator):
+    """Calibrated classifier of DNA-methylation beta profiles.
+
+    Parameters
+    ----------
+    learner : {"linear", "rf", "xgb"}, default="linear"
+        Base learner (see :data:`classifier.learners.LEARNERS`).
+    calibration : {"ridge", "temperature", "none"}, default="ridge"
+        Calibrator fitted on out-of-fold scores.
+    n_features : int, default=10000
+        CpGs selected.
+    filters : sequence of str, default=DEFAULT_FILTERS
+        Manifest probe filters applied before selection (by probe id).
+    max_missing : float, default=0.1
+        Largest share of training samples in which a selected CpG may be missing.
+    inner_folds : int, default=3
+        Folds of the inner cross-validation that produces calibration scores
+        (lowered to the smallest class size when a class is smaller).
+    conformal_alpha : float, default=0.05
+        Miscoverage of the conformal prediction sets (0.05: 95 % sets).
+    random_state : int, default=0
+        Seed.
+    n_jobs : int, default=1
+        Training threads of the base learner.
+
+    Attributes
+    ----------
+    classes_ : ndarray of str
+        Class labels, sorted.
+    cpgs_ : ndarray of str
+        The model's ordered CpG list: the profile columns it reads.
+    medians_ : ndarray of float32
+        Training median of each CpG, used where it was not measured.
+    base_ : estimator
+        Base learner fitted on all training data.
+    calibrator_ : estimator
+        Calibrator fitted on out-of-fold scores.
+    ood_ : ReferenceDistance
+        Out-of-distribution detector.
+    conformal_quantile_ : float
+        Threshold on 1 - probability for the prediction sets.
+    oof_raw_ : ndarray
+        Out-of-fold base learner scores of the training samples.
+    inner_folds_ : int
+        Inner folds actually used.
+    n_features_in_ : int
+        Columns seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names seen in ``fit`` (when ``X`` was a DataFrame).
+    """
+
+    def __init__(
+        self,
+        learner: str = "linear",
+        calibration: str = "ridge",
+        n_features: int = 10_000,
+        filters: Sequence[str] = DEFAULT_FILTERS,
+        max_missing: float = 0.1,
+        inner_folds: int = 3,
+        conformal_alpha: float = 0.05,
+        random_state: int = 0,
+        n_jobs: int = 1,
+    ) -> None:
+        self.learner = learner
+        self.calibration = calibration
+        self.n_features = n_features
+        self.filters = filters
+        self.max_missing = max_missing
+        self.inner_folds = inner_folds
+        self.conformal_alpha = conformal_alpha
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    # ---------------------------------------------------------------- fitting
+
+    def fit(self, X, y):
+        """Fit selection, base learner, calibrator and OOD detector.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or array-like (n_samples, n_cpgs)
+            Beta values, NaN where not measured. Column names (probe ids) are
+            needed for the manifest filters and for aligning new profiles.
+        y : array-like (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self
+        """
+        values, names = _as_matrix(X)
+        y = np.asarray(y).astype(str)
+        if len(y) != len(values):
+            raise ClassifierError(
+                f"X has {len(values)} samples but y has {len(y)} labels", field="y"
+            )
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ClassifierError("at least two classes are needed to train", field="y")
+        counts = np.bincount(codes)
+        self.inner_folds_ = int(min(self.inner_folds, counts.min()))
+        if self.inner_folds_ < 2:
+            small = self.classes_[counts < 2].tolist()
+            raise ClassifierError(
+                f"every class needs at least 2 samples for calibration; too small: {small}",
+                field="y",
+            )
+        self.n_features_in_ = values.shape[1]
+        if names is not None:
+            self.feature_names_in_ = names
+        keep = self._filter_mask(names, values.shape[1])
+        kept = values[:, keep]
+
+        oof = np.zeros((len(y), len(self.classes_)))
+        inner = StratifiedKFold(self.inner_folds_, shuffle=True, random_state=self.random_state)
+        for train, test in inner.split(kept, codes):
+            selector = self._selector().fit(kept[train], codes[train])
+            base = self._learner().fit(selector.transform(kept[train]), codes[train])
+            oof[test] = _full_proba(base, selector.transform(kept[test]), len(self.classes_))
+        self.oof_raw_ = oof
+
+        self.calibrator_ = make_calibrator(self.calibration).fit(oof, codes)
+        # Calibrated out-of-fold probabilities for the conformal quantile:
+        # the calibrator itself is cross-fitted so that they are honest.
+        oof_cal = cross_val_predict(
+            clone(self.calibrator_), oof, codes, cv=self.inner_folds_, method="predict_proba"
+        )
+        self.conformal_quantile_ = _conformal_quantile(oof_cal, codes, self.conformal_alpha)
+
+        selector = self._selector().fit(kept, codes)
+        selected = selector.transform(kept)
+        self.base_ = self._learner().fit(selected, codes)
+        self.ood_ = ReferenceDistance().fit(selected)
+        kept_names = (names if names is not None else np.arange(values.shape[1]).astype(str))[keep]
+        self.cpgs_ = np.asarray(kept_names[selector.support_], dtype=object)
+        self.medians_ = selector.medians_
+        self.selection_scores_ = selector.scores_
+        return self
+
+    # ------------------------------------------------------------- prediction
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Return calibrated class probabilities (columns follow ``classes_``)."""
+        return self.predict_detail(X).calibrated
+
+    def predict(self, X) -> np.ndarray:
+        """Return the most probable class of each profile."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def predict_detail(self, X) -> Prediction:
+        """Return raw and calibrated scores, coverage, OOD signal and prediction sets.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or array-like
+            A DataFrame is aligned to :attr:`cpgs_` by column name (missing
+            CpGs count as not measured); an array must have the columns seen
+            in ``fit``.
+        """
+        return self.predict_aligned(self.align(X))
+
+    def align(self, X) -> np.ndarray:
+        """Return ``X`` as a float32 matrix over :attr:`cpgs_`, NaN where not measured."""
+        check_is_fitted(self, "cpgs_")
+        if isinstance(X, pd.DataFrame):
+            pos = pd.Index(X.columns.astype(str)).get_indexer(self.cpgs_)
+            values = X.to_numpy(dtype=np.float32)
+            out = np.full((len(values), len(self.cpgs_)), np.nan, dtype=np.float32)
+            found = pos >= 0
+            out[:, found] = values[:, pos[found]]
+            return out
+        values = np.asarray(X, dtype=np.float32)
+        if values.ndim != 2 or values.shape[1] != self.n_features_in_:
+            raise ClassifierError(
+                f"X has shape {values.shape}; expected {self.n_features_in_} CpG columns as "
+                "in fit, or a DataFrame with probe ids as columns",
+                field="X",
+            )
+        names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_).astype(str))
+        pos = pd.Index(names).get_indexer(self.cpgs_)
+        return values[:, pos]
+
+    def predict_aligned(self, aligned: np.ndarray) -> Prediction:
+        """Predict from a matrix already aligned to :attr:`cpgs_` (NaN = not measured).
+
+        This is the service's fast path: no name lookup, only arithmetic.
+        """
+        check_is_fitted(self, "cpgs_")
+        aligned = np.asarray(aligned, dtype=np.float32)
+        if aligned.ndim != 2 or aligned.shape[1] != len(self.cpgs_):
+            raise ClassifierError(
+                f"aligned profiles must have {len(self.cpgs_)} columns, got {aligned.shape}",
+                field="X",
+            )
+        coverage = 1.0 - np.isnan(aligned).mean(axis=1)
+        filled = fill_missing(aligned, self.medians_)
+        raw = _full_proba(self.base_, filled, len(self.classes_))
+        calibrated = _full_proba(self.calibrator_, raw, len(self.classes_))
+        distance = self.ood_.score_samples(filled)
+        sets = [
+            self.classes_[1.0 - p <= self.conformal_quantile_].tolist() for p in calibrated
+        ]
+        return Prediction(
+            raw=raw,
+            calibrated=calibrated,
+            coverage=coverage,
+            ood_distance=distance,
+            ood=distance > self.ood_.threshold_,
+            prediction_sets=sets,
+        )
+
+    # ---------------------------------------------------------------- helpers
+
+    def _selector(self) -> CpGSelector:
+        return CpGSelector(n_features=self.n_features, max_missing=self.max_missing)
+
+    def _learner(self):
+        return make_base_learner(self.learner, self.random_state, self.n_jobs)
+
+    def _filter_mask(self, names: np.ndarray | None, n: int) -> np.ndarray:
+        keep = np.ones(n, dtype=bool)
+        if names is not None and self.filters:
+            excluded = load_manifest().excluded(self.filters)
+            keep &= ~pd.Index(names).isin(excluded)
+        if not keep.any():
+            raise ClassifierError(
+                f"the probe filters {list(self.filters)} removed every CpG", field="filters"
+            )
+        return keep
+
+
+def _as_matrix(X) -> tuple[np.ndarray, np.ndarray | None]:
+    if isinstance(X, pd.DataFrame):
+        return X.to_numpy(dtype=np.float32), X.columns.astype(str).to_numpy(dtype=object)
+    values = np.asarray(X, dtype=np.float32)
+    if values.ndim != 2:
+        raise ClassifierError(f"X must be 2-D (samples x CpGs), got shape {values.shape}", field="X")
+    return values, None
+
+
+def _full_proba(model, X: np.ndarray, n_classes: int) -> np.ndarray:
+    """Probabilities over all classes, also when a fold's model saw fewer."""
+    proba = model.predict_proba(X)
+    if proba.shape[1] == n_classes:
+        return proba
+    out = np.zeros((len(X), n_classes))
+    out[:, np.asarray(model.classes_, dtype=int)] = proba
+    return out
+
+
+def _conformal_quantile(proba: np.ndarray, codes: np.ndarray, alpha: float) -> float:
+    """Split-conformal threshold on the nonconformity 1 - p(true class)."""
+    scores = 1.0 - proba[np.arange(len(codes)), codes]
+    n = len(scores)
+    level = min(1.0, np.ceil((n + 1) * (1 - alpha)) / n)
+    return float(np.quantile(scores, level, method="higher"))

@@ -1,0 +1,113 @@
+"""Derive the synthetic cohort's real inputs from ``../shared/data``.
+
+Writes, under ``training/data/``:
+
+``gse140686_samples.csv``
+    The real sample sheet of the sarcoma reference cohort (Koelsche et al.
+    2021, GEO GSE140686): one row per profile with its array, material,
+    purity, site and submitted diagnosis, the methylation class as GEO
+    writes it and our class code (``label``).
+``normal_tissue.parquet``
+    Real normal-tissue methylation per 450K probe: binary states of omentum,
+    subcutaneous fat and skin (sesameData cell references) and mean betas of
+    blood (Reinius 2012 whole-blood cell types, averaged with typical
+    leukocyte proportions).
+
+Run from the repository root::
+
+    python scripts/build_reference_data.py --shared ../shared/data
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from classifier.taxonomy import load_taxonomy
+
+OUT = Path(__file__).resolve().parents[1] / "training" / "data"
+
+# Typical leukocyte proportions of adult whole blood; weights the Reinius
+# cell-type means into one "blood" reference.
+_BLOOD_WEIGHTS = {
+    "neutrophil": 0.60,
+    "cd4_t_cell": 0.14,
+    "cd8_t_cell": 0.08,
+    "b_cell": 0.05,
+    "nk_cell": 0.05,
+    "monocyte": 0.08,
+}
+_MATERIAL = {"FFPE": "FFPE", "KRYO": "frozen", "EDTA blood": "blood"}
+
+
+def build_sheet(shared: Path) -> pd.DataFrame:
+    """Return the tidy GSE140686 sample sheet with class codes."""
+    taxonomy = load_taxonomy()
+    parts = []
+    for name, array in (("samples_450k.csv", "450k"), ("samples_epic.csv", "epic")):
+        raw = pd.read_csv(shared / "gse140686" / name, dtype=str)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "sample_id": raw["geo_accession"],
+                    "reference_id": raw["ID"],
+                    "array_type": array,
+                    "methylation_class": raw["Methylation.Class.Name"],
+                    "diagnosis": raw["Diagnosis"],
+                    "site": raw["Site"],
+                    "manifestation": raw["Manifestation"],
+                    "material": raw["DNA"].map(_MATERIAL),
+                    "purity": pd.to_numeric(raw["Tumour.cell.content.[absolute]"]).round(4),
+                    "supplier": raw["Supplier"],
+                }
+            )
+        )
+    sheet = pd.concat(parts, ignore_index=True)
+    codes = sheet["methylation_class"].map(taxonomy.code_of)
+    if codes.isna().any():
+        missing = sorted(sheet.loc[codes.isna(), "methylation_class"].unique())
+        raise SystemExit(f"classes.csv lacks methylation classes of the sheet: {missing}")
+    sheet.insert(1, "label", codes)
+    sheet.insert(2, "family", sheet["label"].map(taxonomy.family_of))
+    if sheet["material"].isna().any():
+        raise SystemExit("unknown DNA material in the sheet")
+    return sheet
+
+
+def build_normals(shared: Path) -> pd.DataFrame:
+    """Return one table of normal-tissue methylation indexed by probe id."""
+    normals = shared / "normals"
+    cols = {}
+    for tissue, fname in (
+        ("omentum", "sesame_cellref_omentum.tsv.gz"),
+        ("fat", "sesame_cellref_scFat.tsv.gz"),
+        ("skin", "sesame_cellref_skin.tsv.gz"),
+    ):
+        table = pd.read_csv(normals / fname, sep="\t", index_col=0)
+        cols[tissue] = table.iloc[:, 0].astype(np.float32)
+    blood = pd.read_csv(normals / "blood_celltypes_reinius_450k.csv", index_col=0)
+    weights = pd.Series(_BLOOD_WEIGHTS)
+    cols["blood"] = (blood[weights.index] * weights).sum(axis=1).astype(np.float32)
+    out = pd.DataFrame(cols)
+    out.index.name = "probe_id"
+    return out.sort_index()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=Path("../shared/data"))
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    sheet = build_sheet(args.shared)
+    sheet.to_csv(OUT / "gse140686_samples.csv", index=False)
+    normals = build_normals(args.shared)
+    normals.to_parquet(OUT / "normal_tissue.parquet", compression="zstd")
+    print(f"sheet: {len(sheet)} profiles, {sheet['label'].nunique()} classes")
+    print(f"normals: {len(normals)} probes, columns {list(normals.columns)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,335 @@
+"""Train, evaluate by nested cross-validation, bundle, track and register a model.
+
+Usage::
+
+    python -m training.train --cohort DIR [--label-column COL] [--model rf|xgb|linear]
+        [--outer-folds 5] [--inner-folds 3] [--seed N] [--out BUNDLE_DIR]
+        [--experiment NAME] [--register NAME] [--n-features N]
+        [--calibration ridge|temperature|none] [--threshold 0.9] [--gates FILE]
+        [--n-jobs N] [--no-tracking]
+
+``--outer-folds 0`` skips the nested evaluation (a quick model; it cannot
+become champion, since the gates need the evaluation). The final metrics
+are printed as one JSON object on the last line and written to
+``metrics.json`` in the bundle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from classifier.bundle import ModelBundle, save_bundle
+from classifier.cohort import Cohort, read_cohort
+from classifier.errors import ClassifierError
+from classifier.estimator import MethylationClassifier
+from classifier.learners import LEARNERS
+from classifier.taxonomy import load_taxonomy
+from training.figures import (
+    confusion_matrix_figure,
+    reliability_figure,
+    score_distribution_figure,
+)
+from training.gates import DEFAULT_GATES, check_gates, load_gates
+from training.nested_cv import evaluate, nested_cross_validate
+
+__all__ = ["TrainConfig", "main", "train"]
+
+log = logging.getLogger(__name__)
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_BUNDLE = PROJECT_ROOT / "models" / "sarcoma-classifier"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything a training run is told; see the module docstring."""
+
+    cohort: Path
+    label_column: str = "label"
+    model: str = "linear"
+    outer_folds: int = 5
+    inner_folds: int = 3
+    seed: int = 0
+    out: Path = DEFAULT_BUNDLE
+    experiment: str = "sarcoma-classifier"
+    register: str | None = None
+    n_features: int = 10_000
+    calibration: str = "ridge"
+    threshold: float = 0.9
+    gates: Path = DEFAULT_GATES
+    n_jobs: int = 2
+    tracking: bool = True
+    name: str = "sarcoma-classifier"
+
+
+def train(config: TrainConfig) -> dict:
+    """Run a whole training job and return the final metrics.
+
+    Parameters
+    ----------
+    config : TrainConfig
+
+    Returns
+    -------
+    dict
+        The metrics written to ``metrics.json``: ``evaluation`` (nested CV,
+        raw / calibrated / temperature), ``training`` (sizes and timings),
+        ``promotion`` and ``mlflow`` details when tracked.
+    """
+    started = time.perf_counter()
+    gates = load_gates(config.gates)
+    cohort = read_cohort(config.cohort, label_column=config.label_column)
+    taxonomy = load_taxonomy()
+    labels = cohort.labels
+    families = _class_families(cohort, taxonomy)
+    template = MethylationClassifier(
+        learner=config.model,
+        calibration=config.calibration,
+        n_features=config.n_features,
+        inner_folds=config.inner_folds,
+        random_state=config.seed,
+        n_jobs=config.n_jobs,
+    )
+    _say(f"cohort {config.cohort}: {len(cohort)} samples, {cohort.betas.shape[1]} CpGs, "
+         f"{len(np.unique(labels))} classes; learner {config.model} ({LEARNERS[config.model]})")
+
+    evaluation: dict = {}
+    figures: dict = {}
+    if config.outer_folds:
+        _say(f"nested cross-validation: {config.outer_folds} outer x {config.inner_folds} inner")
+        result = nested_cross_validate(
+            template, cohort.betas, labels, config.outer_folds, config.seed, _progress
+        )
+        for note in result.notes:
+            _say(f"note: {note}")
+        evaluation = evaluate(result, families, config.threshold)
+        evaluation["fold_fit_seconds"] = [round(s, 1) for s in result.fit_seconds]
+        y_idx = np.searchsorted(result.classes, result.y)
+        figures = {
+            "reliability": reliability_figure(
+                {
+                    "raw": (result.raw, y_idx),
+                    "ridge calibrated": (result.calibrated, y_idx),
+                    "temperature scaled": (result.temperature, y_idx),
+                }
+            ),
+            "confusion_matrix": confusion_matrix_figure(
+                y_idx, result.calibrated.argmax(axis=1), list(result.classes)
+            ),
+            "score_distribution": score_distribution_figure(result.calibrated, y_idx),
+        }
+
+    _say("final fit on all samples")
+    fit_start = time.perf_counter()
+    model = template.fit(cohort.betas, labels)
+    fit_seconds = time.perf_counter() - fit_start
+
+    decision = check_gates(evaluation, gates)
+    training = {
+        "n_samples": len(cohort),
+        "n_cpgs_in_cohort": int(cohort.betas.shape[1]),
+        "n_cpgs_model": len(model.cpgs_),
+        "n_classes": len(model.classes_),
+        "final_fit_seconds": round(fit_seconds, 1),
+    }
+    provenance = {
+        "code_version": _code_version(),
+        "training_data": {
+            "cohort": str(config.cohort),
+            "label_column": config.label_column,
+            "sha256": fingerprint(cohort),
+            "n_samples": len(cohort),
+        },
+        "config": {k: str(v) for k, v in asdict(config).items()},
+    }
+    metrics = {"evaluation": evaluation, "training": training}
+    embedding = _reference_embedding(model, cohort)
+    bundle = ModelBundle(
+        estimator=model,
+        name=config.register or config.name,
+        version="unregistered",
+        class_families=tuple(families[c] for c in model.classes_),
+        threshold=config.threshold,
+        metrics=metrics,
+        provenance=provenance,
+        reference_embedding=embedding,
+    )
+    out = save_bundle(bundle, config.out)
+    _say(f"bundle written to {out}")
+
+    if config.tracking:
+        from training.tracking import configure_tracking, log_run
+
+        configure_tracking()
+        params = asdict(config) | {"n_cpgs_model": len(model.cpgs_)}
+        tracked = log_run(
+            experiment=config.experiment,
+            params=params,
+            bundle=bundle,
+            bundle_dir=out,
+            evaluation=evaluation,
+            figures=figures,
+            register_as=config.register,
+            gates=gates,
+            gate_decision=decision,
+        )
+        # Record the run and registry version in the bundle the service loads.
+        bundle = ModelBundle(
+            **{
+                **bundle.__dict__,
+                "version": tracked["registered_version"] or "unregistered",
+                "provenance": provenance | {"mlflow": tracked},
+            }
+        )
+        save_bundle(bundle, out)
+        metrics["mlflow"] = tracked
+        _say(f"MLflow run {tracked['run_id']} at {tracked['tracking_uri']}")
+    metrics["promotion"] = {"passed": decision.passed, "reasons": decision.reasons}
+    for reason in decision.reasons:
+        _say(f"gate: {reason}")
+    metrics["training"]["total_seconds"] = round(time.perf_counter() - started, 1)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
+    return metrics
+
+
+def fingerprint(cohort: Cohort) -> str:
+    """SHA-256 of the cohort's CpG ids, sample ids, labels and beta values."""
+    digest = hashlib.sha256()
+    digest.update("\n".join(map(str, cohort.betas.columns)).encode())
+    digest.update("\n".join(map(str, cohort.betas.index)).encode())
+    digest.update("\n".join(cohort.labels).encode())
+    digest.update(np.ascontiguousarray(cohort.betas.to_numpy(dtype=np.float32)).tobytes())
+    return digest.hexdigest()
+
+
+def summary(metrics: dict) -> dict:
+    """The headline figures printed on the last line."""
+    out: dict = {}
+    for kind in ("raw", "calibrated", "temperature"):
+        report = metrics["evaluation"].get(kind)
+        if report:
+            out[kind] = {
+                k: round(v, 4) if isinstance(v, float) else v
+                for k, v in report.items()
+                if k != "per_class"
+            }
+            dsrct = report["per_class"].get("DSRCT")
+            if dsrct:
+                out[kind]["DSRCT_sensitivity"] = dsrct["sensitivity"]
+    out["training"] = metrics["training"]
+    out["promotion"] = metrics["promotion"]
+    if "mlflow" in metrics:
+        out["mlflow"] = metrics["mlflow"]
+    return out
+
+
+def _class_families(cohort: Cohort, taxonomy) -> dict[str, str]:
+    fams: dict[str, str] = {}
+    given = cohort.samples["family"] if "family" in cohort.samples else None
+    for i, label in enumerate(cohort.labels):
+        if label in fams:
+            continue
+        if given is not None and isinstance(given.iloc[i], str) and given.iloc[i]:
+            fams[label] = given.iloc[i]
+        else:
+            fams[label] = taxonomy.family_of(label)
+    return fams
+
+
+def _reference_embedding(model: MethylationClassifier, cohort: Cohort):
+    import pandas as pd
+
+    coords = model.ood_.reference_[:, :2]
+    return pd.DataFrame(
+        {
+            "sample_id": cohort.betas.index,
+            "label": cohort.labels,
+            "x": coords[:, 0].round(4),
+            "y": (coords[:, 1] if coords.shape[1] > 1 else np.zeros(len(coords))).round(4),
+        }
+    )
+
+
+def _code_version() -> str:
+    try:
+        return subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _progress(done: int, total: int, seconds: float) -> None:
+    bar = "#" * done + "." * (total - done)
+    eta = seconds * (total - done)
+    _say(f"  outer fold {done}/{total} [{bar}] {seconds:.0f} s, about {eta:.0f} s left")
+
+
+def _parse(argv: list[str] | None) -> TrainConfig:
+    p = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.split("\n")[0])
+    p.add_argument("--cohort", type=Path, required=True, help="cohort directory")
+    p.add_argument("--label-column", default="label")
+    p.add_argument("--model", default="linear", choices=sorted(LEARNERS))
+    p.add_argument("--outer-folds", type=int, default=5, help="0 skips the nested evaluation")
+    p.add_argument("--inner-folds", type=int, default=3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, default=DEFAULT_BUNDLE, help="bundle directory")
+    p.add_argument("--experiment", default="sarcoma-classifier")
+    p.add_argument("--register", default=None, help="register in the MLflow Model Registry")
+    p.add_argument("--n-features", type=int, default=10_000)
+    p.add_argument("--calibration", default="ridge", choices=["ridge", "temperature", "none"])
+    p.add_argument("--threshold", type=float, default=0.9)
+    p.add_argument("--gates", type=Path, default=DEFAULT_GATES)
+    p.add_argument("--n-jobs", type=int, default=2)
+    p.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
+    a = p.parse_args(argv)
+    if a.outer_folds == 1 or a.outer_folds < 0:
+        p.error("--outer-folds must be 0 (no evaluation) or at least 2")
+    if a.inner_folds < 2:
+        p.error("--inner-folds must be at least 2")
+    if not 0 < a.threshold <= 1:
+        p.error("--threshold must be in (0, 1]")
+    if a.n_features < 1:
+        p.error("--n-features must be positive")
+    return TrainConfig(
+        cohort=a.cohort, label_column=a.label_column, model=a.model,
+        outer_folds=a.outer_folds, inner_folds=a.inner_folds, seed=a.seed, out=a.out,
+        experiment=a.experiment, register=a.register, n_features=a.n_features,
+        calibration=a.calibration, threshold=a.threshold, gates=a.gates,
+        n_jobs=a.n_jobs, tracking=not a.no_tracking,
+    )  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    config = _parse(argv)
+    try:
+        metrics = train(config)
+    except ClassifierError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary(metrics), default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
