@@ -1,0 +1,52 @@
+# The habits of this project, one target each. README's two commands are
+# `make run` and `make test`; everything else is for developers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+COHORT ?= work/cohort
+MODEL ?= models/sarcoma-classifier
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run cohort model serve test lint format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Build the default cohort and train the default model if missing, then serve it.
+run: setup
+	HOST=$(HOST) PORT=$(PORT) COHORT=$(COHORT) MODEL=$(MODEL) BIN=$(BIN) scripts/run.sh
+
+cohort: setup
+	$(BIN)/python -m training.synthetic --out $(COHORT)
+
+model: setup
+	$(BIN)/python -m training.train --cohort $(COHORT) --out $(MODEL) --register sarcoma-classifier
+
+serve: setup
+	MODEL_PATH=$(MODEL) $(BIN)/uvicorn api.main:app --host $(HOST) --port $(PORT)
+
+test: setup
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy classifier training api
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(BIN)/python benchmarks/bench_learners.py --cohort $(COHORT)
+	$(BIN)/python benchmarks/bench_service.py --model-path $(MODEL)
+
+clean:
+	rm -rf $(VENV) work mlruns mlflow.db mlartifacts
