@@ -20,6 +20,7 @@ its CpGs it saw.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -182,23 +183,29 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
 
         oof = np.zeros((len(y), len(self.classes_)))
         inner = StratifiedKFold(self.inner_folds_, shuffle=True, random_state=self.random_state)
-        for train, test in inner.split(kept, codes):
-            selector = self._selector().fit(kept[train], codes[train])
-            base = self._learner().fit(selector.transform(kept[train]), codes[train])
-            oof[test] = _full_proba(base, selector.transform(kept[test]), len(self.classes_))
+        with warnings.catch_warnings():
+            # Small reference classes are the norm here (7 samples of 65
+            # classes); sklearn's hint that this may be regression is noise.
+            warnings.filterwarnings("ignore", message="The number of unique classes")
+            for train, test in inner.split(kept, codes):
+                selector = self._selector().fit(kept[train], codes[train])
+                base = self._learner().fit(selector.transform(kept[train]), codes[train])
+                oof[test] = _full_proba(base, selector.transform(kept[test]), len(self.classes_))
         self.oof_raw_ = oof
 
         self.calibrator_ = make_calibrator(self.calibration).fit(oof, codes)
         # Calibrated out-of-fold probabilities for the conformal quantile:
         # the calibrator itself is cross-fitted so that they are honest.
         oof_cal = cross_val_predict(
-            clone(self.calibrator_), oof, codes, cv=self.inner_folds_, method="predict_proba"
+            clone(self.calibrator_), oof, codes, cv=inner, method="predict_proba"
         )
         self.conformal_quantile_ = _conformal_quantile(oof_cal, codes, self.conformal_alpha)
 
         selector = self._selector().fit(kept, codes)
         selected = selector.transform(kept)
-        self.base_ = self._learner().fit(selected, codes)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The number of unique classes")
+            self.base_ = self._learner().fit(selected, codes)
         self.ood_ = ReferenceDistance().fit(selected)
         kept_names = (names if names is not None else np.arange(values.shape[1]).astype(str))[keep]
         self.cpgs_ = np.asarray(kept_names[selector.support_], dtype=object)

@@ -61,16 +61,17 @@ class WorldConfig:
 
     n_group_dmcs: int = 150
     n_family_dmcs: int = 120
-    n_class_dmcs: int = 70
+    n_class_dmcs: int = 200
+    sibling_overlap: float = 0.5
     n_subtype_dmcs: int = 25
     n_programme_cpgs: int = 1500
     n_programmes: int = 5
     group_shift: float = 1.6
     family_shift: float = 2.0
-    class_shift: float = 1.5
+    class_shift: float = 2.5
     subtype_shift: float = 1.2
     programme_sd: float = 0.5
-    biological_sd: float = 0.75
+    biological_sd: float = 0.6
     batch_sd: float = 0.25
     epic_only_fraction: float = 0.08
 
@@ -231,11 +232,27 @@ class SyntheticWorld:
         levels = [
             ("group", sorted(self.classes["group"].unique()), cfg.n_group_dmcs, cfg.group_shift),
             ("family", sorted(self.classes["family"].unique()), cfg.n_family_dmcs, cfg.family_shift),
-            ("class", list(self.classes.index), cfg.n_class_dmcs, cfg.class_shift),
         ]
         for level, names, count, size in levels:
             for name in names:
                 effects[(level, name)] = self._dmcs(rng, count, size)
+        # Siblings draw part of their class DMCs from one pool of their
+        # family's CpGs: the same loci vary within a family, in different
+        # directions and strengths, which makes sibling classes harder to
+        # tell apart than classes of different families.
+        n_sib = int(cfg.n_class_dmcs * cfg.sibling_overlap)
+        pools = {
+            fam: rng.choice(self._pool_shared, 3 * n_sib, replace=False)
+            for fam in sorted(self.classes["family"].unique())
+        }
+        for label, row in self.classes.iterrows():
+            idx, shift = self._dmcs(rng, cfg.n_class_dmcs - n_sib, cfg.class_shift)
+            sib = rng.choice(pools[row["family"]], n_sib, replace=False)
+            sib_shift = rng.normal(0.0, cfg.class_shift, n_sib).astype(np.float32)
+            effects[("class", str(label))] = (
+                np.concatenate([idx, sib]),
+                np.concatenate([shift, sib_shift]),
+            )
         for label in self.classes.index:
             for subtype in (0, 1):
                 key = ("subtype", f"{label}/{subtype}")

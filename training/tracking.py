@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -24,7 +25,7 @@ from mlflow import MlflowClient
 from mlflow.models import ModelSignature
 from mlflow.types.schema import ColSpec, Schema, TensorSpec
 
-from classifier.bundle import ModelBundle
+from classifier.bundle import ModelBundle, library_versions
 from training.gates import GateDecision
 
 __all__ = ["CHAMPION_ALIAS", "configure_tracking", "flatten_metrics", "log_run"]
@@ -110,7 +111,7 @@ def log_run(
         mlflow.log_artifacts(str(bundle_dir), "bundle")
         n_cpgs = len(bundle.cpgs)
         signature = ModelSignature(
-            inputs=Schema([TensorSpec(np.dtype(np.float32), (-1, n_cpgs), "betas")]),
+            inputs=Schema([TensorSpec(np.dtype(np.float32), (-1, n_cpgs))]),
             outputs=Schema(
                 [
                     ColSpec("string", "top_class"),
@@ -126,15 +127,23 @@ def log_run(
         example = bundle.estimator.medians_[None, :].astype(np.float32)
         from training.pyfunc_model import SarcomaClassifierPyfunc
 
-        model_info = mlflow.pyfunc.log_model(
-            name="model",
-            python_model=SarcomaClassifierPyfunc(),
-            artifacts={"bundle": str(bundle_dir)},
-            signature=signature,
-            input_example=example,
-            code_paths=[str(root / "classifier"), str(root / "training")],
-            registered_model_name=register_as,
-        )
+        versions = library_versions()
+        requirements = [
+            f"{pkg}=={versions[pkg]}" for pkg in ("numpy", "pandas", "scikit-learn", "xgboost")
+        ] + ["scipy", "joblib", "imbalanced-learn", "pyarrow"]
+        with warnings.catch_warnings():
+            # Our explicit tensor signature replaces MLflow's type-hint inference.
+            warnings.filterwarnings("ignore", message=".*type hints to the `predict` method.*")
+            model_info = mlflow.pyfunc.log_model(
+                name="model",
+                python_model=SarcomaClassifierPyfunc(),
+                artifacts={"bundle": str(bundle_dir)},
+                signature=signature,
+                input_example=example,
+                pip_requirements=requirements,
+                code_paths=[str(root / "classifier"), str(root / "training")],
+                registered_model_name=register_as,
+            )
         info["model_uri"] = model_info.model_uri
         if register_as:
             version = str(model_info.registered_model_version)

@@ -1,0 +1,54 @@
+import json
+
+import numpy as np
+import pytest
+
+from classifier.bundle import load_bundle
+from classifier.decision import Decision
+from classifier.errors import ModelBundleError
+
+
+def test_round_trip_gives_identical_predictions(tiny_bundle_dir, tiny_model, tiny_cohort):
+    bundle = load_bundle(tiny_bundle_dir)
+    aligned = tiny_model.align(tiny_cohort.betas.iloc[:10])
+    np.testing.assert_allclose(
+        bundle.estimator.predict_proba(tiny_cohort.betas.iloc[:10]),
+        tiny_model.predict_proba(tiny_cohort.betas.iloc[:10]),
+    )
+    assert list(bundle.cpgs) == list(tiny_model.cpgs_)
+    assert bundle.classes == tuple(tiny_model.classes_)
+    assert dict(zip(bundle.classes, bundle.class_families, strict=True))["DSRCT"] == "ROUND_CELL"
+    calls = bundle.classify_aligned(aligned)
+    assert len(calls) == 10
+    assert calls[0].decision in set(Decision)
+    assert (tiny_bundle_dir / "cpgs.txt").read_text().split() == list(tiny_model.cpgs_)
+
+
+def test_bundle_json_is_self_describing(tiny_bundle_dir):
+    meta = json.loads((tiny_bundle_dir / "bundle.json").read_text())
+    assert meta["format"] == 1
+    assert meta["threshold"] == 0.9
+    assert meta["n_cpgs"] == 300
+    assert set(meta["provenance"]["libraries"]) >= {"scikit-learn", "xgboost", "numpy"}
+    assert len(meta["estimator_sha256"]) == 64
+
+
+def test_tampered_estimator_is_refused(tiny_bundle_dir, tmp_path):
+    copy = tmp_path / "bundle"
+    copy.mkdir()
+    for f in tiny_bundle_dir.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    with (copy / "estimator.joblib").open("ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(ModelBundleError, match="does not match the hash"):
+        load_bundle(copy)
+
+
+def test_missing_or_unknown_bundles_are_refused(tmp_path, tiny_bundle_dir):
+    with pytest.raises(ModelBundleError, match="bundle.json missing"):
+        load_bundle(tmp_path)
+    meta = json.loads((tiny_bundle_dir / "bundle.json").read_text())
+    meta["format"] = 99
+    (tmp_path / "bundle.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelBundleError, match="format 99 is not supported"):
+        load_bundle(tmp_path)

@@ -1,0 +1,80 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from classifier.errors import ClassifierError
+from classifier.estimator import MethylationClassifier
+from classifier.manifest import load_manifest
+
+
+def test_fitted_state_follows_the_estimator_contract(tiny_model, tiny_cohort):
+    assert list(tiny_model.classes_) == sorted(set(tiny_cohort.labels))
+    assert tiny_model.n_features_in_ == tiny_cohort.betas.shape[1]
+    assert list(tiny_model.feature_names_in_) == list(tiny_cohort.betas.columns)
+    assert len(tiny_model.cpgs_) == 300
+    assert set(tiny_model.cpgs_) <= set(tiny_cohort.betas.columns)
+    assert tiny_model.medians_.shape == (300,)
+    # clone gives an unfitted copy with the same parameters
+    fresh = clone(tiny_model)
+    assert fresh.get_params() == tiny_model.get_params()
+    assert not hasattr(fresh, "cpgs_")
+
+
+def test_predict_before_fit_fails():
+    with pytest.raises(NotFittedError):
+        MethylationClassifier().predict_proba(np.zeros((1, 10)))
+
+
+def test_probabilities_are_valid_and_mostly_right(tiny_model, tiny_cohort):
+    proba = tiny_model.predict_proba(tiny_cohort.betas)
+    assert proba.shape == (len(tiny_cohort), len(tiny_model.classes_))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+    assert (tiny_model.predict(tiny_cohort.betas) == tiny_cohort.labels).mean() > 0.9
+
+
+def test_filtered_probes_are_never_selected(tiny_model, tiny_cohort):
+    excluded = load_manifest().excluded(tiny_model.filters)
+    xy_in_cohort = tiny_cohort.betas.columns.isin(excluded).sum()
+    assert xy_in_cohort > 0  # the cohort holds X/Y probes the filter must remove
+    assert not pd.Index(tiny_model.cpgs_).isin(excluded).any()
+
+
+def test_missing_cpgs_degrade_gracefully(tiny_model, tiny_cohort):
+    X = tiny_cohort.betas.iloc[:5]
+    full = tiny_model.predict_detail(X)
+    np.testing.assert_allclose(full.coverage, 1 - np.isnan(tiny_model.align(X)).mean(axis=1))
+
+    half = X.drop(columns=list(tiny_model.cpgs_[::2]))  # as a 450K profile lacks EPIC CpGs
+    detail = tiny_model.predict_detail(half)
+    assert np.all(detail.coverage <= 0.5 + 1e-6)
+    np.testing.assert_allclose(detail.calibrated.sum(axis=1), 1.0, atol=1e-6)
+
+    nothing = pd.DataFrame(index=X.index, columns=["cg99999999"], data=0.5)
+    empty = tiny_model.predict_detail(nothing)
+    assert np.all(empty.coverage == 0.0)  # still answers, and says it saw nothing
+
+
+def test_array_input_must_match_fit_width(tiny_model):
+    with pytest.raises(ClassifierError, match="expected 800 CpG columns"):
+        tiny_model.predict_proba(np.zeros((2, 10)))
+
+
+def test_prediction_sets_contain_the_top_class(tiny_model, tiny_cohort):
+    detail = tiny_model.predict_detail(tiny_cohort.betas.iloc[:20])
+    for proba, pset in zip(detail.calibrated, detail.prediction_sets, strict=True):
+        assert tiny_model.classes_[np.argmax(proba)] in pset
+
+
+def test_single_class_and_tiny_class_are_rejected(tiny_cohort):
+    X = tiny_cohort.betas.iloc[:6]
+    with pytest.raises(ClassifierError, match="at least two classes"):
+        MethylationClassifier(n_features=50).fit(X, ["A"] * 6)
+    with pytest.raises(ClassifierError, match="at least 2 samples"):
+        MethylationClassifier(n_features=50).fit(X, ["A"] * 5 + ["B"])
+
+
+def test_label_count_must_match_samples(tiny_cohort):
+    with pytest.raises(ClassifierError, match="3 labels"):
+        MethylationClassifier().fit(tiny_cohort.betas.iloc[:6], ["A", "B", "A"])

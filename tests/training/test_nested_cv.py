@@ -1,0 +1,92 @@
+"""Nested cross-validation: fold choice, and no leakage of the outer test fold."""
+
+import numpy as np
+import pytest
+from sklearn.model_selection import StratifiedKFold
+
+import classifier.estimator as estimator_module
+from classifier.errors import ClassifierError
+from classifier.estimator import MethylationClassifier
+from classifier.selection import CpGSelector
+from training.nested_cv import choose_outer_folds, evaluate, nested_cross_validate
+
+
+def test_outer_folds_are_lowered_for_small_classes():
+    y = np.array(["A"] * 10 + ["B"] * 3)
+    folds, notes = choose_outer_folds(y, 5, inner=2)
+    assert folds == 3
+    assert "lowered from 5 to 3" in notes[0] and "'B'" in notes[0]
+
+
+def test_a_class_of_one_cannot_be_cross_validated():
+    with pytest.raises(ClassifierError, match="at least 2 samples per class"):
+        choose_outer_folds(np.array(["A"] * 5 + ["B"]), 5, inner=3)
+
+
+def test_selection_and_calibration_never_see_the_outer_test_fold(tiny_cohort, monkeypatch):
+    """Tag every sample with a unique marker CpG and record what each fit sees."""
+    X = tiny_cohort.betas.copy()
+    n = len(X)
+    X["cg99999990"] = np.arange(n) / n  # the marker: sample i has value i / n
+    y = tiny_cohort.labels
+    seen_by_selection: list[set[int]] = []
+    seen_by_calibration: list[int] = []
+    marker_col = X.columns.get_loc("cg99999990")
+
+    original_fit = CpGSelector.fit
+
+    def spy_fit(self, values, labels):
+        seen_by_selection.append(set(np.rint(values[:, marker_col] * n).astype(int)))
+        return original_fit(self, values, labels)
+
+    original_make = estimator_module.make_calibrator
+
+    def spy_make(name):
+        calibrator = original_make(name)
+        original = calibrator.fit
+
+        def fit(scores, codes):
+            seen_by_calibration.append(len(scores))
+            return original(scores, codes)
+
+        calibrator.fit = fit
+        return calibrator
+
+    monkeypatch.setattr(CpGSelector, "fit", spy_fit)
+    monkeypatch.setattr(estimator_module, "make_calibrator", spy_make)
+
+    model = MethylationClassifier(n_features=100, inner_folds=3, filters=())
+    fold_calls: list[int] = []
+    nested_cross_validate(
+        model, X, y, outer_folds=3, seed=7, progress=lambda d, t, s: fold_calls.append(len(seen_by_selection))
+    )
+
+    splits = list(StratifiedKFold(3, shuffle=True, random_state=7).split(np.zeros(n), y))
+    start = 0
+    for (train, test), end in zip(splits, fold_calls, strict=True):
+        calls = seen_by_selection[start:end]
+        assert len(calls) == 4  # three inner folds and the refit on the outer training split
+        for rows in calls:
+            assert rows <= set(train.tolist())
+            assert not rows & set(test.tolist())
+        start = end
+    # the calibrator is fitted on the outer training split's out-of-fold scores only
+    assert seen_by_calibration == [len(train) for train, _ in splits]
+
+
+def test_evaluation_reports_raw_and_calibrated_with_dsrct_first(tiny_cohort):
+    model = MethylationClassifier(n_features=150, inner_folds=2)
+    result = nested_cross_validate(model, tiny_cohort.betas, tiny_cohort.labels, outer_folds=3)
+    assert result.outer_folds == 3
+    assert (result.fold >= 0).all()
+    np.testing.assert_allclose(result.calibrated.sum(axis=1), 1.0, atol=1e-6)
+    fams = {c: ("ROUND" if c in {"DSRCT", "EWS", "CIC", "BCOR"} else c) for c in result.classes}
+    metrics = evaluate(result, fams)
+    for kind in ("raw", "calibrated", "temperature"):
+        report = metrics[kind]
+        assert next(iter(report["per_class"])) == "DSRCT"
+        assert 0.0 <= report["brier"] <= 2.0
+        assert 0.0 <= report["accuracy"] <= 1.0
+        assert report["family_accuracy"] >= report["accuracy"]
+    # the tiny cohort is easy: the calibrated model is right most of the time
+    assert metrics["calibrated"]["accuracy"] > 0.8
