@@ -28,10 +28,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from classifier.cohort import read_cohort  # noqa: E402
-from classifier.estimator import MethylationClassifier  # noqa: E402
-from classifier.taxonomy import load_taxonomy  # noqa: E402
-from training.nested_cv import evaluate, nested_cross_validate  # noqa: E402
+from classifier.cohort import read_cohort
+from classifier.estimator import MethylationClassifier
+from classifier.taxonomy import load_taxonomy
+from training.nested_cv import evaluate, nested_cross_validate
 
 COLUMNS = ("accuracy", "brier", "log_loss", "ece", "classified_fraction", "classified_accuracy")
 
@@ -107,9 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inner-folds", type=int, default=3)
     parser.add_argument("--n-features", type=int, default=10_000)
     parser.add_argument("--xgb-features", type=int, default=2_000)
-    parser.add_argument(
-        "--configs", default="linear:ridge,linear:temperature,rf:ridge,xgb:ridge"
-    )
+    parser.add_argument("--configs", default="linear:ridge,linear:temperature,rf:ridge,xgb:ridge")
     parser.add_argument("--scaling", action="store_true")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/learners.json"))
     args = parser.parse_args(argv)

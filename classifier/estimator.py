@@ -273,9 +273,7 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
         raw = _full_proba(self.base_, filled, len(self.classes_))
         calibrated = _full_proba(self.calibrator_, raw, len(self.classes_))
         distance = self.ood_.score_samples(filled)
-        sets = [
-            self.classes_[1.0 - p <= self.conformal_quantile_].tolist() for p in calibrated
-        ]
+        sets = [self.classes_[1.0 - p <= self.conformal_quantile_].tolist() for p in calibrated]
         return Prediction(
             raw=raw,
             calibrated=calibrated,
@@ -310,7 +308,9 @@ def _as_matrix(X) -> tuple[np.ndarray, np.ndarray | None]:
         return X.to_numpy(dtype=np.float32), X.columns.astype(str).to_numpy(dtype=object)
     values = np.asarray(X, dtype=np.float32)
     if values.ndim != 2:
-        raise ClassifierError(f"X must be 2-D (samples x CpGs), got shape {values.shape}", field="X")
+        raise ClassifierError(
+            f"X must be 2-D (samples x CpGs), got shape {values.shape}", field="X"
+        )
     return values, None
 
 

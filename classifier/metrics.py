@@ -138,7 +138,9 @@ def classification_report(
         "log_loss": log_loss(proba, y_idx),
         "ece": expected_calibration_error(proba, y_idx),
         "classified_fraction": float(confident.mean()),
-        "classified_accuracy": float(correct[confident].mean()) if confident.any() else float("nan"),
+        "classified_accuracy": float(correct[confident].mean())
+        if confident.any()
+        else float("nan"),
         "family_accuracy": float(family_correct.mean()),
         "per_class": per_class,
     }

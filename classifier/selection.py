@@ -61,7 +61,7 @@ class CpGSelector(TransformerMixin, BaseEstimator):
         filled = np.where(np.isnan(X[:, eligible]), medians, X[:, eligible])
         with np.errstate(divide="ignore", invalid="ignore"):
             f_stat, _ = f_classif(filled, y)
-        f_stat = np.nan_to_num(f_stat, nan=0.0, posinf=np.finfo(np.float32).max)
+        f_stat = np.nan_to_num(np.asarray(f_stat), nan=0.0, posinf=float(np.finfo(np.float32).max))
         k = min(self.n_features, len(eligible))
         top = np.sort(np.argsort(-f_stat, kind="stable")[:k])
         self.support_ = eligible[top]

@@ -17,7 +17,13 @@ import numpy as np
 
 from classifier.cohort import write_cohort
 from classifier.probes import ArrayType
-from training.synthetic import DEFAULT_N_CPGS, _select_columns, build_cohort, generate_profile, make_world
+from training.synthetic import (
+    DEFAULT_N_CPGS,
+    _select_columns,
+    build_cohort,
+    generate_profile,
+    make_world,
+)
 
 OUT = Path(__file__).resolve().parents[1] / "data_samples"
 
@@ -27,7 +33,8 @@ CASES = [
         "label": "DSRCT", "array": "epic", "purity": 0.7, "material": "frozen",
         "sample_id": "DEMO-0001", "diagnosis": "Desmoplastic small round cell tumour",
         "findings": [
-            {"kind": "fusion", "genes": ["EWSR1", "WT1"], "method": "rna_ngs", "result": "detected"},
+            {"kind": "fusion", "genes": ["EWSR1", "WT1"], "method": "rna_ngs",
+             "result": "detected"},
             {"kind": "ihc", "marker": "WT1", "epitope": "C-terminal", "result": "positive"},
         ],
     },

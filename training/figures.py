@@ -11,11 +11,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
 
-from classifier.metrics import reliability_curve  # noqa: E402
+from classifier.metrics import reliability_curve
 
 __all__ = ["confusion_matrix_figure", "reliability_figure", "score_distribution_figure"]
 
@@ -71,7 +71,7 @@ def score_distribution_figure(proba: np.ndarray, y_idx: np.ndarray) -> Figure:
     top = proba.max(axis=1)
     correct = proba.argmax(axis=1) == y_idx
     fig, ax = plt.subplots(figsize=(6, 4))
-    bins = np.linspace(0, 1, 21)
+    bins = np.linspace(0, 1, 21).tolist()
     ax.hist(top[correct], bins=bins, alpha=0.7, label=f"correct ({correct.sum()})")
     ax.hist(top[~correct], bins=bins, alpha=0.7, label=f"wrong ({(~correct).sum()})")
     ax.axvline(0.9, color="firebrick", ls=":", label="0.9 match threshold")

@@ -40,7 +40,9 @@ def load_gates(path: str | Path = DEFAULT_GATES) -> dict:
     except FileNotFoundError as exc:
         raise ClassifierError(f"quality gates file {p} not found", field="gates") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ClassifierError(f"quality gates file {p} is not valid TOML: {exc}", field="gates") from exc
+        raise ClassifierError(
+            f"quality gates file {p} is not valid TOML: {exc}", field="gates"
+        ) from exc
 
 
 def check_gates(metrics: dict, gates: dict) -> GateDecision:
@@ -86,5 +88,7 @@ def _check(reasons: list[str], label: str, value, kind: str, bound: float) -> bo
         return False
     passed = value >= bound if kind == "min" else value <= bound
     sign = ">=" if kind == "min" else "<="
-    reasons.append(f"{label} = {value:.4f} (must be {sign} {bound}): {'pass' if passed else 'FAIL'}")
+    reasons.append(
+        f"{label} = {value:.4f} (must be {sign} {bound}): {'pass' if passed else 'FAIL'}"
+    )
     return passed

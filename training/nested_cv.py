@@ -203,7 +203,9 @@ def evaluate(
         ("calibrated", result.calibrated),
         ("temperature", result.temperature),
     ):
-        report = classification_report(proba, result.y, result.classes, fams, threshold)
+        report = classification_report(
+            proba, result.y.tolist(), result.classes.tolist(), fams, threshold
+        )
         per_class = report["per_class"]
         if first_class in per_class:
             report["per_class"] = {first_class: per_class[first_class]} | {

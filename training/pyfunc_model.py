@@ -8,16 +8,16 @@ enumerate 10,000 columns. Output is one row per profile with the call.
 
 from __future__ import annotations
 
-import mlflow.pyfunc
 import numpy as np
 import pandas as pd
+from mlflow.pyfunc import PythonModel
 
 from classifier.bundle import load_bundle
 
 __all__ = ["SarcomaClassifierPyfunc"]
 
 
-class SarcomaClassifierPyfunc(mlflow.pyfunc.PythonModel):
+class SarcomaClassifierPyfunc(PythonModel):
     """Wraps a model bundle directory logged as the artifact ``bundle``."""
 
     def load_context(self, context) -> None:

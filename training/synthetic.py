@@ -39,7 +39,7 @@ from classifier.probes import ArrayType
 from classifier.taxonomy import load_taxonomy
 from training.synthetic_world import SampleSpec, SyntheticWorld, WorldConfig
 
-__all__ = ["build_cohort", "generate_profile", "load_reference_sheet", "make_world", "main"]
+__all__ = ["build_cohort", "generate_profile", "load_reference_sheet", "main", "make_world"]
 
 log = logging.getLogger(__name__)
 
@@ -114,17 +114,19 @@ def build_cohort(
     sexes = np.where(rng.random(len(sheet)) < male_share, "male", "female")
 
     values = np.empty((len(sheet), len(columns)), dtype=np.float32)
-    for i, row in enumerate(sheet.itertuples(index=False)):
+    for i, row in enumerate(sheet.to_dict("records")):
         spec = SampleSpec(
-            label=row.label,
-            array_type=row.array_type,
-            material=row.material,
-            purity=float(row.purity),
-            site=str(row.site) if isinstance(row.site, str) else "",
+            label=str(row["label"]),
+            array_type=str(row["array_type"]),
+            material=str(row["material"]),
+            purity=float(row["purity"]),
+            site=row["site"] if isinstance(row["site"], str) else "",
             sex=str(sexes[i]),
         )
-        values[i] = world.sample(spec, columns, seed=int(row.Index_))
-    betas = pd.DataFrame(values, index=sheet["sample_id"].to_numpy(), columns=world.probe_ids[columns])
+        values[i] = world.sample(spec, columns, seed=int(row["Index_"]))
+    betas = pd.DataFrame(
+        values, index=sheet["sample_id"].to_numpy(), columns=world.probe_ids[columns]
+    )
     betas.index.name = "sample_id"
     samples = sheet.drop(columns=["Index_"]).set_index("sample_id")
     samples["sex"] = sexes
@@ -176,17 +178,10 @@ def generate_profile(
     columns = world.index_of(base.to_numpy())
     if (columns < 0).any():
         raise ClassifierError("manifest and world disagree on probe ids", field="array_type")
-    # Simulate on the EPIC v1 layout so that the world's "not on this array"
-    # mask keeps EPICv2 probes; EPICv2 probes get the EPIC batch shift.
-    sim_array = "450k" if array is ArrayType.HM450 else "epic"
-    spec = SampleSpec(code, sim_array, material, purity, site, sex)
-    world_on = world._on[sim_array]
+    spec = SampleSpec(code, array.value, material, purity, site, sex)
+    # EPICv2 replicate probes share a base id, hence a column, and get
+    # independent technical noise from the per-probe noise draw.
     values = world.sample(spec, columns, seed=10_000_000 + sample_seed)
-    if array is ArrayType.EPICV2:
-        # EPICv2-only probes are outside the EPIC v1 mask: simulate them too.
-        missing = ~world_on[columns]
-        alt = SampleSpec(code, "450k", material, purity, site, sex)
-        values[missing] = world.sample(alt, columns[missing], seed=20_000_000 + sample_seed)
     return np.asarray(raw_ids), values
 
 
@@ -216,7 +211,7 @@ def _select_rows(sheet: pd.DataFrame, seed: int, scale: float, classes) -> pd.Da
     if scale >= 1:
         return sheet.reset_index(drop=True)
     rng = np.random.default_rng([seed, 4])
-    keep = []
+    keep: list[int] = []
     for _, group in sheet.groupby("label", sort=True):
         k = max(3, round(len(group) * scale))
         keep.extend(rng.choice(group.index.to_numpy(), min(k, len(group)), replace=False))
@@ -232,7 +227,7 @@ def _select_columns(world: SyntheticWorld, n_cpgs: int, seed: int) -> np.ndarray
         informative = np.sort(rng.choice(informative, int(0.7 * room), replace=False))
     background_pool = np.setdiff1d(world.autosomal_cpgs, informative)
     background = rng.choice(background_pool, room - len(informative), replace=False)
-    sex_pool = np.flatnonzero(world.is_x | world.is_y)
+    sex_pool = np.flatnonzero((world.is_x | world.is_y) & (world.on("450k") | world.on("epic")))
     sex = rng.choice(sex_pool, n_sex, replace=False)
     return np.sort(np.concatenate([informative, background, sex]))
 
@@ -293,7 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.profile:
             info = write_profile_json(args)
-            print(f"wrote {args.out}: {info['probes']} probes ({args.array}), {info['failed']} failed")
+            print(
+                f"wrote {args.out}: {info['probes']} probes ({args.array}), {info['failed']} failed"
+            )
         else:
             cohort = build_cohort(args.seed, args.scale, args.n_cpgs, args.classes)
             write_cohort(cohort, args.out)

@@ -134,7 +134,12 @@ class SyntheticWorld:
         epic_only = self._on["epic"] & ~self._on["450k"]
         self._pool_shared = np.flatnonzero(is_cg & autosomal & shared)
         self._pool_epic_only = np.flatnonzero(is_cg & autosomal & epic_only)
-        self.autosomal_cpgs = np.flatnonzero(is_cg & autosomal)
+        # The reference cohort was profiled on 450K and EPIC: its background
+        # CpGs come from those arrays (EPICv2-only probes appear only in
+        # full-array EPICv2 profiles).
+        self.autosomal_cpgs = np.flatnonzero(
+            is_cg & autosomal & (self._on["450k"] | self._on["epic"])
+        )
         self.effects = self._draw_effects(rng)
         self.programmes = self._draw_programmes(rng)
         self.normals = self._align_normals(normals)
@@ -148,9 +153,13 @@ class SyntheticWorld:
         parts.append(self.programmes[0])
         return np.unique(np.concatenate(parts))
 
+    def on(self, array_type: str) -> np.ndarray:
+        """Boolean mask of the universe's probes present on an array."""
+        return self._on[array_type]
+
     def index_of(self, ids: np.ndarray) -> np.ndarray:
         """Positions of base probe ids in the universe (``-1`` where unknown)."""
-        return pd.Index(self.probe_ids).get_indexer(ids)
+        return pd.Index(self.probe_ids).get_indexer(pd.Index(ids))
 
     def class_means(self, label: str, subtype: int, columns: np.ndarray) -> np.ndarray:
         """M-value means of one class subtype on the given CpG positions."""
@@ -231,7 +240,12 @@ class SyntheticWorld:
         effects: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         levels = [
             ("group", sorted(self.classes["group"].unique()), cfg.n_group_dmcs, cfg.group_shift),
-            ("family", sorted(self.classes["family"].unique()), cfg.n_family_dmcs, cfg.family_shift),
+            (
+                "family",
+                sorted(self.classes["family"].unique()),
+                cfg.n_family_dmcs,
+                cfg.family_shift,
+            ),
         ]
         for level, names, count, size in levels:
             for name in names:
@@ -260,7 +274,7 @@ class SyntheticWorld:
         return effects
 
     def _dmcs(self, rng: np.random.Generator, count: int, size: float):
-        n_epic = int(round(count * self.config.epic_only_fraction))
+        n_epic = round(count * self.config.epic_only_fraction)
         idx = np.concatenate(
             [
                 rng.choice(self._pool_shared, count - n_epic, replace=False),
@@ -280,7 +294,7 @@ class SyntheticWorld:
         return idx, loadings
 
     def _align_normals(self, normals: pd.DataFrame) -> dict[str, np.ndarray]:
-        pos = normals.index.get_indexer(self.probe_ids)
+        pos = normals.index.get_indexer(pd.Index(self.probe_ids))
         out = {}
         for tissue in normals.columns:
             values = np.full(len(self.probe_ids), np.nan, dtype=np.float32)

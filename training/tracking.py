@@ -125,8 +125,6 @@ def log_run(
             ),
         )
         example = bundle.estimator.medians_[None, :].astype(np.float32)
-        from training.pyfunc_model import SarcomaClassifierPyfunc
-
         versions = library_versions()
         requirements = [
             f"{pkg}=={versions[pkg]}" for pkg in ("numpy", "pandas", "scikit-learn", "xgboost")
@@ -134,6 +132,8 @@ def log_run(
         with warnings.catch_warnings():
             # Our explicit tensor signature replaces MLflow's type-hint inference.
             warnings.filterwarnings("ignore", message=".*type hints to the `predict` method.*")
+            from training.pyfunc_model import SarcomaClassifierPyfunc
+
             model_info = mlflow.pyfunc.log_model(
                 name="model",
                 python_model=SarcomaClassifierPyfunc(),

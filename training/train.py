@@ -99,8 +99,10 @@ def train(config: TrainConfig) -> dict:
         random_state=config.seed,
         n_jobs=config.n_jobs,
     )
-    _say(f"cohort {config.cohort}: {len(cohort)} samples, {cohort.betas.shape[1]} CpGs, "
-         f"{len(np.unique(labels))} classes; learner {config.model} ({LEARNERS[config.model]})")
+    _say(
+        f"cohort {config.cohort}: {len(cohort)} samples, {cohort.betas.shape[1]} CpGs, "
+        f"{len(np.unique(labels))} classes; learner {config.model} ({LEARNERS[config.model]})"
+    )
 
     evaluation: dict = {}
     figures: dict = {}
@@ -234,7 +236,7 @@ def summary(metrics: dict) -> dict:
 
 def _class_families(cohort: Cohort, taxonomy) -> dict[str, str]:
     fams: dict[str, str] = {}
-    given = cohort.samples["family"] if "family" in cohort.samples else None
+    given = cohort.samples.get("family")
     for i, label in enumerate(cohort.labels):
         if label in fams:
             continue

@@ -45,7 +45,7 @@ def test_tampered_estimator_is_refused(tiny_bundle_dir, tmp_path):
 
 
 def test_missing_or_unknown_bundles_are_refused(tmp_path, tiny_bundle_dir):
-    with pytest.raises(ModelBundleError, match="bundle.json missing"):
+    with pytest.raises(ModelBundleError, match=r"bundle\.json missing"):
         load_bundle(tmp_path)
     meta = json.loads((tiny_bundle_dir / "bundle.json").read_text())
     meta["format"] = 99

@@ -43,5 +43,7 @@ def test_transform_checks_fitted_and_width():
     with pytest.raises(NotFittedError):
         CpGSelector().transform(X)
     sel = CpGSelector(n_features=5).fit(X, y)
-    with pytest.raises(ValueError, match="X has 49 CpG columns, but CpGSelector was fitted with 50"):
+    with pytest.raises(
+        ValueError, match="X has 49 CpG columns, but CpGSelector was fitted with 50"
+    ):
         sel.transform(X[:, :49])

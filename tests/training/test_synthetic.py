@@ -54,7 +54,11 @@ def test_betas_are_bimodal():
     cohort = build_cohort(seed=0, scale=0.1, n_cpgs=2000, classes=["SS"])
     values = cohort.betas.to_numpy().ravel()
     values = values[~np.isnan(values)]
-    low, mid, high = (values < 0.3).mean(), ((values > 0.4) & (values < 0.6)).mean(), (values > 0.7).mean()
+    low, mid, high = (
+        (values < 0.3).mean(),
+        ((values > 0.4) & (values < 0.6)).mean(),
+        (values > 0.7).mean(),
+    )
     assert low > mid and high > mid
 
 

@@ -62,7 +62,7 @@ def test_training_tracks_registers_and_promotes(cohort_dir, mlflow_store, tmp_pa
     assert len(bundle.provenance["training_data"]["sha256"]) == 64
 
     client = MlflowClient(mlflow_store)
-    assert client.get_model_version_by_alias("tiny-sarcoma", "champion").version == "1"
+    assert str(client.get_model_version_by_alias("tiny-sarcoma", "champion").version) == "1"
     run = client.get_run(summary["mlflow"]["run_id"])
     assert "calibrated_brier" in run.data.metrics and "raw_brier" in run.data.metrics
     assert run.data.tags["champion_decision"] == "promoted"
@@ -78,9 +78,9 @@ def test_training_tracks_registers_and_promotes(cohort_dir, mlflow_store, tmp_pa
     strict.write_text(STRICT)
     assert _train(cohort_dir, tmp_path / "m2", strict) == 0
     capsys.readouterr()
-    assert client.get_model_version_by_alias("tiny-sarcoma", "champion").version == "1"
+    assert str(client.get_model_version_by_alias("tiny-sarcoma", "champion").version) == "1"
     versions = client.search_model_versions("name='tiny-sarcoma'")
-    assert sorted(v.version for v in versions) == ["1", "2"]
+    assert sorted(str(v.version) for v in versions) == ["1", "2"]
 
 
 @pytest.mark.slow
