@@ -46,6 +46,7 @@ __all__ = [
     "library_versions",
     "load_bundle",
     "save_bundle",
+    "to_jsonable",
 ]
 
 #: Version of the on-disk layout; bump when it changes incompatibly.
@@ -216,7 +217,7 @@ def save_bundle(bundle: ModelBundle, directory: str | Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     joblib.dump(bundle.estimator, out / _ESTIMATOR_FILE, compress=3)
     (out / "cpgs.txt").write_text("\n".join(map(str, bundle.cpgs)) + "\n")
-    (out / "metrics.json").write_text(json.dumps(bundle.metrics, indent=2, default=_json_default))
+    (out / "metrics.json").write_text(json.dumps(to_jsonable(bundle.metrics), indent=2))
     if bundle.reference_embedding is not None:
         bundle.reference_embedding.to_csv(out / "reference_embedding.csv", index=False)
     provenance = {
@@ -238,7 +239,7 @@ def save_bundle(bundle: ModelBundle, directory: str | Path) -> Path:
         "provenance": provenance,
         "estimator_sha256": _sha256(out / _ESTIMATOR_FILE),
     }
-    (out / "bundle.json").write_text(json.dumps(meta, indent=2, default=_json_default))
+    (out / "bundle.json").write_text(json.dumps(to_jsonable(meta), indent=2))
     return out
 
 
@@ -300,19 +301,30 @@ def load_bundle(directory: str | Path) -> ModelBundle:
     )
 
 
+def to_jsonable(obj):
+    """Return ``obj`` with NaN and infinities as ``None`` and numpy values as Python ones.
+
+    ``json.dumps`` would write NaN, which is not JSON; metrics hold NaN where
+    a figure is undefined (e.g. the accuracy of zero confident calls).
+    """
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    if obj is None or isinstance(obj, bool | int | float | str):
+        return obj
+    return str(obj)
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _json_default(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, tuple | set):
-        return list(obj)
-    return str(obj)

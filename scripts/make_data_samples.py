@@ -68,7 +68,6 @@ def main() -> None:
     world = make_world(0)
     columns = _select_columns(world, DEFAULT_N_CPGS, 0)
     keep = set(world.probe_ids[columns])
-    batch = []
     for i, case in enumerate(CASES):
         ids, values = generate_profile(
             case["label"], ArrayType(case["array"]), 0, sample_seed=100 + i,
@@ -86,9 +85,7 @@ def main() -> None:
             "betas": betas,
         }
         (OUT / case["file"]).write_text(json.dumps({"profiles": [profile]}))
-        batch.append(profile)
         print(f"{case['file']}: {case['label']} on {case['array']}, {len(betas)} CpGs")
-    (OUT / "batch.json").write_text(json.dumps({"profiles": batch}))
     tiny = build_cohort(
         seed=0, scale=0.25, n_cpgs=2000, classes=["DSRCT", "EWS", "CIC", "BCOR", "LMS", "SS"]
     )

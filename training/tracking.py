@@ -25,7 +25,7 @@ from mlflow import MlflowClient
 from mlflow.models import ModelSignature
 from mlflow.types.schema import ColSpec, Schema, TensorSpec
 
-from classifier.bundle import ModelBundle, library_versions
+from classifier.bundle import ModelBundle, library_versions, to_jsonable
 from training.gates import GateDecision
 
 __all__ = ["CHAMPION_ALIAS", "configure_tracking", "flatten_metrics", "log_run"]
@@ -100,7 +100,7 @@ def log_run(
         info["run_id"] = run.info.run_id
         mlflow.log_params({k: _param(v) for k, v in params.items()})
         mlflow.log_metrics(flatten_metrics(evaluation))
-        mlflow.log_dict(evaluation, "evaluation/metrics.json")
+        mlflow.log_dict(to_jsonable(evaluation), "evaluation/metrics.json")
         mlflow.log_dict(gates, "evaluation/quality_gates.json")
         with tempfile.TemporaryDirectory() as tmp:
             for name, fig in figures.items():

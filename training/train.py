@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.bundle import ModelBundle, save_bundle
+from classifier.bundle import ModelBundle, save_bundle, to_jsonable
 from classifier.cohort import Cohort, read_cohort
 from classifier.errors import ClassifierError
 from classifier.estimator import MethylationClassifier
@@ -199,7 +199,7 @@ def train(config: TrainConfig) -> dict:
     for reason in decision.reasons:
         _say(f"gate: {reason}")
     metrics["training"]["total_seconds"] = round(time.perf_counter() - started, 1)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
+    (out / "metrics.json").write_text(json.dumps(to_jsonable(metrics), indent=2))
     return metrics
 
 
@@ -329,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     except ClassifierError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(summary(metrics), default=str))
+    print(json.dumps(to_jsonable(summary(metrics))))
     return 0
 
 

@@ -52,3 +52,13 @@ def test_missing_or_unknown_bundles_are_refused(tmp_path, tiny_bundle_dir):
     (tmp_path / "bundle.json").write_text(json.dumps(meta))
     with pytest.raises(ModelBundleError, match="format 99 is not supported"):
         load_bundle(tmp_path)
+
+
+def test_to_jsonable_turns_nan_into_null():
+    import numpy as np
+
+    from classifier.bundle import to_jsonable
+
+    out = to_jsonable({"a": float("nan"), "b": np.float32(0.5), "c": [np.inf, 1], "d": (1, 2)})
+    assert out == {"a": None, "b": 0.5, "c": [None, 1], "d": [1, 2]}
+    json.dumps(out, allow_nan=False)  # strict JSON
