@@ -1,0 +1,1 @@
+"""The classification service: ``uvicorn api.main:app`` (see docs/api.md)."""

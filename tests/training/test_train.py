@@ -118,3 +118,34 @@ def test_bad_arguments_exit_non_zero(tmp_path):
     with pytest.raises(SystemExit) as exc:
         main(["--cohort", str(tmp_path), "--outer-folds", "1"])
     assert exc.value.code == 2
+
+
+def test_trains_unchanged_on_a_users_small_cohort(tmp_path, capsys):
+    """A few hundred CpGs, a handful of classes with the user's own labels."""
+    import numpy as np
+    import pandas as pd
+
+    from classifier.cohort import Cohort
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat(["tumour type A", "tumour type B", "tumour type C", "rare D"], [8, 8, 8, 4])
+    ids = [f"cg{n:08d}" for n in rng.choice(10**7, 300, replace=False)]
+    centres = {lab: rng.uniform(0.1, 0.9, 300) for lab in np.unique(labels)}
+    values = np.array([centres[lab] + rng.normal(0, 0.05, 300) for lab in labels]).clip(0, 1)
+    sample_ids = [f"S{i}" for i in range(len(labels))]
+    cohort = Cohort(
+        betas=pd.DataFrame(values, index=pd.Index(sample_ids, name="sample_id"), columns=ids),
+        samples=pd.DataFrame({"label": labels}, index=pd.Index(sample_ids, name="sample_id")),
+    )
+    cohort_dir = write_cohort(cohort, tmp_path / "user")
+    code = main(["--cohort", str(cohort_dir), "--no-tracking", "--out", str(tmp_path / "m")])
+    assert code == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out.strip().splitlines()[-1])
+    # "rare D" has 4 samples: the outer folds are lowered to 4, and the output says so
+    assert "outer folds lowered from 5 to 4" in captured.err
+    assert summary["training"]["n_classes"] == 4
+    assert summary["training"]["n_cpgs_model"] == 300
+    assert summary["calibrated"]["accuracy"] > 0.9
+    bundle = load_bundle(tmp_path / "m")
+    assert set(bundle.class_families) == set(bundle.classes)  # unknown labels: own family

@@ -1,0 +1,87 @@
+"""Reading a request body: media type check and size limit enforced while reading.
+
+The body is read chunk by chunk and refused with 413 as soon as it passes
+the limit (or at once when ``Content-Length`` already says so), so that an
+oversized upload is never held in memory or parsed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from fastapi import Request
+
+from api.errors import InputError
+
+__all__ = ["ARROW_MEDIA_TYPE", "JSON_MEDIA_TYPE", "BodyFormat", "body_format", "read_body"]
+
+JSON_MEDIA_TYPE = "application/json"
+ARROW_MEDIA_TYPE = "application/vnd.apache.arrow.stream"
+
+
+class BodyFormat(StrEnum):
+    """Request body formats accepted by ``POST /v1/classify``."""
+
+    JSON = JSON_MEDIA_TYPE
+    ARROW = ARROW_MEDIA_TYPE
+
+
+def body_format(content_type: str | None) -> BodyFormat:
+    """Return the body format named by a ``Content-Type`` header.
+
+    Raises
+    ------
+    InputError
+        415 when the header is missing or names another media type.
+    """
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    try:
+        return BodyFormat(media)
+    except ValueError:
+        got = repr(media) if media else "no Content-Type header"
+        raise InputError(
+            f"expected Content-Type {JSON_MEDIA_TYPE} or {ARROW_MEDIA_TYPE}, got {got}",
+            loc=(),
+            type="unsupported_media_type",
+            status_code=415,
+        ) from None
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """Read the whole body, refusing it as soon as it exceeds ``limit`` bytes.
+
+    Parameters
+    ----------
+    request : Request
+    limit : int
+        Largest accepted size in bytes (``MAX_BODY_BYTES``).
+
+    Raises
+    ------
+    InputError
+        413 when the body (or its declared ``Content-Length``) exceeds the
+        limit; 400 when it is empty.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit, f"Content-Length says {int(declared):,} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit, f"more than {limit:,} bytes were sent")
+        chunks.append(chunk)
+    if size == 0:
+        raise InputError("the request body is empty", loc=(), type="empty_body", status_code=400)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _too_large(limit: int, what: str) -> InputError:
+    return InputError(
+        f"request body too large: {what}; the limit (MAX_BODY_BYTES) is {limit:,} bytes. "
+        "Send fewer profiles per request, only the model's CpGs, or the Arrow form",
+        loc=(),
+        type="body_too_large",
+        status_code=413,
+    )

@@ -1,0 +1,90 @@
+"""The work behind ``POST /v1/classify``: parse, align, check coverage, classify, answer.
+
+It runs in a worker thread (see :mod:`api.routes.classify`) so that the
+event loop keeps answering ``/health`` while a large profile is parsed. A
+request is checked whole before anything is classified: one bad profile
+refuses the batch with 4xx, naming the profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import orjson
+
+from api.alignment import AlignmentCache
+from api.arrow_input import parse_arrow_body
+from api.body import BodyFormat
+from api.errors import InputError
+from api.model_loader import ServedModel
+from api.profiles import parse_json_body
+from api.results import ResultOptions, build_result, model_ref
+
+__all__ = ["ClassifyJob", "run_classify"]
+
+
+@dataclass(frozen=True)
+class ClassifyJob:
+    """One classify request, as the worker thread receives it.
+
+    Attributes
+    ----------
+    body : bytes
+    format : BodyFormat
+    request_id : str
+    max_batch : int
+    min_cpg_fraction : float
+        Share of the model's CpGs a profile must measure (for the message).
+    min_cpgs : int
+        The same as a count of this model's CpGs.
+    options : ResultOptions
+    """
+
+    body: bytes
+    format: BodyFormat
+    request_id: str
+    max_batch: int
+    min_cpg_fraction: float
+    min_cpgs: int
+    options: ResultOptions
+
+
+def run_classify(model: ServedModel, job: ClassifyJob) -> bytes:
+    """Classify every profile of a request and return the JSON response body.
+
+    Raises
+    ------
+    InputError
+        For any bad input, located at its field (see :mod:`api.errors`).
+    """
+    if job.format is BodyFormat.ARROW:
+        profiles = parse_arrow_body(job.body, job.max_batch, model.info.cpgs_sha256)
+    else:
+        profiles = parse_json_body(job.body, job.max_batch)
+    needed = job.min_cpgs
+    matrix = np.empty((len(profiles), model.n_cpgs), dtype=np.float32)
+    cache = AlignmentCache()
+    qcs = []
+    for i, profile in enumerate(profiles):
+        row, qc = model.aligner.align(profile, cache)
+        if qc.model_cpgs_present < needed:
+            raise InputError(
+                f"the profile measures {qc.model_cpgs_present:,} of the model's "
+                f"{model.n_cpgs:,} CpGs; at least {needed:,} are needed "
+                f"(MIN_CPG_FRACTION={job.min_cpg_fraction:g}). Send the model's CpGs "
+                "(GET /v1/model/cpgs) or a whole array",
+                loc=profile.loc,
+                type="insufficient_coverage",
+            )
+        matrix[i] = row
+        qcs.append(qc)
+    calls = model.bundle.classify_aligned(matrix)
+    ref = model_ref(model)
+    results = [
+        build_result(profile, qc, call, model, job.options, ref)
+        for profile, qc, call in zip(profiles, qcs, calls, strict=True)
+    ]
+    return orjson.dumps(
+        {"request_id": job.request_id, "results": results}, option=orjson.OPT_SERIALIZE_NUMPY
+    )

@@ -1,0 +1,374 @@
+"""Parsing ``POST /v1/classify`` bodies (JSON or Arrow) into typed profiles.
+
+The JSON body is parsed with orjson from the raw bytes (no pydantic model:
+building and validating 866,000 keys twice would triple the cost) and
+checked here by hand, with every error located at its field. Beta values
+become float32 with NaN for "not measured" (JSON ``null``). Aligning the
+probes to the model's CpGs is :mod:`api.alignment`'s job.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+
+from api.errors import InputError, Loc, from_domain_error
+from classifier.errors import ClassifierError
+from classifier.findings import parse_findings
+from classifier.probes import ArrayType
+
+__all__ = ["ProfileInput", "check_batch_size", "parse_findings_at", "parse_json_body", "to_betas"]
+
+_NUMERIC_OR_NULL = frozenset({float, int, type(None)})
+_MAX_TEXT = 500
+
+
+@dataclass(frozen=True)
+class ProfileInput:
+    """One profile as received, before alignment.
+
+    Attributes
+    ----------
+    index : int
+        Position in the request (results keep this order).
+    sample_id : str
+    diagnosis : str or None
+        Submitted diagnosis, free text or class code.
+    findings : tuple
+        Parsed :class:`classifier.findings.Finding` objects.
+    values : numpy.ndarray of float32
+        Beta values, NaN where not measured.
+    ids : list of str, pyarrow.Array or None
+        Probe ids in the order of ``values``; ``None`` when ``values`` follow
+        the canonical order of ``array``.
+    array : ArrayType or None
+        Manifest array whose canonical probe order ``values`` follow (when
+        ``ids`` is None).
+    ids_field : str
+        Body field the ids came from: ``"betas"`` (keys of an object),
+        ``"probe_ids"``, or ``""`` for manifest order; locates id errors.
+    model_order : bool
+        ``values`` follow the served model's own CpG list (binary form only).
+    n_rejected : int
+        Values not used: null (failed probe) or NaN in the binary form.
+    """
+
+    index: int
+    sample_id: str
+    diagnosis: str | None
+    findings: tuple
+    values: np.ndarray
+    ids: Any = None
+    array: ArrayType | None = None
+    ids_field: str = "probe_ids"
+    model_order: bool = False
+    n_rejected: int = 0
+
+    @property
+    def loc(self) -> Loc:
+        """Location of this profile in the body."""
+        return ("profiles", self.index)
+
+    @property
+    def values_field(self) -> str:
+        """Body field holding the values."""
+        return "betas" if self.ids_field == "betas" else "values"
+
+
+def check_batch_size(n: int, max_batch: int) -> None:
+    """Refuse an empty batch (422) or one larger than ``MAX_BATCH`` (413)."""
+    if n == 0:
+        raise InputError(
+            "'profiles' is empty; send at least one profile",
+            loc=("profiles",),
+            type="empty_batch",
+        )
+    if n > max_batch:
+        raise InputError(
+            f"{n:,} profiles in one request; at most {max_batch:,} (MAX_BATCH) are accepted",
+            loc=("profiles",),
+            type="batch_too_large",
+            status_code=413,
+        )
+
+
+def parse_json_body(body: bytes, max_batch: int) -> list[ProfileInput]:
+    """Parse and check a JSON ``{"profiles": [...]}`` body.
+
+    Parameters
+    ----------
+    body : bytes
+    max_batch : int
+
+    Returns
+    -------
+    list of ProfileInput
+        In request order.
+
+    Raises
+    ------
+    InputError
+        400 for malformed JSON, 413 for too many profiles, 422 for any
+        other bad field, located at the field.
+    """
+    doc = _loads(body)
+    if not isinstance(doc, dict):
+        raise InputError(
+            f"the body must be a JSON object with a 'profiles' list, got {_kind(doc)}",
+            loc=(),
+            type="invalid_type",
+        )
+    profiles = doc.get("profiles")
+    if not isinstance(profiles, list):
+        what = "missing" if profiles is None else _kind(profiles)
+        raise InputError(
+            f"'profiles' must be a list of profile objects, got {what}",
+            loc=("profiles",),
+            type="missing" if profiles is None else "invalid_type",
+        )
+    check_batch_size(len(profiles), max_batch)
+    return [_json_profile(i, p) for i, p in enumerate(profiles)]
+
+
+def parse_findings_at(raw: Any, loc: Loc) -> tuple:
+    """Parse a profile's findings list, locating errors under ``loc``."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise InputError(
+            f"'findings' must be a list of finding objects, got {_kind(raw)}",
+            loc=(*loc, "findings"),
+            type="invalid_type",
+        )
+    try:
+        return tuple(parse_findings(raw))
+    except ClassifierError as exc:
+        raise from_domain_error(exc, loc) from None
+
+
+def to_betas(values: Sequence[Any], loc: Loc, keys: Sequence[str] | None = None) -> np.ndarray:
+    """Convert JSON numbers (``null`` = not measured) to float32 beta values.
+
+    Parameters
+    ----------
+    values : sequence
+        Parsed JSON values.
+    loc : tuple
+        Location of the values field, e.g. ``("profiles", 0, "values")``.
+    keys : sequence of str, optional
+        Probe ids of an object form, used to locate errors by key.
+
+    Raises
+    ------
+    InputError
+        ``value_not_numeric``, ``value_not_finite`` or ``value_out_of_range``,
+        located at the first offending value.
+    """
+
+    def at(j: int) -> Loc:
+        return (*loc, keys[j] if keys is not None else j)
+
+    # One pass over the types is far cheaper than converting each value in
+    # Python, and numpy silently accepts numeric strings and booleans.
+    if not _NUMERIC_OR_NULL.issuperset(map(type, values)):
+        j, value = next((j, v) for j, v in enumerate(values) if type(v) not in _NUMERIC_OR_NULL)
+        raise _bad_value(value, at(j))
+    array = np.array(values, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(~(np.isnan(array) | ((array >= 0.0) & (array <= 1.0))))
+    if len(bad):
+        j = int(bad[0])
+        value = float(array[j])
+        if math.isinf(value):
+            raise InputError(
+                "an infinite number is not a beta value; send null for a failed probe",
+                loc=at(j),
+                type="value_not_finite",
+            )
+        raise InputError(
+            f"beta value {value:g} is outside [0, 1]", loc=at(j), type="value_out_of_range"
+        )
+    return array.astype(np.float32)
+
+
+# ----------------------------------------------------------------- helpers
+
+
+class _NonFinite:
+    """A ``NaN``/``Infinity`` literal met by the lenient fallback parser."""
+
+    def __init__(self, literal: str) -> None:
+        self.literal = literal
+
+
+def _loads(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        # NaN and Infinity literals are not JSON, but some clients write them.
+        # Re-read leniently (only on this error path) so that the answer can
+        # name the field holding them instead of a byte offset.
+        if b"NaN" in body or b"Infinity" in body or "infinity" in exc.msg:
+            try:
+                return json.loads(body, parse_constant=_NonFinite)
+            except (ValueError, RecursionError):
+                pass
+        raise InputError(
+            f"malformed JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            loc=(),
+            type="json_invalid",
+            status_code=400,
+        ) from None
+
+
+def _json_profile(i: int, raw: Any) -> ProfileInput:
+    loc: Loc = ("profiles", i)
+    if not isinstance(raw, dict):
+        raise InputError(
+            f"each profile must be an object, got {_kind(raw)}", loc=loc, type="invalid_type"
+        )
+    sample_id = _text(raw.get("sample_id"), (*loc, "sample_id"), required=True)
+    assert sample_id is not None
+    diagnosis = _text(raw.get("diagnosis"), (*loc, "diagnosis"), required=False)
+    findings = parse_findings_at(raw.get("findings"), loc)
+
+    values, where = _json_values(raw, loc)
+    return ProfileInput(
+        i, sample_id, diagnosis, findings, values, n_rejected=_n_nan(values), **where
+    )
+
+
+def _json_values(raw: dict, loc: Loc) -> tuple[np.ndarray, dict[str, Any]]:
+    """A profile's beta values, and where their ids come from (ProfileInput fields)."""
+    has_betas = "betas" in raw
+    has_arrays = "probe_ids" in raw or "values" in raw
+    if has_betas and has_arrays:
+        raise InputError(
+            "give either 'betas' or 'probe_ids' with 'values', not both",
+            loc=loc,
+            type="conflicting_fields",
+        )
+    if has_betas:
+        betas = raw["betas"]
+        if not isinstance(betas, dict):
+            raise InputError(
+                f"'betas' must be an object of probe id -> beta value, got {_kind(betas)}",
+                loc=(*loc, "betas"),
+                type="invalid_type",
+            )
+        keys = list(betas)
+        values = to_betas(list(betas.values()), (*loc, "betas"), keys)
+        return values, {"ids": keys, "ids_field": "betas"}
+    if not has_arrays:
+        raise InputError(
+            "a profile needs 'betas' (object of probe id -> beta) or 'probe_ids' with 'values'",
+            loc=(*loc, "betas"),
+            type="missing",
+        )
+    values_raw = raw.get("values")
+    if not isinstance(values_raw, list):
+        what = "missing" if values_raw is None else _kind(values_raw)
+        raise InputError(
+            f"'values' must be a list of beta values, got {what}",
+            loc=(*loc, "values"),
+            type="missing" if values_raw is None else "invalid_type",
+        )
+    if "probe_ids" not in raw and "array" in raw:
+        array = _array_of(raw["array"], (*loc, "array"))
+        return to_betas(values_raw, (*loc, "values")), {"array": array, "ids_field": ""}
+    ids = raw.get("probe_ids")
+    if not isinstance(ids, list):
+        what = "missing" if ids is None else _kind(ids)
+        raise InputError(
+            f"'probe_ids' must be a list of probe ids matching 'values', got {what}",
+            loc=(*loc, "probe_ids"),
+            type="missing" if ids is None else "invalid_type",
+        )
+    if len(ids) != len(values_raw):
+        raise InputError(
+            f"'probe_ids' has {len(ids):,} items but 'values' has {len(values_raw):,}",
+            loc=(*loc, "values"),
+            type="length_mismatch",
+        )
+    return to_betas(values_raw, (*loc, "values")), {"ids": ids, "ids_field": "probe_ids"}
+
+
+def _array_of(raw: Any, loc: Loc) -> ArrayType:
+    try:
+        return ArrayType.parse(str(raw))
+    except (ClassifierError, ValueError):
+        raise InputError(
+            f"unknown array {raw!r}; expected one of {[a.value for a in ArrayType]}",
+            loc=loc,
+            type="invalid_array",
+        ) from None
+
+
+def _text(raw: Any, loc: Loc, *, required: bool) -> str | None:
+    if raw is None:
+        if required:
+            raise InputError(f"'{loc[-1]}' is required", loc=loc, type="missing")
+        return None
+    if not isinstance(raw, str):
+        raise InputError(
+            f"'{loc[-1]}' must be a string, got {_kind(raw)}", loc=loc, type="invalid_type"
+        )
+    text = raw.strip()
+    if required and not text:
+        raise InputError(f"'{loc[-1]}' must not be empty", loc=loc, type="missing")
+    if len(text) > _MAX_TEXT:
+        raise InputError(
+            f"'{loc[-1]}' is longer than {_MAX_TEXT} characters", loc=loc, type="too_long"
+        )
+    return text or None
+
+
+def _bad_value(value: Any, loc: Loc) -> InputError:
+    if isinstance(value, _NonFinite):
+        return InputError(
+            f"{value.literal} is not a beta value; send null for a probe that was not measured",
+            loc=loc,
+            type="value_not_finite",
+        )
+    if isinstance(value, str):
+        try:
+            parsed = float(value)
+        except ValueError:
+            parsed = 0.0
+        if not math.isfinite(parsed):
+            return InputError(
+                "a string is not a beta value (and NaN/Infinity are not allowed); "
+                "send null for a probe that was not measured",
+                loc=loc,
+                type="value_not_finite",
+            )
+    return InputError(
+        f"expected a number in [0, 1] or null, got {_kind(value)}",
+        loc=loc,
+        type="value_not_numeric",
+    )
+
+
+def _kind(value: Any) -> str:
+    """Name a JSON value's type without echoing the value."""
+    if isinstance(value, _NonFinite):
+        return value.literal
+    return {
+        bool: "a boolean",
+        str: "a string",
+        dict: "an object",
+        list: "a list",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
+
+
+def _n_nan(values: np.ndarray) -> int:
+    return int(np.count_nonzero(np.isnan(values)))

@@ -1,0 +1,170 @@
+"""Writing one profile's result: QC, call, reclassification, fusion consistency, model.
+
+Results are plain dicts serialised by orjson; their shape is
+:class:`api.schemas.ProfileResult` (the tests validate real responses
+against it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from api.alignment import ProfileQc
+from api.model_loader import ServedModel
+from api.profiles import ProfileInput
+from classifier.bundle import Call
+from classifier.decision import Decision
+from classifier.fusion_consistency import assess_fusion_consistency
+from classifier.reclassification import reclassify
+
+__all__ = ["ResultOptions", "build_result", "model_ref"]
+
+
+@dataclass(frozen=True)
+class ResultOptions:
+    """What a request asked to include, and the QC warning level.
+
+    Attributes
+    ----------
+    top : int
+        Classes listed in ``top_classes``.
+    raw_scores : bool
+        Include the base learner's scores.
+    warn_cpg_fraction : float
+        Below this share of measured model CpGs, warn ``low_coverage``.
+    """
+
+    top: int = 5
+    raw_scores: bool = False
+    warn_cpg_fraction: float = 0.9
+
+
+def model_ref(model: ServedModel) -> dict:
+    """The ``model`` part of every result."""
+    info = model.info
+    return {
+        "name": info.name,
+        "version": info.version,
+        "run_id": info.run_id,
+        "threshold": info.threshold,
+        "source": info.source,
+    }
+
+
+def build_result(
+    profile: ProfileInput,
+    qc: ProfileQc,
+    call: Call,
+    model: ServedModel,
+    options: ResultOptions,
+    ref: dict,
+) -> dict:
+    """Assemble one entry of ``results``.
+
+    Parameters
+    ----------
+    profile : ProfileInput
+    qc : ProfileQc
+    call : Call
+        The classifier's statement about the aligned profile.
+    model : ServedModel
+    options : ResultOptions
+    ref : dict
+        :func:`model_ref` of the model, built once per request.
+    """
+    threshold = model.bundle.threshold
+    # The family reclassification judges: the matched one for a family-level
+    # call, otherwise the top class's own (which a match always agrees with).
+    family = call.family
+    if call.decision != Decision.FAMILY_MATCH:
+        family = model.class_family[call.top_class]
+    reclassification = reclassify(
+        profile.diagnosis,
+        top_class=call.top_class,
+        decision=call.decision,
+        family=family,
+        family_score=call.family_scores.get(family, call.family_score),
+        score=call.score,
+        threshold=threshold,
+    )
+    fusion = assess_fusion_consistency(
+        top_class=call.top_class,
+        decision=call.decision,
+        scores=call.scores,
+        findings=profile.findings,
+        threshold=threshold,
+    )
+    return {
+        "sample_id": profile.sample_id,
+        "qc": _qc(qc, call, model, options),
+        "classification": _classification(call, model, options, threshold),
+        "reclassification": reclassification.to_dict(),
+        "fusion_consistency": fusion.to_dict(),
+        "model": ref,
+    }
+
+
+def _qc(qc: ProfileQc, call: Call, model: ServedModel, options: ResultOptions) -> dict:
+    n = model.n_cpgs
+    missing = n - qc.model_cpgs_present
+    warnings = []
+    present_fraction = qc.model_cpgs_present / n
+    if present_fraction < options.warn_cpg_fraction:
+        warnings.append(
+            {
+                "code": "low_coverage",
+                "message": f"only {qc.model_cpgs_present:,} of the model's {n:,} CpGs "
+                f"({present_fraction:.0%}) were measured; the scores rest on training medians "
+                "for the rest and are less reliable",
+            }
+        )
+    if call.ood:
+        warnings.append(
+            {
+                "code": "out_of_distribution",
+                "message": f"the profile is unlike the reference cohort (distance "
+                f"{call.ood_distance:.3g} > {call.ood_threshold:.3g}): possibly a tumour type "
+                "the model was not trained on, low tumour content or a technical problem",
+            }
+        )
+    return {
+        "array_type": qc.array_type,
+        "probes_received": qc.probes_received,
+        "values_rejected": qc.values_rejected,
+        "probes_unrecognised": qc.probes_unrecognised,
+        "replicates_collapsed": qc.replicates_collapsed,
+        "model_cpgs": n,
+        "model_cpgs_present": qc.model_cpgs_present,
+        "model_cpgs_missing": missing,
+        "missing_fraction": round(missing / n, 6),
+        "warnings": warnings,
+    }
+
+
+def _classification(
+    call: Call, model: ServedModel, options: ResultOptions, threshold: float
+) -> dict:
+    names = model.class_names
+    families = model.class_family
+    return {
+        "top_class": call.top_class,
+        "top_class_name": names[call.top_class],
+        "score": round(call.score, 6),
+        "family": call.family,
+        "family_name": model.family_names.get(call.family, call.family),
+        "family_score": round(call.family_score, 6),
+        "decision": str(call.decision),
+        "threshold": threshold,
+        "scores": call.scores,
+        "family_scores": call.family_scores,
+        "top_classes": [
+            {"code": code, "name": names[code], "family": families[code], "score": score}
+            for code, score in call.top(options.top)
+        ],
+        "out_of_distribution": call.ood,
+        "ood_distance": round(call.ood_distance, 6),
+        "ood_threshold": round(call.ood_threshold, 6),
+        "prediction_set": call.prediction_set,
+        "coverage": round(call.coverage, 6),
+        "raw_scores": call.raw_scores if options.raw_scores else None,
+    }

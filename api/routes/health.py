@@ -1,0 +1,28 @@
+"""``GET /health`` (liveness) and ``GET /ready`` (a model is loaded)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import ModelDep
+from api.schemas import ErrorResponse, Health, Readiness
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=Health)
+async def health() -> Health:
+    """Liveness: the process answers (always 200)."""
+    return Health()
+
+
+@router.get(
+    "/ready",
+    response_model=Readiness,
+    responses={503: {"model": ErrorResponse, "description": "No model loaded yet."}},
+)
+async def ready(model: ModelDep) -> Readiness:
+    """Readiness: 200 once a model is loaded, 503 before."""
+    return Readiness(model=model.info.name, version=model.info.version)

@@ -1,0 +1,27 @@
+"""``GET /v1/model`` (the model card) and ``GET /v1/model/cpgs`` (its CpG list)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import PlainTextResponse
+
+from api.deps import ModelDep, SettingsDep
+from api.model_card import model_card
+from api.openapi_docs import ERROR_RESPONSES
+from api.schemas import ModelCard
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/model", tags=["model"])
+
+
+@router.get("", response_model=ModelCard, responses={503: ERROR_RESPONSES[503]})
+async def get_model_card(model: ModelDep, settings: SettingsDep) -> ModelCard:
+    """The served model: classes, families, threshold, metrics, provenance and version."""
+    return model_card(model, settings)
+
+
+@router.get("/cpgs", response_class=PlainTextResponse, responses={503: ERROR_RESPONSES[503]})
+async def get_model_cpgs(model: ModelDep) -> PlainTextResponse:
+    """The model's ordered CpG list, one id per line (its SHA-256 is the card's cpgs_sha256)."""
+    return PlainTextResponse("\n".join(map(str, model.bundle.cpgs)) + "\n")

@@ -1,0 +1,77 @@
+"""Fixtures of the API tests: a tiny real model, an app serving it, a client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import Settings
+from tests.api.builders import TinyWorld, fit_bundle, make_world
+
+
+@pytest.fixture(scope="session")
+def world() -> TinyWorld:
+    """Real probe ids and class centroids shared by the model and the requests."""
+    return make_world()
+
+
+@pytest.fixture(scope="session")
+def bundle_dir(world: TinyWorld, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bundle of a real model fitted on the tiny world."""
+    return fit_bundle(world, tmp_path_factory.mktemp("bundle"))
+
+
+@pytest.fixture(scope="session")
+def settings(bundle_dir: Path) -> Settings:
+    """Service settings pointing at the tiny bundle, independent of the environment."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        model_path=bundle_dir,
+        model_uri=None,
+        max_batch=20,
+        max_body_bytes=32 * 1024 * 1024,
+    )
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> FastAPI:
+    """The application, configured with :func:`settings`."""
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """A client of the running application (lifespan entered: the model is loaded)."""
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def override_settings(app: FastAPI, settings: Settings) -> Iterator[Callable[..., None]]:
+    """Change settings of the running app for one test (e.g. a small body limit)."""
+
+    def apply(**changes) -> None:
+        app.state.settings = settings.model_copy(update=changes)
+
+    yield apply
+    app.state.settings = settings
+
+
+@pytest.fixture
+def post_json(client: TestClient) -> Callable[..., httpx.Response]:
+    """POST a JSON document (or raw bytes) to /v1/classify."""
+
+    def post(body, params: dict | None = None, content_type="application/json") -> httpx.Response:
+        content = body if isinstance(body, bytes) else orjson.dumps(body)
+        return client.post(
+            "/v1/classify", content=content, params=params, headers={"content-type": content_type}
+        )
+
+    return post

@@ -1,0 +1,264 @@
+"""POST /v1/classify: the parts of a result, the input forms, batches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from api.schemas import ClassifyResponse
+from tests.api.builders import (
+    MODEL_NAME,
+    MODEL_VERSION,
+    RUN_ID,
+    arrays_profile,
+    arrow_body,
+)
+
+ARROW = "application/vnd.apache.arrow.stream"
+
+
+def _post_arrow(client, body: bytes, params=None):
+    return client.post("/v1/classify", content=body, params=params, headers={"content-type": ARROW})
+
+
+def _rounded(obj, digits: int = 4):
+    if isinstance(obj, float):
+        return round(obj, digits)
+    if isinstance(obj, dict):
+        return {k: _rounded(v, digits) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_rounded(v, digits) for v in obj]
+    return obj
+
+
+def test_result_has_every_part_and_validates(post_json, world, client):
+    response = post_json({"profiles": [{"sample_id": "S1", "betas": world.betas("DSRCT")}]})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    ClassifyResponse.model_validate(body)
+    assert body["request_id"] == response.headers["x-request-id"]
+    (result,) = body["results"]
+    assert set(result) == {
+        "sample_id", "qc", "classification", "reclassification", "fusion_consistency", "model",
+    }  # fmt: skip
+    assert result["sample_id"] == "S1"
+    assert result["model"] == {
+        "name": MODEL_NAME,
+        "version": MODEL_VERSION,
+        "run_id": RUN_ID,
+        "threshold": 0.9,
+        "source": str(client.app.state.settings.bundle_path),
+    }
+
+
+def test_classification_of_a_clean_profile(post_json, world):
+    body = post_json({"profiles": [{"sample_id": "S1", "betas": world.betas("DSRCT")}]}).json()
+    call = body["results"][0]["classification"]
+    assert call["top_class"] == "DSRCT"
+    assert call["top_class_name"] == "desmoplastic small round cell tumour"
+    assert call["family"] == "ROUND_CELL"
+    assert call["family_name"] == "round cell sarcomas"
+    assert call["decision"] == "match"
+    assert call["score"] >= 0.9
+    assert call["score"] == pytest.approx(call["scores"]["DSRCT"], abs=1e-6)
+    assert sum(call["scores"].values()) == pytest.approx(1.0, abs=1e-4)
+    assert call["family_score"] == pytest.approx(
+        sum(call["scores"][c] for c in ("DSRCT", "EWS", "CIC")), abs=1e-4
+    )
+    assert call["top_classes"][0]["code"] == "DSRCT"
+    assert len(call["top_classes"]) == 5
+    assert call["out_of_distribution"] is False
+    assert "DSRCT" in call["prediction_set"]
+    assert call["raw_scores"] is None
+    assert call["coverage"] == 1.0
+
+
+def test_top_and_raw_scores_options(post_json, world):
+    body = {"profiles": [{"sample_id": "S1", "betas": world.betas("EWS")}]}
+    call = post_json(body, params={"top": 2, "raw_scores": "true"}).json()["results"][0][
+        "classification"
+    ]
+    assert len(call["top_classes"]) == 2
+    assert set(call["raw_scores"]) == set(call["scores"])
+
+
+def test_qc_counts(post_json, world, client):
+    n_model = client.get("/v1/model").json()["n_cpgs"]
+    betas: dict = world.betas("SS")
+    failed = world.cpgs[:4]
+    for probe in failed:
+        betas[probe] = None
+    qc = post_json({"profiles": [{"sample_id": "S1", "betas": betas}]}).json()["results"][0]["qc"]
+    assert qc["probes_received"] == len(world.cpgs)
+    assert qc["values_rejected"] == 4
+    assert qc["model_cpgs"] == n_model
+    missing = qc["model_cpgs_missing"]
+    assert qc["model_cpgs_present"] + missing == n_model
+    assert qc["missing_fraction"] == pytest.approx(missing / n_model)
+    assert qc["probes_unrecognised"] == 0
+    # The ids are on all three arrays: detect_array's rule names the smallest.
+    assert qc["array_type"] == "450k"
+
+
+def test_low_coverage_warning(post_json, world, client, override_settings):
+    override_settings(min_cpg_fraction=0.3)
+    betas = world.betas("SS")
+    cpgs = client.get("/v1/model/cpgs").text.split()
+    for probe in cpgs[: len(cpgs) // 2]:
+        betas.pop(probe)
+    result = post_json({"profiles": [{"sample_id": "S1", "betas": betas}]}).json()["results"][0]
+    codes = [w["code"] for w in result["qc"]["warnings"]]
+    assert "low_coverage" in codes
+    assert result["classification"]["coverage"] == pytest.approx(0.5, abs=0.01)
+
+
+def test_out_of_distribution_warning(post_json, world):
+    rng = np.random.default_rng(5)
+    betas = dict(zip(world.cpgs, rng.uniform(0, 1, len(world.cpgs)).round(3).tolist(), strict=True))
+    result = post_json({"profiles": [{"sample_id": "S1", "betas": betas}]}).json()["results"][0]
+    assert result["classification"]["out_of_distribution"] is True
+    assert "out_of_distribution" in [w["code"] for w in result["qc"]["warnings"]]
+
+
+def test_object_arrays_and_arrow_forms_give_identical_results(post_json, client, world):
+    betas = world.betas("CIC", seed=3)
+    betas[world.cpgs[7]] = None
+    common = {"diagnosis": "Ewing sarcoma", "findings": []}
+    as_object = post_json({"profiles": [{"sample_id": "S1", "betas": betas, **common}]})
+    as_arrays = post_json({"profiles": [arrays_profile("S1", betas, **common)]})
+    as_arrow = _post_arrow(
+        client,
+        arrow_body(
+            [
+                {
+                    "sample_id": "S1",
+                    "probe_ids": list(betas),
+                    "values": list(betas.values()),
+                    "diagnosis": "Ewing sarcoma",
+                    "findings": "[]",
+                }
+            ]
+        ),
+    )
+    results = [r.json()["results"] for r in (as_object, as_arrays, as_arrow)]
+    assert results[0] == results[1] == results[2]
+
+
+def test_manifest_order_forms_match_the_id_form(post_json, client, world):
+    from classifier.manifest import load_manifest
+    from classifier.probes import ArrayType
+
+    ids = list(load_manifest().array_probe_ids(ArrayType.EPIC))
+    values = np.full(len(ids), np.nan, dtype=np.float32)
+    position = {probe: i for i, probe in enumerate(ids)}
+    betas = world.betas("RMS_ALV")
+    for probe, beta in betas.items():
+        values[position[probe]] = beta
+    by_ids = post_json({"profiles": [{"sample_id": "S1", "betas": betas}]}).json()["results"][0]
+    arrow = arrow_body([{"sample_id": "S1", "values": values}], metadata={"array": "epic"})
+    by_order = _post_arrow(client, arrow).json()["results"][0]
+    assert by_order["classification"] == by_ids["classification"]
+    assert by_order["qc"]["array_type"] == "epic"
+    assert by_order["qc"]["probes_received"] == len(ids)
+    listed = [None if np.isnan(v) else float(v) for v in values]
+    by_json_order = post_json(
+        {"profiles": [{"sample_id": "S1", "array": "epic", "values": listed}]}
+    ).json()["results"][0]
+    assert by_json_order["classification"] == by_ids["classification"]
+
+
+def test_full_epic_id_list_takes_the_canonical_path(post_json, world):
+    from classifier.manifest import load_manifest
+    from classifier.probes import ArrayType
+
+    ids = list(load_manifest().array_probe_ids(ArrayType.EPIC))
+    betas = world.betas("DSRCT")
+    values = [betas.get(probe) for probe in ids]
+    body = {"profiles": [{"sample_id": "S1", "probe_ids": ids, "values": values}]}
+    result = post_json(body).json()["results"][0]
+    assert result["qc"]["array_type"] == "epic"
+    assert result["qc"]["values_rejected"] == len(ids) - len(betas)
+    assert result["classification"]["top_class"] == "DSRCT"
+
+
+def test_arrow_model_order_batch(client, world, post_json):
+    card = client.get("/v1/model").json()
+    cpgs = client.get("/v1/model/cpgs").text.split()
+    rows = []
+    for i, label in enumerate(["EWS", "SS", "DSRCT"]):
+        betas = world.betas(label, seed=i)
+        rows.append({"sample_id": f"S{i}", "values": [betas[c] for c in cpgs]})
+    body = arrow_body(rows, metadata={"array": "model", "cpgs_sha256": card["cpgs_sha256"]})
+    results = _post_arrow(client, body).json()["results"]
+    assert [r["classification"]["top_class"] for r in results] == ["EWS", "SS", "DSRCT"]
+    assert [r["qc"]["array_type"] for r in results] == [None, None, None]
+    singles = [
+        post_json({"profiles": [{"sample_id": f"S{i}", "betas": world.betas(label, seed=i)}]})
+        for i, label in enumerate(["EWS", "SS", "DSRCT"])
+    ]
+    for result, single in zip(results, singles, strict=True):
+        expected = single.json()["results"][0]["classification"]
+        assert _rounded(result["classification"]) == _rounded(expected)
+
+
+def test_epicv2_suffixes_collapse_and_replicates_average(post_json, world):
+    betas = world.betas("EWS", seed=2)
+    v2_ids, v2_values = [], []
+    replicated = 0
+    for probe, beta in betas.items():
+        raws = world.epicv2_ids[probe]
+        replicated += len(raws) > 1
+        # Replicates straddle the true value, so that their mean equals it.
+        spread = 0.02 if 0.05 < beta < 0.95 else 0.0
+        offsets = np.linspace(-spread, spread, len(raws))
+        for raw, offset in zip(raws, offsets, strict=True):
+            v2_ids.append(raw)
+            v2_values.append(float(beta + offset))
+    assert replicated > 0
+    base = post_json({"profiles": [{"sample_id": "S1", "betas": betas}]}).json()["results"][0]
+    v2 = post_json(
+        {"profiles": [{"sample_id": "S1", "probe_ids": v2_ids, "values": v2_values}]}
+    ).json()["results"][0]
+    assert v2["qc"]["array_type"] == "epicv2"
+    assert v2["qc"]["replicates_collapsed"] > 0
+    assert v2["qc"]["model_cpgs_present"] == base["qc"]["model_cpgs_present"]
+    assert v2["classification"]["top_class"] == base["classification"]["top_class"] == "EWS"
+    for code, score in base["classification"]["scores"].items():
+        assert v2["classification"]["scores"][code] == pytest.approx(score, abs=1e-3)
+
+
+def test_results_follow_request_order(post_json, world):
+    labels = ["SS", "DSRCT", "RMS_ALV", "EWS", "CIC", "DSRCT"]
+    profiles = [
+        {"sample_id": f"case-{i}", "betas": world.betas(label, seed=i)}
+        for i, label in enumerate(labels)
+    ]
+    results = post_json({"profiles": profiles}).json()["results"]
+    assert [r["sample_id"] for r in results] == [f"case-{i}" for i in range(len(labels))]
+    assert [r["classification"]["top_class"] for r in results] == labels
+
+
+def test_batch_equals_single_requests(post_json, world):
+    profiles = [
+        arrays_profile(f"S{i}", world.betas(label, seed=10 + i))
+        for i, label in enumerate(["CIC", "SS", "EWS"])
+    ]
+    batch = post_json({"profiles": profiles}).json()["results"]
+    singles = [post_json({"profiles": [p]}).json()["results"][0] for p in profiles]
+    # Matrix products of different shapes may differ in the last float32 digits.
+    assert _rounded(batch) == _rounded(singles)
+
+
+def test_profiles_with_different_id_lists_in_one_batch(post_json, world):
+    first = world.betas("SS")
+    second = dict(reversed(list(world.betas("EWS").items())))
+    results = post_json(
+        {"profiles": [arrays_profile("A", first), arrays_profile("B", second)]}
+    ).json()["results"]
+    assert [r["classification"]["top_class"] for r in results] == ["SS", "EWS"]
+
+
+def test_unknown_but_valid_probe_ids_are_counted(post_json, world):
+    betas = world.betas("SS") | {"cg99999998": 0.5, "cg99999997_TC21": 0.4}
+    qc = post_json({"profiles": [{"sample_id": "S1", "betas": betas}]}).json()["results"][0]["qc"]
+    assert qc["probes_unrecognised"] == 2

@@ -1,0 +1,140 @@
+"""Fusion consistency and reclassification through POST /v1/classify, on constructed cases."""
+
+from __future__ import annotations
+
+import pytest
+
+WT1_RNA = {"kind": "fusion", "genes": ["EWSR1", "WT1"], "method": "rna_ngs", "result": "detected"}
+WT1_RT_PCR_NAMED = {"kind": "fusion", "name": "EWSR1-WT1", "method": "rt_pcr",
+                    "result": "detected"}  # fmt: skip
+EWSR1_FISH = {"kind": "break_apart", "gene": "EWSR1", "method": "fish", "result": "rearranged"}
+FLI1_RNA = {"kind": "fusion", "name": "EWSR1::FLI1", "method": "rna_ngs", "result": "detected"}
+WT1_N_NEG = {"kind": "ihc", "marker": "WT1", "epitope": "N-terminal", "result": "negative"}
+WT1_C_POS = {"kind": "ihc", "marker": "WT1", "epitope": "C-terminal", "result": "positive"}
+
+
+@pytest.fixture
+def classify_one(post_json, world):
+    """Classify one profile and return its result."""
+
+    def run(betas, findings=(), diagnosis=None) -> dict:
+        profile = {"sample_id": "S1", "diagnosis": diagnosis, "findings": list(findings),
+                   "betas": betas}  # fmt: skip
+        response = post_json({"profiles": [profile]})
+        assert response.status_code == 200, response.text
+        return response.json()["results"][0]
+
+    return run
+
+
+def _mixture(world, a: str, b: str, weight: float = 0.5) -> dict:
+    values = weight * world.values(a) + (1 - weight) * world.values(b)
+    return dict(zip(world.cpgs, values.round(4).tolist(), strict=True))
+
+
+# ------------------------------------------------------- fusion consistency
+
+
+def test_dsrct_with_ewsr1_wt1_by_rna_ngs_is_confirmed(classify_one, world):
+    result = classify_one(world.betas("DSRCT"), [WT1_RNA])
+    assert result["classification"]["decision"] == "match"
+    fusion = result["fusion_consistency"]
+    assert fusion["status"] == "confirmed"
+    assert fusion["expected_fusions"] == ["EWSR1::WT1"]
+    assert len(fusion["supporting"]) == 1 and "findings[0]" in fusion["supporting"][0]
+    assert fusion["contradicting"] == []
+    assert fusion["recommended_test"] is None
+    assert fusion["dsrct_check"]["status"] == "confirmed"
+    assert fusion["dsrct_check"]["flagged"] is False
+
+
+def test_fusion_written_with_a_hyphen_is_understood(classify_one, world):
+    fusion = classify_one(world.betas("DSRCT"), [WT1_RT_PCR_NAMED])["fusion_consistency"]
+    assert fusion["status"] == "confirmed"
+
+
+def test_dsrct_with_ewsr1_fish_only_is_consistent_unconfirmed(classify_one, world):
+    fusion = classify_one(world.betas("DSRCT"), [EWSR1_FISH])["fusion_consistency"]
+    assert fusion["status"] == "consistent_unconfirmed"
+    assert "EWSR1::WT1" in fusion["recommended_test"]
+
+
+def test_dsrct_with_ewsr1_fli1_is_inconsistent(classify_one, world):
+    fusion = classify_one(world.betas("DSRCT"), [FLI1_RNA])["fusion_consistency"]
+    assert fusion["status"] == "inconsistent"
+    assert len(fusion["contradicting"]) == 1
+    assert fusion["dsrct_check"]["status"] == "inconsistent"
+
+
+def test_confident_ewing_call_with_ewsr1_wt1_is_inconsistent_and_flagged(classify_one, world):
+    result = classify_one(world.betas("EWS"), [WT1_RNA])
+    assert result["classification"]["top_class"] == "EWS"
+    assert result["classification"]["decision"] == "match"
+    fusion = result["fusion_consistency"]
+    assert fusion["status"] == "inconsistent"
+    assert fusion["called_class"] == "EWS"
+    assert "EWSR1::FLI1" in fusion["expected_fusions"]
+    # The DSRCT check runs whatever the top class: this is what a reviewer must see.
+    assert fusion["dsrct_check"]["status"] == "confirmed"
+    assert fusion["dsrct_check"]["flagged"] is True
+    assert fusion["dsrct_check"]["is_top_class"] is False
+
+
+def test_no_findings_is_not_assessed(classify_one, world):
+    fusion = classify_one(world.betas("DSRCT"))["fusion_consistency"]
+    assert fusion["status"] == "not_assessed"
+    assert fusion["dsrct_check"]["status"] == "not_assessed"
+    assert fusion["dsrct_check"]["dsrct_score"] >= 0.9
+
+
+def test_wt1_n_terminal_negative_does_not_contradict_dsrct(classify_one, world):
+    fusion = classify_one(world.betas("DSRCT"), [WT1_N_NEG])["fusion_consistency"]
+    assert fusion["status"] == "consistent_unconfirmed"
+    assert fusion["contradicting"] == []
+
+
+def test_wt1_c_terminal_positive_supports_dsrct(classify_one, world):
+    fusion = classify_one(world.betas("DSRCT"), [WT1_C_POS])["fusion_consistency"]
+    assert fusion["status"] == "consistent_unconfirmed"
+    assert len(fusion["supporting"]) == 1
+
+
+# ---------------------------------------------------------- reclassification
+
+
+@pytest.mark.parametrize(
+    "diagnosis", ["desmoplastic small round cell tumour", "DSRCT", "round cell sarcoma"]
+)
+def test_matching_diagnosis_is_confirmed(classify_one, world, diagnosis):
+    verdict = classify_one(world.betas("DSRCT"), diagnosis=diagnosis)["reclassification"]
+    assert verdict["verdict"] == "confirmed"
+    assert verdict["submitted_diagnosis"] == diagnosis
+    assert verdict["called_class"] == "DSRCT"
+
+
+def test_confident_call_of_another_class_is_reclassified(classify_one, world):
+    verdict = classify_one(world.betas("DSRCT"), diagnosis="Ewing sarcoma")["reclassification"]
+    assert verdict["verdict"] == "reclassified"
+    assert verdict["submitted_class"] == "EWS"
+    assert verdict["threshold"] == 0.9
+    assert "diagnostician decides" in verdict["evidence"]
+
+
+def test_unconfident_call_is_not_classifiable(classify_one, world):
+    result = classify_one(_mixture(world, "DSRCT", "SS"), diagnosis="DSRCT")
+    assert result["classification"]["decision"] == "no_match"
+    assert result["reclassification"]["verdict"] == "not_classifiable"
+
+
+def test_family_level_call_confirms_a_diagnosis_in_that_family(classify_one, world):
+    result = classify_one(_mixture(world, "DSRCT", "EWS"), diagnosis="DSRCT")
+    assert result["classification"]["decision"] == "family_match"
+    assert result["classification"]["family"] == "ROUND_CELL"
+    assert result["reclassification"]["verdict"] == "confirmed"
+
+
+@pytest.mark.parametrize("diagnosis", ["banana tumour", None])
+def test_unknown_or_missing_diagnosis_is_unrecognised(classify_one, world, diagnosis):
+    verdict = classify_one(world.betas("DSRCT"), diagnosis=diagnosis)["reclassification"]
+    assert verdict["verdict"] == "diagnosis_unrecognised"
+    assert verdict["called_class"] == "DSRCT"
