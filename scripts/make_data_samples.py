@@ -49,7 +49,7 @@ CASES = [
     },
     {
         "file": "ewing_with_ewsr1_wt1.json",
-        "label": "EWS", "array": "epic", "purity": 0.75, "material": "frozen",
+        "label": "EWS", "array": "epic", "purity": 0.55, "material": "frozen",
         "sample_id": "DEMO-0003", "diagnosis": "Ewing sarcoma",
         "findings": [
             {"kind": "fusion", "name": "EWSR1::WT1", "method": "rt_pcr", "result": "detected"}
