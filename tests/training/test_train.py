@@ -126,6 +126,7 @@ def test_trains_unchanged_on_a_users_small_cohort(tmp_path, capsys):
     import pandas as pd
 
     from classifier.cohort import Cohort
+    from classifier.manifest import DEFAULT_FILTERS, load_manifest
 
     rng = np.random.default_rng(0)
     labels = np.repeat(["tumour type A", "tumour type B", "tumour type C", "rare D"], [8, 8, 8, 4])
@@ -145,7 +146,9 @@ def test_trains_unchanged_on_a_users_small_cohort(tmp_path, capsys):
     # "rare D" has 4 samples: the outer folds are lowered to 4, and the output says so
     assert "outer folds lowered from 5 to 4" in captured.err
     assert summary["training"]["n_classes"] == 4
-    assert summary["training"]["n_cpgs_model"] == 300
+    # every CpG is kept but those the default probe filters remove
+    filtered = pd.Index(ids).isin(load_manifest().excluded(DEFAULT_FILTERS)).sum()
+    assert summary["training"]["n_cpgs_model"] == 300 - filtered
     assert summary["calibrated"]["accuracy"] > 0.9
     bundle = load_bundle(tmp_path / "m")
     assert set(bundle.class_families) == set(bundle.classes)  # unknown labels: own family
