@@ -81,7 +81,7 @@ def scaling(cohort, args) -> list[dict]:
     rng = np.random.default_rng(0)
     for share in (0.25, 0.5, 1.0):
         for n_features in (2_500, 5_000, 10_000):
-            keep = np.sort(rng.choice(len(cohort), int(share * len(cohort)), replace=False))
+            keep = _stratified_share(cohort.labels, share, rng)
             labels = cohort.labels[keep]
             counts = np.unique(labels, return_counts=True)[1]
             model = MethylationClassifier(
@@ -98,6 +98,15 @@ def scaling(cohort, args) -> list[dict]:
             )
             print(f"  scaling: {rows[-1]}", file=sys.stderr, flush=True)
     return rows
+
+
+def _stratified_share(labels: np.ndarray, share: float, rng) -> np.ndarray:
+    """Indices of about ``share`` of each class, at least 3 of each."""
+    keep = []
+    for label in np.unique(labels):
+        idx = np.flatnonzero(labels == label)
+        keep.extend(rng.choice(idx, min(len(idx), max(3, round(share * len(idx)))), replace=False))
+    return np.sort(np.asarray(keep))
 
 
 def main(argv: list[str] | None = None) -> int:
