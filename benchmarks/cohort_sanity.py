@@ -25,8 +25,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from classifier.cohort import read_cohort, write_cohort  # noqa: E402
-from training.synthetic import build_cohort  # noqa: E402
+from classifier.cohort import read_cohort, write_cohort
+from training.synthetic import build_cohort
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(
         f"cohort {args.cohort}: {len(y)} samples x {cohort.betas.shape[1]} CpGs "
-        f"({X.shape[1]} measured on both arrays), {len(np.unique(y))} classes, {size:.0f} MB on disk"
+        f"({X.shape[1]} measured on both arrays), {len(np.unique(y))} classes, "
+        f"{size:.0f} MB on disk"
     )
     print(f"plain logistic regression, {args.folds}-fold CV ({seconds:.0f} s):")
     for name, mask in groups.items():
