@@ -30,7 +30,7 @@ model: setup
 	$(BIN)/python -m training.train --cohort $(COHORT) --out $(MODEL) --register sarcoma-classifier
 
 serve: setup
-	MODEL_PATH=$(MODEL) $(BIN)/uvicorn api.main:app --host $(HOST) --port $(PORT)
+	MODEL_PATH=$(MODEL) $(BIN)/uvicorn api.main:app --host $(HOST) --port $(PORT) --no-access-log
 
 test: setup
 	$(BIN)/pytest -q

@@ -8,15 +8,26 @@ from anyio import CapacityLimiter
 from fastapi import Depends, HTTPException, Request
 
 from api.model_loader import ServedModel
+from api.security import Client, Permission, authenticated_client, require
 from api.settings import Settings, get_settings
+from api.store import ResultStore
 
 __all__ = [
+    "ClientDep",
     "CpuLimiterDep",
+    "KeyAdminDep",
+    "ModelAdminDep",
     "ModelDep",
+    "ModelReaderDep",
+    "ResultReaderDep",
+    "ReviewerDep",
     "SettingsDep",
+    "StoreDep",
+    "SubmitterDep",
     "get_app_settings",
     "get_cpu_limiter",
     "get_model",
+    "get_result_store",
 ]
 
 
@@ -39,6 +50,25 @@ def get_cpu_limiter(request: Request) -> CapacityLimiter:
     return request.app.state.cpu_limiter
 
 
+def get_result_store(request: Request) -> ResultStore:
+    """Return the result store opened at start-up."""
+    return request.app.state.results
+
+
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+StoreDep = Annotated[ResultStore, Depends(get_result_store)]
 ModelDep = Annotated[ServedModel, Depends(get_model)]
 CpuLimiterDep = Annotated[CapacityLimiter, Depends(get_cpu_limiter)]
+
+# Who is asking (see api.security.roles for who may do what). Authentication
+# and the per-key rate limit run once per request, whichever of these a
+# route uses; with AUTH_REQUIRED=false every one returns an all-powerful client.
+ClientDep = Annotated[Client, Depends(authenticated_client)]
+ModelReaderDep = Annotated[Client, Depends(require(Permission.READ_MODEL))]
+SubmitterDep = Annotated[Client, Depends(require(Permission.CLASSIFY))]
+ResultReaderDep = Annotated[
+    Client, Depends(require(Permission.READ_OWN_RESULTS, Permission.READ_ALL_RESULTS))
+]
+ReviewerDep = Annotated[Client, Depends(require(Permission.VIEW_UI))]
+ModelAdminDep = Annotated[Client, Depends(require(Permission.RELOAD_MODEL))]
+KeyAdminDep = Annotated[Client, Depends(require(Permission.MANAGE_KEYS))]

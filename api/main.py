@@ -8,7 +8,7 @@ threaded single prediction is slower; scale with uvicorn workers instead.
 
 from __future__ import annotations
 
-import logging
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,11 +17,18 @@ import anyio.to_thread
 from fastapi import FastAPI
 from threadpoolctl import threadpool_limits
 
+from api.db import make_engine
 from api.errors import install_error_handlers
+from api.logging_config import configure_logging
+from api.metrics import MetricsMiddleware, ServiceMetrics
 from api.model_loader import load_served_model
+from api.model_swap import ModelSwapper
 from api.request_id import RequestIdMiddleware
-from api.routes import classify, health, model
+from api.routes import admin, classify, fhir, health, metrics, model, results, ui, ui_submit
+from api.security.setup import install_access_control
 from api.settings import Settings, get_settings
+from api.store import ResultStore, code_version, upgrade_database
+from api.ui import install_ui
 
 __all__ = ["app", "create_app"]
 
@@ -39,16 +46,30 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Read settings, load the model and limit threads; fail start-up on any error."""
     settings: Settings = app.state.settings or get_settings()
     app.state.settings = settings
-    _configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
+    engine = app.state.db_engine = make_engine(settings.database_url)
+    await anyio.to_thread.run_sync(upgrade_database, engine)
+    app.state.results = ResultStore(engine, code_version=code_version())
+    await anyio.to_thread.run_sync(install_access_control, app.state, settings, engine)
     app.state.model = await anyio.to_thread.run_sync(load_served_model, settings)
+    app.state.metrics.set_model(app.state.model.info)
+    swapper = ModelSwapper(app.state, settings, metrics=app.state.metrics)
+    app.state.model_swapper = swapper
+    poll = None
+    if settings.model_poll_seconds > 0:
+        poll = asyncio.create_task(swapper.poll(settings.model_poll_seconds))
     # After loading, so that the libraries the model imported are limited too.
     limits = threadpool_limits(limits=settings.blas_threads)
     app.state.cpu_limiter = anyio.CapacityLimiter(1)
     try:
         yield
     finally:
+        # uvicorn runs this after the requests in flight have been answered.
+        if poll is not None:
+            poll.cancel()
         app.state.model = None
         limits.restore_original_limits()
+        engine.dispose()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -61,22 +82,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.model = None
+    app.state.metrics = ServiceMetrics()
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(model.router)
     app.include_router(classify.router)
+    app.include_router(admin.router)
+    app.include_router(metrics.router)
+    app.include_router(fhir.router)
+    app.include_router(results.router)
+    app.include_router(ui.router)
+    app.include_router(ui_submit.router)
+    install_ui(app)
     return app
-
-
-def _configure_logging(level: str) -> None:
-    # The service's own loggers; uvicorn configures its own. Entry point only.
-    logger = logging.getLogger("api")
-    logger.setLevel(level)
-    if not logger.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
 
 
 app = create_app()

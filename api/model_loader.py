@@ -25,7 +25,13 @@ from classifier.knowledge import load_knowledge
 from classifier.manifest import load_manifest
 from classifier.taxonomy import Taxonomy, load_taxonomy
 
-__all__ = ["ModelInfo", "ServedModel", "cpgs_sha256", "load_served_model"]
+__all__ = [
+    "ModelInfo",
+    "ServedModel",
+    "cpgs_sha256",
+    "load_served_model",
+    "resolve_registry_version",
+]
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +159,18 @@ def _names(bundle: ModelBundle, taxonomy: Taxonomy) -> dict[str, dict[str, str]]
     }
 
 
-def _from_registry(uri: str, tracking_uri: str | None) -> tuple[ModelBundle, ModelInfo]:
+def resolve_registry_version(uri: str, tracking_uri: str | None) -> str:
+    """The registry version ``uri`` names now (an alias is followed; cheap, no download).
+
+    Raises
+    ------
+    ModelBundleError
+        If the registry cannot resolve ``uri``.
+    """
+    return str(_resolve(uri, tracking_uri)[1].version)
+
+
+def _resolve(uri: str, tracking_uri: str | None):
     import mlflow
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
@@ -176,6 +193,14 @@ def _from_registry(uri: str, tracking_uri: str | None) -> tuple[ModelBundle, Mod
             f"cannot resolve MODEL_URI {uri} in the registry at {store}: {exc.message}",
             field="MODEL_URI",
         ) from exc
+    return name, version
+
+
+def _from_registry(uri: str, tracking_uri: str | None) -> tuple[ModelBundle, ModelInfo]:
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    name, version = _resolve(uri, tracking_uri)
     fixed = f"models:/{name}/{version.version}"
     with tempfile.TemporaryDirectory(prefix="sarcoma-model-") as tmp:
         try:

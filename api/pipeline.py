@@ -8,6 +8,7 @@ refuses the batch with 4xx, naming the profile.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,10 +19,10 @@ from api.arrow_input import parse_arrow_body
 from api.body import BodyFormat
 from api.errors import InputError
 from api.model_loader import ServedModel
-from api.profiles import parse_json_body
+from api.profiles import ProfileInput, parse_json_body
 from api.results import ResultOptions, build_result, model_ref
 
-__all__ = ["ClassifyJob", "run_classify"]
+__all__ = ["ClassifiedBatch", "ClassifyJob", "classify_profiles", "run_classify"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class ClassifyJob:
     min_cpgs : int
         The same as a count of this model's CpGs.
     options : ResultOptions
+    observe : callable, optional
+        Called with the list of results before they are written (the metrics).
     """
 
     body: bytes
@@ -48,10 +51,34 @@ class ClassifyJob:
     min_cpg_fraction: float
     min_cpgs: int
     options: ResultOptions
+    observe: Callable[[list[dict]], None] | None = None
+
+
+@dataclass(frozen=True)
+class ClassifiedBatch:
+    """The profiles of a request and their results, in request order."""
+
+    profiles: list[ProfileInput]
+    results: list[dict]
 
 
 def run_classify(model: ServedModel, job: ClassifyJob) -> bytes:
-    """Classify every profile of a request and return the JSON response body.
+    """Classify every profile of a request and return the JSON response body (not stored).
+
+    Raises
+    ------
+    InputError
+        For any bad input, located at its field (see :mod:`api.errors`).
+    """
+    batch = classify_profiles(model, job)
+    return orjson.dumps(
+        {"request_id": job.request_id, "results": batch.results},
+        option=orjson.OPT_SERIALIZE_NUMPY,
+    )
+
+
+def classify_profiles(model: ServedModel, job: ClassifyJob) -> ClassifiedBatch:
+    """Parse, check and classify every profile of a request.
 
     Raises
     ------
@@ -80,11 +107,13 @@ def run_classify(model: ServedModel, job: ClassifyJob) -> bytes:
         matrix[i] = row
         qcs.append(qc)
     calls = model.bundle.classify_aligned(matrix)
+    # Where each case lies among the reference cohort (the review page's map).
+    coords = model.bundle.estimator.embed_aligned(matrix).tolist()
     ref = model_ref(model)
     results = [
-        build_result(profile, qc, call, model, job.options, ref)
-        for profile, qc, call in zip(profiles, qcs, calls, strict=True)
+        build_result(profile, qc, call, model, job.options, ref, embedding=xy)
+        for profile, qc, call, xy in zip(profiles, qcs, calls, coords, strict=True)
     ]
-    return orjson.dumps(
-        {"request_id": job.request_id, "results": results}, option=orjson.OPT_SERIALIZE_NUMPY
-    )
+    if job.observe is not None:
+        job.observe(results)
+    return ClassifiedBatch(profiles=profiles, results=results)

@@ -7,6 +7,7 @@ against it).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from api.alignment import ProfileQc
@@ -58,6 +59,7 @@ def build_result(
     model: ServedModel,
     options: ResultOptions,
     ref: dict,
+    embedding: Sequence[float] | None = None,
 ) -> dict:
     """Assemble one entry of ``results``.
 
@@ -71,6 +73,9 @@ def build_result(
     options : ResultOptions
     ref : dict
         :func:`model_ref` of the model, built once per request.
+    embedding : sequence of two floats, optional
+        The profile's coordinates in the reference embedding
+        (:meth:`~classifier.estimator.MethylationClassifier.embed_aligned`).
     """
     threshold = model.bundle.threshold
     # The family reclassification judges: the matched one for a family-level
@@ -97,11 +102,17 @@ def build_result(
     return {
         "sample_id": profile.sample_id,
         "qc": _qc(qc, call, model, options),
-        "classification": _classification(call, model, options, threshold),
+        "classification": _classification(call, model, options, threshold, embedding),
         "reclassification": reclassification.to_dict(),
         "fusion_consistency": fusion.to_dict(),
         "model": ref,
     }
+
+
+def _embedding(coords: Sequence[float] | None) -> dict | None:
+    if coords is None:
+        return None
+    return {"x": round(float(coords[0]), 4), "y": round(float(coords[1]), 4)}
 
 
 def _qc(qc: ProfileQc, call: Call, model: ServedModel, options: ResultOptions) -> dict:
@@ -142,7 +153,11 @@ def _qc(qc: ProfileQc, call: Call, model: ServedModel, options: ResultOptions) -
 
 
 def _classification(
-    call: Call, model: ServedModel, options: ResultOptions, threshold: float
+    call: Call,
+    model: ServedModel,
+    options: ResultOptions,
+    threshold: float,
+    embedding: Sequence[float] | None,
 ) -> dict:
     names = model.class_names
     families = model.class_family
@@ -167,4 +182,5 @@ def _classification(
         "prediction_set": call.prediction_set,
         "coverage": round(call.coverage, 6),
         "raw_scores": call.raw_scores if options.raw_scores else None,
+        "embedding": _embedding(embedding),
     }

@@ -17,6 +17,7 @@ __all__ = [
     "Classification",
     "ClassifyRequest",
     "ClassifyResponse",
+    "Embedding",
     "ErrorItem",
     "ErrorResponse",
     "FamilyInfo",
@@ -30,6 +31,9 @@ __all__ = [
     "QcWarning",
     "Readiness",
     "Reclassification",
+    "ResultList",
+    "StoredRef",
+    "StoredResultOut",
     "inline_schema",
 ]
 
@@ -118,6 +122,13 @@ class ClassScore(BaseModel):
     score: float
 
 
+class Embedding(BaseModel):
+    """Where a profile lies in the model's 2-D map of the reference cohort."""
+
+    x: float
+    y: float
+
+
 class Classification(BaseModel):
     """The methylation call."""
 
@@ -141,6 +152,11 @@ class Classification(BaseModel):
     coverage: float = Field(description="Share of the model's CpGs measured.")
     raw_scores: dict[str, float] | None = Field(
         None, description="Base learner scores (only with ?raw_scores=true)."
+    )
+    embedding: Embedding | None = Field(
+        None,
+        description="Coordinates in the first two principal components of the model's "
+        "reference space, where the model card's reference cohort can be drawn too.",
     )
 
 
@@ -170,6 +186,18 @@ class ModelRef(BaseModel):
     source: str
 
 
+class StoredRef(BaseModel):
+    """Where a result is kept in the result store."""
+
+    result_id: str
+    resubmitted: bool = Field(
+        description="True when the same client had sent the same accession, values, "
+        "diagnosis and findings to the same model version before: the stored result "
+        "is returned, not a new one."
+    )
+    created_at: str = Field(description="When the result was first stored (UTC, ISO 8601).")
+
+
 class ProfileResult(BaseModel):
     """Everything the service says about one profile."""
 
@@ -179,6 +207,10 @@ class ProfileResult(BaseModel):
     reclassification: Reclassification
     fusion_consistency: FusionConsistency
     model: ModelRef
+    result_id: str | None = Field(
+        None, description="Id of the stored result (GET /v1/results/{result_id})."
+    )
+    stored: StoredRef | None = None
 
 
 class ClassifyResponse(BaseModel):
@@ -186,6 +218,35 @@ class ClassifyResponse(BaseModel):
 
     request_id: str
     results: list[ProfileResult]
+
+
+class StoredResultOut(BaseModel):
+    """A stored result with its audit record."""
+
+    result_id: str
+    request_id: str = Field(description="The request that produced it.")
+    client: str | None = Field(description="Name of the API key's client that submitted it.")
+    accession: str = Field(description="The sample_id as submitted.")
+    values_sha256: str = Field(description="SHA-256 of the submitted probe ids and values.")
+    input_sha256: str = Field(
+        description="SHA-256 of the values, diagnosis, findings and result options."
+    )
+    array_type: str | None
+    model: ModelRef
+    code_version: str
+    supersedes_id: str | None = Field(description="The result this one corrects, if any.")
+    created_at: str
+    needs_attention: list[str] = Field(
+        description="Why a reviewer should look first: no match, fusion evidence "
+        "inconsistent, DSRCT check flagged, reclassified, out of distribution."
+    )
+    result: ProfileResult
+
+
+class ResultList(BaseModel):
+    """Stored results, newest first."""
+
+    results: list[StoredResultOut]
 
 
 class ErrorItem(BaseModel):

@@ -12,14 +12,24 @@ import math
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_MODEL_PATH", "MODEL_URI_PATTERN", "Settings", "get_settings"]
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "DEFAULT_MODEL_PATH",
+    "MODEL_URI_PATTERN",
+    "Settings",
+    "get_settings",
+]
 
 #: Where ``python -m training.train`` writes its bundle by default.
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "sarcoma-classifier"
+
+#: The embedded database of a single-machine installation (``work/`` is not committed).
+DEFAULT_DATABASE_URL = f"sqlite:///{Path(__file__).resolve().parents[1] / 'work' / 'service.db'}"
 
 #: ``models:/NAME@ALIAS`` or ``models:/NAME/VERSION``.
 MODEL_URI_PATTERN = re.compile(
@@ -57,6 +67,27 @@ class Settings(BaseSettings):
         threading a single prediction is slower; scale with processes).
     log_level : str
         Level of the service's own loggers.
+    log_format : {"json", "text"}
+        ``json`` (default): one JSON object per log line, with the request id.
+    database_url : str
+        SQLAlchemy URL of the service's database (``DATABASE_URL``): API keys
+        and results. Default: the SQLite file ``work/service.db``; a deployment
+        with several replicas uses PostgreSQL (``postgresql+psycopg://...``).
+    auth_required : bool
+        Whether every data endpoint needs an API key (default true). False
+        only for local experiments: every request may then do everything.
+    auth_cache_seconds : float
+        How long a checked key is trusted without the database (default 5 s;
+        also the longest a revoked key keeps working).
+    rate_limit_per_second : float
+        Sustained requests per second per key and process (default 20; 0 = no limit).
+    rate_limit_burst : int
+        Requests a key may send at once (default 100).
+    model_poll_seconds : float
+        With ``MODEL_URI`` naming an alias: how often to check whether the
+        alias moved and hot-swap to the new version (default 0 = never).
+    fhir_system_base : str
+        Namespace URI of the service's FHIR code systems (a lab sets its own).
     """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
@@ -71,6 +102,16 @@ class Settings(BaseSettings):
     top_classes: int = Field(default=5, ge=1)
     blas_threads: int = Field(default=1, ge=1)
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    database_url: str = DEFAULT_DATABASE_URL
+    auth_required: bool = True
+    auth_cache_seconds: float = Field(default=5.0, ge=0.0)
+    rate_limit_per_second: float = Field(default=20.0, ge=0.0)
+    rate_limit_burst: int = Field(default=100, ge=1)
+    model_poll_seconds: float = Field(default=0.0, ge=0.0)
+    fhir_system_base: str = Field(
+        default="https://sarcoma-classifier.invalid/fhir", pattern=r"^(https?://|urn:)\S+$"
+    )
 
     @field_validator("model_uri")
     @classmethod
@@ -80,6 +121,21 @@ class Settings(BaseSettings):
                 "MODEL_URI must look like models:/NAME@ALIAS or models:/NAME/VERSION, "
                 f"got {value!r}"
             )
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "DATABASE_URL must be an SQLAlchemy URL such as sqlite:///work/service.db or "
+                f"postgresql+psycopg://user:password@host/db; got {value!r}"
+            ) from None
         return value
 
     @field_validator("log_level")
@@ -96,6 +152,16 @@ class Settings(BaseSettings):
     def _one_model_source(self) -> Settings:
         if self.model_path is not None and self.model_uri is not None:
             raise ValueError("set MODEL_PATH or MODEL_URI, not both")
+        return self
+
+    @model_validator(mode="after")
+    def _poll_needs_an_alias(self) -> Settings:
+        match = MODEL_URI_PATTERN.match(self.model_uri or "")
+        if self.model_poll_seconds > 0 and not (match and match["alias"]):
+            raise ValueError(
+                "MODEL_POLL_SECONDS needs MODEL_URI naming an alias (models:/NAME@ALIAS); "
+                f"got MODEL_URI={self.model_uri!r}"
+            )
         return self
 
     def min_cpgs(self, n_cpgs: int) -> int:

@@ -21,6 +21,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,9 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from api.db import make_engine  # noqa: E402
+from api.security import ApiKeyStore, Role  # noqa: E402
+from api.store import upgrade_database  # noqa: E402
 from classifier.manifest import load_manifest  # noqa: E402
 from classifier.probes import ArrayType  # noqa: E402
 
@@ -60,10 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     rng = np.random.default_rng(0)
     port = args.port or _free_port()
-    server = _start_server(args.model_path, port)
+    workdir = tempfile.TemporaryDirectory(prefix="bench-service-")
+    database_url = f"sqlite:///{Path(workdir.name) / 'service.db'}"
+    token = _lis_token(database_url)
+    server = _start_server(args.model_path, port, database_url)
     try:
         base = f"http://{HOST}:{port}"
-        with httpx.Client(base_url=base, timeout=120.0) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, timeout=120.0, headers=headers) as client:
             _wait_ready(client, server, args.startup_timeout)
             card = client.get("/v1/model").json()
             cpgs = client.get("/v1/model/cpgs").text.split()
@@ -76,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+        workdir.cleanup()
     _print_table(rows, rss, peak, card)
     missed = [r for r in rows if not r["ok"]] + ([] if peak <= 1024 else [{"name": "RSS"}])
     return 1 if missed else 0
@@ -181,9 +190,21 @@ def _print_table(rows: list[dict], rss: float, peak: float, card: dict) -> None:
     print(f"\nservice RSS after the run: {rss:.0f} MB (peak {peak:.0f} MB; goal <= 1024 MB)")
 
 
-def _start_server(model_path: Path, port: int) -> subprocess.Popen:
+def _lis_token(database_url: str) -> str:
+    # A real key, as a LIS would send it: authentication is part of what is measured.
+    engine = make_engine(database_url)
+    try:
+        upgrade_database(engine)
+        return ApiKeyStore(engine).create("bench-lis", Role.LIS)[1]
+    finally:
+        engine.dispose()
+
+
+def _start_server(model_path: Path, port: int, database_url: str) -> subprocess.Popen:
     env = os.environ | {
         "MODEL_PATH": str(model_path),
+        "DATABASE_URL": database_url,
+        "RATE_LIMIT_PER_SECOND": "0",
         "OMP_NUM_THREADS": "1",
         "OPENBLAS_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",

@@ -283,6 +283,21 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
             prediction_sets=sets,
         )
 
+    def embed_aligned(self, aligned: np.ndarray, n_components: int = 2) -> np.ndarray:
+        """Coordinates of aligned profiles in the first PCA components of the OOD space.
+
+        The reference cohort's own coordinates in that space are
+        ``ood_.reference_[:, :n_components]`` (a bundle's ``reference_embedding``),
+        so a case can be placed among them. Missing values are filled as for
+        prediction; a model with fewer components pads with zeros.
+        """
+        check_is_fitted(self, "cpgs_")
+        filled = fill_missing(np.asarray(aligned, dtype=np.float32), self.medians_)
+        coords = self.ood_.pca_.transform(filled)[:, :n_components]
+        if coords.shape[1] < n_components:
+            coords = np.pad(coords, ((0, 0), (0, n_components - coords.shape[1])))
+        return coords
+
     # ---------------------------------------------------------------- helpers
 
     def _selector(self) -> CpGSelector:

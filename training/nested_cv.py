@@ -27,7 +27,7 @@ from sklearn.model_selection import StratifiedKFold
 from classifier.calibration import TemperatureScaling
 from classifier.errors import ClassifierError
 from classifier.estimator import MethylationClassifier
-from classifier.metrics import classification_report
+from classifier.metrics import classification_report, reliability_curve
 
 __all__ = ["NestedCVResult", "choose_outer_folds", "evaluate", "nested_cross_validate"]
 
@@ -193,8 +193,10 @@ def evaluate(
     -------
     dict
         ``{"raw": report, "calibrated": report, "temperature": report,
-        "outer_folds": ..., "inner_folds": ..., "notes": [...]}`` where each
-        report is :func:`classifier.metrics.classification_report`.
+        "reliability": curve, "outer_folds": ..., "inner_folds": ..., "notes": [...]}``
+        where each report is :func:`classifier.metrics.classification_report` and
+        ``reliability`` is :func:`classifier.metrics.reliability_curve` of the
+        calibrated scores.
     """
     fams = [class_families.get(c, c) for c in result.classes]
     out: dict = {}
@@ -212,6 +214,11 @@ def evaluate(
                 c: v for c, v in per_class.items() if c != first_class
             }
         out[name] = report
+    # Observed accuracy per score range of the calibrated scores: what a
+    # score means, shown beside each case on the review page.
+    index = {c: i for i, c in enumerate(result.classes.tolist())}
+    y_idx = np.array([index[c] for c in result.y.tolist()])
+    out["reliability"] = reliability_curve(result.calibrated, y_idx)
     out["outer_folds"] = result.outer_folds
     out["inner_folds"] = result.inner_folds
     out["notes"] = result.notes

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import anyio.to_thread
+import orjson
 from fastapi import APIRouter, Query, Request, Response
 
 from api.body import body_format, read_body
-from api.deps import CpuLimiterDep, ModelDep, SettingsDep
+from api.classify_flow import classify_and_store
+from api.deps import CpuLimiterDep, ModelDep, SettingsDep, StoreDep, SubmitterDep
 from api.errors import request_id_of
 from api.openapi_docs import CLASSIFY_DESCRIPTION, CLASSIFY_OPENAPI_EXTRA, ERROR_RESPONSES
-from api.pipeline import ClassifyJob, run_classify
 from api.results import ResultOptions
 from api.schemas import ClassifyResponse
+from api.security import AUTH_RESPONSES
 
 __all__ = ["router"]
 
@@ -23,35 +24,42 @@ router = APIRouter(prefix="/v1", tags=["classification"])
 @router.post(
     "/classify",
     response_model=ClassifyResponse,
-    responses=ERROR_RESPONSES,
+    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
     description=CLASSIFY_DESCRIPTION,
     openapi_extra=CLASSIFY_OPENAPI_EXTRA,
 )
 async def classify(
     request: Request,
+    client: SubmitterDep,
     model: ModelDep,
     settings: SettingsDep,
     limiter: CpuLimiterDep,
+    store: StoreDep,
     top: Annotated[int | None, Query(ge=1, le=100, description="Classes in top_classes")] = None,
     raw_scores: Annotated[bool, Query(description="Include base learner scores")] = False,
 ) -> Response:
     """Classify one profile or a batch (JSON or Arrow IPC stream)."""
     fmt = body_format(request.headers.get("content-type"))
     body = await read_body(request, settings.max_body_bytes)
-    job = ClassifyJob(
+    request_id = request_id_of(request)
+    # CPU work runs in one worker thread at a time: the event loop stays free
+    # for /health and for receiving the next body. Results are stored before answering.
+    stored = await classify_and_store(
+        store=store,
+        model=model,
+        settings=settings,
+        limiter=limiter,
         body=body,
-        format=fmt,
-        request_id=request_id_of(request),
-        max_batch=settings.max_batch,
-        min_cpg_fraction=settings.min_cpg_fraction,
-        min_cpgs=settings.min_cpgs(model.n_cpgs),
+        fmt=fmt,
         options=ResultOptions(
             top=top or settings.top_classes,
             raw_scores=raw_scores,
             warn_cpg_fraction=settings.warn_cpg_fraction,
         ),
+        request_id=request_id,
+        client=client.name,
+        route="/v1/classify",
+        observe=request.app.state.metrics.observe_results,
     )
-    # CPU work runs in one worker thread at a time: the event loop stays free
-    # for /health and for receiving the next body.
-    payload = await anyio.to_thread.run_sync(run_classify, model, job, limiter=limiter)
-    return Response(payload, media_type="application/json")
+    payload = {"request_id": request_id, "results": [result.response() for result in stored]}
+    return Response(orjson.dumps(payload), media_type="application/json")

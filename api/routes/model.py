@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
 
 from api.deps import ModelDep, SettingsDep
 from api.model_card import model_card
 from api.openapi_docs import ERROR_RESPONSES
 from api.schemas import ModelCard
+from api.security import AUTH_RESPONSES, Permission, require
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1/model", tags=["model"])
+router = APIRouter(
+    prefix="/v1/model",
+    tags=["model"],
+    dependencies=[Depends(require(Permission.READ_MODEL))],
+    responses=AUTH_RESPONSES,
+)
 
 
 @router.get("", response_model=ModelCard, responses={503: ERROR_RESPONSES[503]})

@@ -18,6 +18,7 @@ import pyarrow as pa
 from classifier.bundle import ModelBundle, save_bundle
 from classifier.estimator import MethylationClassifier
 from classifier.manifest import load_manifest
+from classifier.metrics import classification_report, reliability_curve
 from classifier.probes import ArrayType
 from classifier.taxonomy import load_taxonomy
 
@@ -84,8 +85,14 @@ def make_world(seed: int = 0) -> TinyWorld:
     return TinyWorld(cpgs, centroids, {c: v2[c] for c in cpgs})
 
 
-def fit_bundle(world: TinyWorld, out: Path) -> Path:
-    """Fit a small real model on the world and save it as a bundle."""
+def fit_bundle(world: TinyWorld, out: Path, *, evaluated: bool = False) -> Path:
+    """Fit a small real model on the world and save it as a bundle.
+
+    The bundle has a reference embedding, as trained bundles do. With
+    ``evaluated``, its metrics hold an evaluation computed from the model's
+    own inner out-of-fold scores (a quick stand-in for nested CV), with the
+    reliability curve the review page shows.
+    """
     rows, labels = [], []
     for label in CLASSES:
         for i in range(N_PER_CLASS):
@@ -99,10 +106,37 @@ def fit_bundle(world: TinyWorld, out: Path) -> Path:
         name=MODEL_NAME,
         version=MODEL_VERSION,
         class_families=tuple(taxonomy.family_of(c) for c in model.classes_),
-        metrics={"training": {"n_samples": len(labels)}, "evaluation": {}},
-        provenance={"mlflow": {"run_id": RUN_ID, "registered_version": MODEL_VERSION}},
+        metrics={
+            "training": {"n_samples": len(labels)},
+            "evaluation": _oof_evaluation(model, labels, taxonomy) if evaluated else {},
+        },
+        provenance={
+            "mlflow": {"run_id": RUN_ID, "registered_version": MODEL_VERSION},
+            "training_data": {"n_samples": len(labels), "sha256": "ab" * 32},
+        },
+        reference_embedding=pd.DataFrame(
+            {
+                "sample_id": [f"ref-{i}" for i in range(len(labels))],
+                "label": labels,
+                "x": model.ood_.reference_[:, 0],
+                "y": model.ood_.reference_[:, 1],
+            }
+        ),
     )
     return save_bundle(bundle, out)
+
+
+def _oof_evaluation(model: MethylationClassifier, labels: list[str], taxonomy) -> dict:
+    proba = model.calibrator_.predict_proba(model.oof_raw_)
+    classes = [str(c) for c in model.classes_]
+    y_idx = np.array([classes.index(label) for label in labels])
+    families = [taxonomy.family_of(c) for c in classes]
+    return {
+        "calibrated": classification_report(proba, labels, classes, families),
+        "reliability": reliability_curve(proba, y_idx),
+        "outer_folds": 2,
+        "inner_folds": 2,
+    }
 
 
 def json_object_body(profiles: list[dict]) -> dict:

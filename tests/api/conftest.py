@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.security import Role
 from api.settings import Settings
 from tests.api.builders import TinyWorld, fit_bundle, make_world
 
@@ -29,14 +30,20 @@ def bundle_dir(world: TinyWorld, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 
 @pytest.fixture(scope="session")
-def settings(bundle_dir: Path) -> Settings:
-    """Service settings pointing at the tiny bundle, independent of the environment."""
+def settings(bundle_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Service settings pointing at the tiny bundle, independent of the environment.
+
+    Authentication is on, as in production; the rate limit is off so that
+    tests may send requests as fast as they like (its own tests turn it on).
+    """
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         model_path=bundle_dir,
         model_uri=None,
         max_batch=20,
         max_body_bytes=32 * 1024 * 1024,
+        database_url=f"sqlite:///{tmp_path_factory.mktemp('db') / 'service.db'}",
+        rate_limit_per_second=0,
     )
 
 
@@ -48,9 +55,28 @@ def app(settings: Settings) -> FastAPI:
 
 @pytest.fixture(scope="session")
 def client(app: FastAPI) -> Iterator[TestClient]:
-    """A client of the running application (lifespan entered: the model is loaded)."""
+    """A client of the running application (lifespan entered: the model is loaded).
+
+    It sends the key of the LIS client ``test-lis`` with every request.
+    """
     with TestClient(app) as test_client:
+        _, token = app.state.api_keys.create("test-lis", Role.LIS)
+        test_client.headers["Authorization"] = f"Bearer {token}"
         yield test_client
+
+
+@pytest.fixture
+def api_key(app: FastAPI, client: TestClient) -> Callable[..., dict[str, str]]:
+    """Create a key and return its request headers: ``api_key("reviewer", "dr-x")``.
+
+    Headers passed to a request replace the client's default ``test-lis`` key.
+    """
+
+    def create(role: str, name: str | None = None) -> dict[str, str]:
+        _, token = app.state.api_keys.create(name or f"test-{role}", role)
+        return {"Authorization": f"Bearer {token}"}
+
+    return create
 
 
 @pytest.fixture

@@ -42,6 +42,11 @@ def test_read_from_the_environment(monkeypatch, tmp_path):
         ("min_cpg_fraction", 0, "min_cpg_fraction"),
         ("model_uri", "runs:/abc/model", "MODEL_URI must look like"),
         ("log_level", "LOUD", "LOG_LEVEL"),
+        ("log_format", "xml", "log_format"),
+        ("database_url", "not a url", "DATABASE_URL must be an SQLAlchemy URL"),
+        ("rate_limit_per_second", -1, "rate_limit_per_second"),
+        ("rate_limit_burst", 0, "rate_limit_burst"),
+        ("fhir_system_base", "lab codes", "fhir_system_base"),
     ],
 )
 def test_bad_values_fail(field, value, match, monkeypatch):
@@ -60,3 +65,22 @@ def test_path_and_uri_together_fail(tmp_path):
 def test_registry_uris(uri, monkeypatch):
     monkeypatch.delenv("MODEL_PATH", raising=False)
     assert _settings(model_uri=uri).model_uri == uri
+
+
+def test_operations_defaults(monkeypatch):
+    for name in ("AUTH_REQUIRED", "DATABASE_URL", "RATE_LIMIT_PER_SECOND", "LOG_FORMAT"):
+        monkeypatch.delenv(name, raising=False)
+    settings = _settings()
+    assert settings.auth_required is True
+    assert settings.database_url.startswith("sqlite:///") and settings.database_url.endswith(
+        "work/service.db"
+    )
+    assert settings.log_format == "json"
+    assert settings.rate_limit_per_second == 20 and settings.model_poll_seconds == 0
+
+
+def test_polling_needs_a_registry_alias(monkeypatch):
+    monkeypatch.delenv("MODEL_PATH", raising=False)
+    with pytest.raises(ValidationError, match="MODEL_POLL_SECONDS needs MODEL_URI naming an alias"):
+        _settings(model_uri="models:/m/3", model_poll_seconds=30)
+    assert _settings(model_uri="models:/m@champion", model_poll_seconds=30).model_poll_seconds == 30

@@ -22,8 +22,8 @@ def test_ready_once_the_model_is_loaded(client):
 
 
 def test_not_ready_before_a_model_is_loaded(settings):
-    # Without entering the lifespan, no model is loaded.
-    client = TestClient(create_app(settings))
+    # Without entering the lifespan, no model is loaded (and no key store: auth off).
+    client = TestClient(create_app(settings.model_copy(update={"auth_required": False})))
     assert client.get("/health").status_code == 200
     response = client.get("/ready")
     assert response.status_code == 503

@@ -1,0 +1,87 @@
+"""Classify a request's profiles and store the results: shared by the API and the submit page.
+
+The CPU work (parsing, alignment, classification, input hashes) runs in a
+worker thread under the CPU limiter; the database write runs in another
+worker thread outside it, so that a slow database never holds the CPU.
+The results are stored before the response is written: an accepted
+request always has its rows (see :mod:`api.store.repository`).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import anyio.to_thread
+from anyio import CapacityLimiter
+
+from api.body import BodyFormat
+from api.model_loader import ServedModel
+from api.pipeline import ClassifyJob, classify_profiles
+from api.results import ResultOptions
+from api.settings import Settings
+from api.store import NewResult, ResultStore, StoredResult, input_sha256, values_sha256
+
+__all__ = ["classify_and_store", "prepare_results"]
+
+
+async def classify_and_store(
+    *,
+    store: ResultStore,
+    model: ServedModel,
+    settings: Settings,
+    limiter: CapacityLimiter,
+    body: bytes,
+    fmt: BodyFormat,
+    options: ResultOptions,
+    request_id: str,
+    client: str | None,
+    route: str,
+    observe=None,
+) -> list[StoredResult]:
+    """Classify every profile of ``body`` and store the results; return them in order.
+
+    Raises
+    ------
+    InputError
+        For bad input (nothing is stored).
+    """
+    job = ClassifyJob(
+        body=body,
+        format=fmt,
+        request_id=request_id,
+        max_batch=settings.max_batch,
+        min_cpg_fraction=settings.min_cpg_fraction,
+        min_cpgs=settings.min_cpgs(model.n_cpgs),
+        options=options,
+        observe=observe,
+    )
+    items = await anyio.to_thread.run_sync(prepare_results, model, job, limiter=limiter)
+    record = partial(
+        store.record,
+        request_id=request_id,
+        client=client,
+        route=route,
+        model={"name": model.info.name, "version": model.info.version, "run_id": model.info.run_id},
+        items=items,
+    )
+    return await anyio.to_thread.run_sync(record)
+
+
+def prepare_results(model: ServedModel, job: ClassifyJob) -> list[NewResult]:
+    """Classify a request's profiles and fingerprint their inputs (worker thread)."""
+    batch = classify_profiles(model, job)
+    options = {"top": job.options.top, "raw_scores": job.options.raw_scores}
+    items = []
+    for profile, result in zip(batch.profiles, batch.results, strict=True):
+        values_hash = values_sha256(profile, model.info.cpgs_sha256)
+        items.append(
+            NewResult(
+                accession=profile.sample_id,
+                values_sha256=values_hash,
+                input_sha256=input_sha256(
+                    values_hash, profile.diagnosis, profile.findings, options
+                ),
+                result=result,
+            )
+        )
+    return items

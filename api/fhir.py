@@ -1,0 +1,355 @@
+"""A classification result as a FHIR R4 DiagnosticReport with Observations.
+
+The report follows the HL7 Genomics Reporting implementation guide where it
+fits: a ``DiagnosticReport`` of category ``GE`` (genetics) and code LOINC
+81247-9 whose ``result`` lists one ``Observation`` per statement; methylation
+classes, families and the two checks have no LOINC or SNOMED codes yet, so
+they are coded in this service's own code systems under ``system_base``.
+The report is self-contained: the Observations, the Specimen (whose
+accession identifier is the ``sample_id`` the LIS sent) and the Device (the
+model, with its version and MLflow run) are ``contained`` resources. It
+claims no profile. Everything is validated with ``fhir.resources`` (its R4B
+models, which read R4 resources of these types) before it is returned.
+
+Observations (``id`` in the report):
+
+* ``methylation-class``: the class, when the decision is ``match``;
+  otherwise the decision itself. Interpretation: the decision.
+  Components: top class, threshold, out-of-distribution flag, prediction set, CpG coverage.
+* ``class-score``: the calibrated score of the top class; one component per
+  listed class with its score.
+* ``methylation-family``: the family (or the decision for ``no_match``), with its score.
+* ``fusion-consistency``: the status, expected fusions, recommended test; the
+  summary and the supporting and contradicting findings as notes.
+* ``reclassification``: the verdict against the submitted diagnosis, with its evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from fhir.resources.R4B.diagnosticreport import DiagnosticReport
+
+__all__ = ["DEFAULT_SYSTEM_BASE", "FHIR_MEDIA_TYPE", "result_to_fhir"]
+
+#: Namespace of this service's code systems; a lab sets its own (``FHIR_SYSTEM_BASE``).
+DEFAULT_SYSTEM_BASE = "https://sarcoma-classifier.invalid/fhir"
+FHIR_MEDIA_TYPE = "application/fhir+json"
+
+_V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
+_OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+_LOINC = "http://loinc.org"
+_UCUM = "http://unitsofmeasure.org"
+# Statuses that both a DiagnosticReport and its Observations can have.
+_STATUSES = frozenset(
+    {"registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error"}
+)
+_DECISION_TEXT = {
+    "match": "match: the top class's calibrated score reaches the threshold",
+    "family_match": "family match: only the family's summed score reaches the threshold",
+    "no_match": "no match: neither class nor family reaches the threshold",
+}
+
+
+def result_to_fhir(
+    result: Mapping[str, Any],
+    *,
+    result_id: str,
+    issued: datetime,
+    status: str = "final",
+    system_base: str = DEFAULT_SYSTEM_BASE,
+) -> dict[str, Any]:
+    """Write one result of ``POST /v1/classify`` as a FHIR R4 DiagnosticReport.
+
+    Parameters
+    ----------
+    result : mapping
+        One entry of ``results`` (``sample_id``, ``qc``, ``classification``,
+        ``reclassification``, ``fusion_consistency``, ``model``).
+    result_id : str
+        The stored result's id: the report's ``id`` and identifier.
+    issued : datetime
+        When the result was made (timezone-aware).
+    status : str, default="final"
+        Report and Observation status (``"corrected"`` for a correction).
+    system_base : str
+        Namespace of the service's code systems.
+
+    Returns
+    -------
+    dict
+        The DiagnosticReport as FHIR JSON.
+
+    Raises
+    ------
+    ValueError
+        If the result is incomplete or the report is not valid FHIR (the
+        validation error names the element).
+    """
+    if status not in _STATUSES:
+        raise ValueError(f"status must be one of {', '.join(sorted(_STATUSES))}; got {status!r}")
+    if issued.tzinfo is None:
+        raise ValueError("issued must be timezone-aware (a FHIR instant has a time zone)")
+    codes = _Codes(system_base)
+    call = result["classification"]
+    observations = [
+        _class_observation(call, result["qc"], codes, status),
+        _score_observation(call, codes, status),
+        _family_observation(call, codes, status),
+        _fusion_observation(result["fusion_consistency"], codes, status),
+        _reclassification_observation(result["reclassification"], codes, status),
+    ]
+    report = {
+        "resourceType": "DiagnosticReport",
+        "id": result_id,
+        "contained": [
+            {
+                "resourceType": "Specimen",
+                "id": "specimen",
+                "accessionIdentifier": {"value": result["sample_id"]},
+            },
+            _device(result["model"], codes),
+            *observations,
+        ],
+        "identifier": [{"system": f"{system_base}/result-id", "value": result_id}],
+        "status": status,
+        "category": [{"coding": [{"system": _V2_0074, "code": "GE", "display": "Genetics"}]}],
+        "code": {
+            "coding": [
+                {
+                    "system": _LOINC,
+                    "code": "81247-9",
+                    "display": "Master HL7 genetic variant reporting panel",
+                }
+            ],
+            "text": "DNA methylation-based sarcoma classification",
+        },
+        "issued": issued.isoformat(),
+        "specimen": [{"reference": "#specimen"}],
+        "result": [{"reference": f"#{obs['id']}"} for obs in observations],
+        "conclusion": _conclusion(call),
+    }
+    conclusion_code = _called_concept(call, codes)
+    if conclusion_code is not None:
+        report["conclusionCode"] = [conclusion_code]
+    return DiagnosticReport.model_validate(report).model_dump(mode="json", exclude_none=True)
+
+
+class _Codes:
+    """The service's code systems under one namespace."""
+
+    def __init__(self, base: str) -> None:
+        self.observation = f"{base}/CodeSystem/observation"
+        self.methylation_class = f"{base}/CodeSystem/methylation-class"
+        self.family = f"{base}/CodeSystem/methylation-family"
+        self.decision = f"{base}/CodeSystem/decision"
+        self.fusion = f"{base}/CodeSystem/fusion-consistency"
+        self.verdict = f"{base}/CodeSystem/reclassification"
+        self.mlflow_run = f"{base}/mlflow-run"
+
+    def code(self, name: str, display: str) -> dict:
+        return {"coding": [{"system": self.observation, "code": name, "display": display}]}
+
+
+def _concept(system: str, code: str, display: str | None = None) -> dict:
+    coding = {"system": system, "code": code}
+    if display:
+        coding["display"] = display
+    return {"coding": [coding], "text": display or code}
+
+
+def _ratio(value: float) -> dict:
+    return {"value": float(value), "unit": "1", "system": _UCUM, "code": "1"}
+
+
+def _observation(obs_id: str, code: dict, status: str) -> dict:
+    return {
+        "resourceType": "Observation",
+        "id": obs_id,
+        "status": status,
+        "category": [
+            {"coding": [{"system": _OBSERVATION_CATEGORY, "code": "laboratory"}]},
+            {"coding": [{"system": _V2_0074, "code": "GE", "display": "Genetics"}]},
+        ],
+        "code": code,
+        "specimen": {"reference": "#specimen"},
+        "device": {"reference": "#classifier"},
+    }
+
+
+def _decision_concept(decision: str, codes: _Codes) -> dict:
+    return _concept(codes.decision, decision, _DECISION_TEXT[decision])
+
+
+def _called_concept(call: Mapping[str, Any], codes: _Codes) -> dict | None:
+    if call["decision"] == "match":
+        return _concept(codes.methylation_class, call["top_class"], call["top_class_name"])
+    if call["decision"] == "family_match":
+        return _concept(codes.family, call["family"], call["family_name"])
+    return None
+
+
+def _class_observation(call: Mapping, qc: Mapping, codes: _Codes, status: str) -> dict:
+    obs = _observation(
+        "methylation-class", codes.code("methylation-class", "DNA methylation class"), status
+    )
+    top = _concept(codes.methylation_class, call["top_class"], call["top_class_name"])
+    if call["decision"] == "match":
+        obs["valueCodeableConcept"] = top
+    else:
+        obs["valueCodeableConcept"] = _decision_concept(call["decision"], codes)
+    obs["interpretation"] = [_decision_concept(call["decision"], codes)]
+    obs["component"] = [
+        {"code": codes.code("top-class", "top class"), "valueCodeableConcept": top},
+        {
+            "code": codes.code("threshold", "calibrated score of a match"),
+            "valueQuantity": _ratio(call["threshold"]),
+        },
+        {
+            "code": codes.code("out-of-distribution", "unlike the reference cohort"),
+            "valueBoolean": bool(call["out_of_distribution"]),
+        },
+        {
+            "code": codes.code("prediction-set", "conformal prediction set"),
+            "valueString": ", ".join(call["prediction_set"]) or "(empty)",
+        },
+        {
+            "code": codes.code("cpg-coverage", "share of the model's CpGs measured"),
+            "valueQuantity": _ratio(call["coverage"]),
+        },
+    ]
+    warnings = [w["message"] for w in qc.get("warnings", [])]
+    if warnings:
+        obs["note"] = [{"text": text} for text in warnings]
+    return obs
+
+
+def _score_observation(call: Mapping, codes: _Codes, status: str) -> dict:
+    obs = _observation(
+        "class-score", codes.code("class-score", "calibrated score of the top class"), status
+    )
+    obs["valueQuantity"] = _ratio(call["score"])
+    obs["component"] = [
+        {
+            "code": _concept(codes.methylation_class, entry["code"], entry["name"]),
+            "valueQuantity": _ratio(entry["score"]),
+        }
+        for entry in call["top_classes"]
+    ]
+    return obs
+
+
+def _family_observation(call: Mapping, codes: _Codes, status: str) -> dict:
+    obs = _observation(
+        "methylation-family", codes.code("methylation-family", "methylation family"), status
+    )
+    family = _concept(codes.family, call["family"], call["family_name"])
+    if call["decision"] == "no_match":
+        obs["valueCodeableConcept"] = _decision_concept("no_match", codes)
+    else:
+        obs["valueCodeableConcept"] = family
+    obs["component"] = [
+        {
+            "code": codes.code("top-family", "family with the highest summed score"),
+            "valueCodeableConcept": family,
+        },
+        {
+            "code": codes.code("family-score", "summed calibrated score of the family"),
+            "valueQuantity": _ratio(call["family_score"]),
+        },
+    ]
+    return obs
+
+
+def _fusion_observation(fusion: Mapping, codes: _Codes, status: str) -> dict:
+    obs = _observation(
+        "fusion-consistency",
+        codes.code(
+            "fusion-consistency", "consistency of the call with the submitted fusion findings"
+        ),
+        status,
+    )
+    obs["valueCodeableConcept"] = _concept(
+        codes.fusion, fusion["status"], fusion["status"].replace("_", " ")
+    )
+    components = [
+        {
+            "code": codes.code("expected-fusion", "defining fusion of the called class"),
+            "valueString": name,
+        }
+        for name in fusion.get("expected_fusions", [])
+    ]
+    if fusion.get("recommended_test"):
+        components.append(
+            {
+                "code": codes.code("recommended-test", "test that would settle it"),
+                "valueString": fusion["recommended_test"],
+            }
+        )
+    if components:
+        obs["component"] = components
+    notes = [fusion["summary"]]
+    notes += [f"supports: {text}" for text in fusion.get("supporting", [])]
+    notes += [f"contradicts: {text}" for text in fusion.get("contradicting", [])]
+    notes += list(fusion.get("notes", []))
+    obs["note"] = [{"text": text} for text in notes if text]
+    return obs
+
+
+def _reclassification_observation(reclass: Mapping, codes: _Codes, status: str) -> dict:
+    obs = _observation(
+        "reclassification",
+        codes.code("reclassification", "methylation call against the submitted diagnosis"),
+        status,
+    )
+    obs["valueCodeableConcept"] = _concept(
+        codes.verdict, reclass["verdict"], reclass["verdict"].replace("_", " ")
+    )
+    if reclass.get("submitted_diagnosis"):
+        obs["component"] = [
+            {
+                "code": codes.code("submitted-diagnosis", "diagnosis submitted with the profile"),
+                "valueString": reclass["submitted_diagnosis"],
+            }
+        ]
+    if reclass.get("evidence"):
+        obs["note"] = [{"text": reclass["evidence"]}]
+    return obs
+
+
+def _device(model: Mapping, codes: _Codes) -> dict:
+    device: dict[str, Any] = {
+        "resourceType": "Device",
+        "id": "classifier",
+        "deviceName": [{"name": model["name"], "type": "model-name"}],
+        "type": {"text": "DNA methylation classifier (calibrated)"},
+        "version": [{"value": str(model["version"])}],
+    }
+    if model.get("run_id"):
+        device["identifier"] = [{"system": codes.mlflow_run, "value": model["run_id"]}]
+    return device
+
+
+def _conclusion(call: Mapping) -> str:
+    score, threshold = call["score"], call["threshold"]
+    if call["decision"] == "match":
+        text = (
+            f"Methylation class {call['top_class_name']} ({call['top_class']}), calibrated "
+            f"score {score:.2f} (match threshold {threshold:.2f})."
+        )
+    elif call["decision"] == "family_match":
+        text = (
+            f"Methylation family {call['family_name']} ({call['family']}), summed score "
+            f"{call['family_score']:.2f}; no single class reaches {threshold:.2f} (top class "
+            f"{call['top_class_name']}, {score:.2f})."
+        )
+    else:
+        text = (
+            f"No match: the top class {call['top_class_name']} scores {score:.2f} and its "
+            f"family {call['family_score']:.2f}, below the threshold {threshold:.2f}."
+        )
+    if call["out_of_distribution"]:
+        text += " The profile is unlike the reference cohort (out of distribution)."
+    return text

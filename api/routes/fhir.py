@@ -1,0 +1,44 @@
+"""``GET /v1/results/{result_id}/fhir``: a stored result as a FHIR R4 DiagnosticReport."""
+
+from __future__ import annotations
+
+import orjson
+from fastapi import APIRouter, HTTPException, Response
+
+from api.deps import ResultReaderDep, SettingsDep, StoreDep
+from api.fhir import FHIR_MEDIA_TYPE, result_to_fhir
+from api.schemas import ErrorResponse
+from api.security import AUTH_RESPONSES
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/results", tags=["results"], responses=AUTH_RESPONSES)
+
+
+@router.get(
+    "/{result_id}/fhir",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {FHIR_MEDIA_TYPE: {"schema": {"type": "object"}}},
+            "description": "A DiagnosticReport with contained Observations, Specimen and Device.",
+        },
+        404: {"model": ErrorResponse, "description": "No result with this id that you may read."},
+    },
+)
+def get_result_fhir(
+    result_id: str, client: ResultReaderDep, store: StoreDep, settings: SettingsDep
+) -> Response:
+    """The result as a FHIR R4 DiagnosticReport (class, score, family, both checks)."""
+    stored = store.get(result_id)
+    # Another client's result is "not found": a LIS learns nothing about others' accessions.
+    if stored is None or not client.can_read_result_of(stored.client or ""):
+        raise HTTPException(status_code=404, detail="no result with this id")
+    report = result_to_fhir(
+        stored.result,
+        result_id=stored.id,
+        issued=stored.created_at,
+        status="corrected" if stored.supersedes_id else "final",
+        system_base=settings.fhir_system_base,
+    )
+    return Response(orjson.dumps(report), media_type=FHIR_MEDIA_TYPE)

@@ -1,0 +1,158 @@
+"""``/ui/submit`` and ``/ui/login``: submitting a profile file by hand, and signing in."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.body import BodyFormat
+from api.classify_flow import classify_and_store
+from api.deps import CpuLimiterDep, ModelDep, SettingsDep, StoreDep
+from api.errors import InputError, field_of, from_domain_error, request_id_of
+from api.results import ResultOptions
+from api.security import API_KEY_COOKIE
+from api.ui import render
+from api.ui.auth import UiSubmitterDep, check_csrf
+from api.ui.upload import (
+    FormFindings,
+    Submission,
+    UploadError,
+    classify_body,
+    findings_of,
+    read_submission,
+)
+from classifier.errors import ClassifierError
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/ui", tags=["review pages"], include_in_schema=False)
+
+_COOKIE_SECONDS = 12 * 3600
+
+
+@router.get("/submit", response_class=HTMLResponse)
+def submit_form(request: Request, client: UiSubmitterDep, model: ModelDep) -> HTMLResponse:
+    """The form to submit a profile file."""
+    return _form(request, model.class_names.values(), None, None)
+
+
+@router.post("/submit", response_class=HTMLResponse)
+async def submit(
+    request: Request,
+    client: UiSubmitterDep,
+    model: ModelDep,
+    settings: SettingsDep,
+    limiter: CpuLimiterDep,
+    store: StoreDep,
+) -> Response:
+    """Classify an uploaded profile, store it and open its case page."""
+    submission = None
+    try:
+        submission = await read_submission(request, settings.max_body_bytes)
+        check_csrf(request, submission.csrf_token)
+        body = classify_body(
+            submission.content,
+            submission.filename,
+            sample_id=submission.sample_id,
+            diagnosis=submission.diagnosis,
+            findings=findings_of(submission.findings),
+        )
+        (stored,) = await classify_and_store(
+            store=store,
+            model=model,
+            settings=settings,
+            limiter=limiter,
+            body=body,
+            fmt=BodyFormat.JSON,
+            options=ResultOptions(
+                top=settings.top_classes, warn_cpg_fraction=settings.warn_cpg_fraction
+            ),
+            request_id=request_id_of(request),
+            client=client.name,
+            route="/ui/submit",
+            observe=request.app.state.metrics.observe_results,
+        )
+    except UploadError as exc:
+        return _form(request, model.class_names.values(), submission, str(exc), exc.status_code)
+    except (InputError, ClassifierError) as exc:
+        error = exc if isinstance(exc, InputError) else from_domain_error(exc)
+        message = _pipeline_message(error, submission)
+        return _form(request, model.class_names.values(), submission, message, error.status_code)
+    suffix = "?resubmitted=true" if stored.resubmitted else ""
+    return RedirectResponse(f"/ui/cases/{stored.id}{suffix}", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, settings: SettingsDep, next: str = "/ui/") -> Response:
+    """The sign-in page: paste an API key."""
+    if not settings.auth_required:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render(request, "login.html", {"next": _safe_next(next), "error": None})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    api_key: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=500)] = "/ui/",
+) -> Response:
+    """Check the key and keep it in an HTTP-only cookie."""
+    target = _safe_next(next)
+    if request.app.state.api_keys.authenticate(api_key.strip()) is None:
+        context = {"next": target, "error": "This key is unknown or has been revoked."}
+        return render(request, "login.html", context, status_code=401)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        API_KEY_COOKIE,
+        api_key.strip(),
+        max_age=_COOKIE_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout() -> RedirectResponse:
+    """Forget the key."""
+    response = RedirectResponse("/ui/login", status_code=303)
+    response.delete_cookie(API_KEY_COOKIE, path="/")
+    return response
+
+
+def _form(
+    request: Request,
+    class_names,
+    submission: Submission | None,
+    error: str | None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    context = {
+        "class_names": sorted(set(class_names)),
+        "submitted": submission,
+        "findings": submission.findings if submission else FormFindings(),
+        "error": error,
+    }
+    return render(request, "submit.html", context, status_code=status_code)
+
+
+def _pipeline_message(error: InputError, submission: Submission | None) -> str:
+    # The pipeline names JSON fields; for a table, the line of the file says more.
+    loc = list(error.loc)
+    is_table = submission is not None and not submission.filename.lower().endswith(".json")
+    if is_table and len(loc) == 4 and loc[2] in {"values", "probe_ids"} and isinstance(loc[3], int):
+        return f"{error.msg} (line {loc[3] + 2} of the file)"
+    where = field_of(loc) if loc else ""
+    return f"{error.msg} ({where})" if where else error.msg
+
+
+def _safe_next(target: str) -> str:
+    # Only pages of this service: never an open redirect.
+    if target.startswith("/ui") and not target.startswith("//"):
+        return quote(target, safe="/?=&")
+    return "/ui/"

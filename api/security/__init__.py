@@ -1,0 +1,28 @@
+"""Access control: API keys with roles, hashed in the database, and a per-key rate limit."""
+
+from api.security.auth import (
+    API_KEY_COOKIE,
+    API_KEY_HEADER,
+    AUTH_RESPONSES,
+    authenticated_client,
+    require,
+)
+from api.security.keys import ApiKeyInfo, ApiKeyStore, UnknownKeyError
+from api.security.rate_limit import TokenBucketLimiter
+from api.security.roles import ROLE_PERMISSIONS, Client, Permission, Role
+
+__all__ = [
+    "API_KEY_COOKIE",
+    "API_KEY_HEADER",
+    "AUTH_RESPONSES",
+    "ROLE_PERMISSIONS",
+    "ApiKeyInfo",
+    "ApiKeyStore",
+    "Client",
+    "Permission",
+    "Role",
+    "TokenBucketLimiter",
+    "UnknownKeyError",
+    "authenticated_client",
+    "require",
+]

@@ -1,0 +1,97 @@
+"""Fingerprints of a submitted profile: what was sent, and what decides the result.
+
+``values_sha256`` is the SHA-256 of
+
+* a header naming the probe order: ``ids:`` followed by the probe ids
+  joined by newlines, ``array:<450k|epic|epicv2>`` for values in a
+  manifest's canonical order, or ``model:<cpgs_sha256>`` for values in the
+  model's own CpG order; then a newline;
+* the values as little-endian float32, "not measured" (null, NaN) written
+  as one canonical NaN.
+
+So the same ids and values give the same hash whether they came as a JSON
+``betas`` object, parallel arrays or Arrow. ``input_sha256`` adds what else
+the result depends on: the diagnosis, the findings and the result options.
+Neither is ever logged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from typing import Any
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from api.profiles import ProfileInput
+
+__all__ = ["input_sha256", "values_sha256"]
+
+
+def values_sha256(profile: ProfileInput, model_cpgs_sha256: str) -> str:
+    """SHA-256 of a profile's probe order and values (see the module docstring).
+
+    Parameters
+    ----------
+    profile : ProfileInput
+    model_cpgs_sha256 : str
+        The served model's CpG list hash, naming the order of model-ordered values.
+    """
+    digest = hashlib.sha256()
+    if profile.ids is not None:
+        digest.update(b"ids:")
+        digest.update(_joined_ids(profile.ids))
+    elif profile.model_order:
+        digest.update(f"model:{model_cpgs_sha256}".encode())
+    else:
+        digest.update(f"array:{profile.array}".encode())
+    digest.update(b"\n")
+    values = np.asarray(profile.values, dtype="<f4").copy()
+    values[np.isnan(values)] = np.float32("nan")
+    digest.update(values.tobytes())
+    return digest.hexdigest()
+
+
+def input_sha256(
+    values_hash: str, diagnosis: str | None, findings: tuple, options: dict[str, Any]
+) -> str:
+    """SHA-256 of everything a result depends on besides the model.
+
+    Parameters
+    ----------
+    values_hash : str
+        :func:`values_sha256` of the profile.
+    diagnosis : str or None
+    findings : tuple
+        Parsed findings (dataclasses).
+    options : dict
+        Result options that change the result (e.g. ``top``, ``raw_scores``).
+    """
+    document = {
+        "values": values_hash,
+        "diagnosis": diagnosis,
+        "findings": [_plain(f) for f in findings],
+        "options": options,
+    }
+    encoded = orjson.dumps(document, option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def _joined_ids(ids: Any) -> bytes | memoryview:
+    if isinstance(ids, pa.Array):
+        strings = ids.cast(pa.large_string())
+        offsets = pa.array([0, len(strings)], type=pa.int64())
+        lists = pa.LargeListArray.from_arrays(offsets, strings)
+        joined = pc.binary_join(lists, pa.scalar("\n", pa.large_string()))
+        buffer = joined[0].as_buffer()
+        return b"" if buffer is None else memoryview(buffer)
+    return "\n".join(ids).encode()
+
+
+def _plain(finding: Any) -> Any:
+    if dataclasses.is_dataclass(finding) and not isinstance(finding, type):
+        return dataclasses.asdict(finding)
+    return finding

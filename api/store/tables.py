@@ -1,0 +1,163 @@
+"""The result store's tables: accepted requests, results, and which result each request got.
+
+Three tables, all append-only (the service inserts, never updates or deletes):
+
+``classify_requests``
+    One row per accepted classify request: who sent it, when, through which
+    route, and how many results it got (new and resubmitted).
+``results``
+    One row per classification: the accession as given, the SHA-256 of the
+    submitted values, the model and code that answered, the full result, and
+    the columns the worklist filters on. A correction is a new row whose
+    ``supersedes_id`` names the row it replaces.
+``deliveries``
+    Which stored result each request received, in request order; a
+    resubmission gets a delivery of the result stored before.
+
+No beta value and no patient identifier beyond the accession the LIS chose
+is stored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["DeliveryRow", "RequestRow", "ResultRow", "StoreBase"]
+
+
+class StoreBase(DeclarativeBase):
+    """Declarative base of the result store's tables."""
+
+
+class RequestRow(StoreBase):
+    """One accepted classify request (the audit trail's unit).
+
+    Attributes
+    ----------
+    request_id : str
+        The service's request id (``X-Request-ID``), never the client's.
+    client : str or None
+        Name of the API key's client (``anonymous`` without authentication).
+    route : str
+        ``/v1/classify`` or ``/ui/submit``.
+    received_at : datetime
+        UTC.
+    n_results, n_resubmitted : int
+        Results returned, and how many of them had been stored before.
+    """
+
+    __tablename__ = "classify_requests"
+
+    request_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client: Mapped[str | None] = mapped_column(String(64), index=True)
+    route: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    n_results: Mapped[int] = mapped_column(Integer)
+    n_resubmitted: Mapped[int] = mapped_column(Integer)
+
+
+class ResultRow(StoreBase):
+    """One stored classification.
+
+    Attributes
+    ----------
+    id : str
+        Result id (32 hex digits), quoted in responses as ``result_id``.
+    request_id : str
+        The request that produced it.
+    client : str or None
+    accession : str
+        The ``sample_id`` as the client gave it.
+    values_sha256 : str
+        SHA-256 of the submitted probe ids and values (see :mod:`api.store.fingerprint`).
+    input_sha256 : str
+        SHA-256 of the values together with the diagnosis, findings and
+        result options: equal inputs give equal results.
+    array_type : str or None
+    model_name, model_version : str
+    model_run_id : str or None
+    code_version : str
+    result : dict
+        The full result as returned (without ``result_id`` and ``stored``).
+    decision, top_class, fusion_status, reclassification : str
+    score : float
+    out_of_distribution, needs_attention : bool
+        ``needs_attention``: no match, inconsistent fusion evidence,
+        reclassified, out of distribution or a flagged DSRCT check.
+    supersedes_id : str or None
+        The result this one corrects.
+    created_at : datetime
+        UTC.
+    """
+
+    __tablename__ = "results"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    request_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("classify_requests.request_id"), index=True
+    )
+    client: Mapped[str | None] = mapped_column(String(64))
+    accession: Mapped[str] = mapped_column(String(500), index=True)
+    values_sha256: Mapped[str] = mapped_column(String(64))
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    array_type: Mapped[str | None] = mapped_column(String(16))
+    model_name: Mapped[str] = mapped_column(String(200))
+    model_version: Mapped[str] = mapped_column(String(64))
+    model_run_id: Mapped[str | None] = mapped_column(String(64))
+    code_version: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    decision: Mapped[str] = mapped_column(String(16))
+    top_class: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    fusion_status: Mapped[str] = mapped_column(String(32))
+    reclassification: Mapped[str] = mapped_column(String(32))
+    out_of_distribution: Mapped[bool] = mapped_column(Boolean)
+    needs_attention: Mapped[bool] = mapped_column(Boolean)
+    supersedes_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("results.id"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    __table_args__ = (
+        # Idempotent resubmission: one original result per client, accession,
+        # input and model (corrections, with supersedes_id, are exempt).
+        Index(
+            "uq_results_resubmission",
+            "client",
+            "accession",
+            "input_sha256",
+            "model_name",
+            "model_version",
+            unique=True,
+            sqlite_where=text("supersedes_id IS NULL"),
+            postgresql_where=text("supersedes_id IS NULL"),
+        ),
+        Index("ix_results_worklist", "needs_attention", "created_at"),
+    )
+
+
+class DeliveryRow(StoreBase):
+    """A stored result returned to a request, at its position in the request.
+
+    Attributes
+    ----------
+    request_id : str
+    position : int
+        Index of the profile in the request.
+    result_id : str
+    resubmitted : bool
+        Whether the result had been stored by an earlier request.
+    """
+
+    __tablename__ = "deliveries"
+
+    request_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("classify_requests.request_id"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result_id: Mapped[str] = mapped_column(String(32), ForeignKey("results.id"), index=True)
+    resubmitted: Mapped[bool] = mapped_column(Boolean)

@@ -1,0 +1,127 @@
+"""Who is looking at a review page, and whether a submitted form really comes from one.
+
+Pages accept the same API keys as the API: in a header (scripts, tests) or
+in the cookie ``sarcoma_api_key`` that ``/ui/login`` sets (browsers; HTTP
+only, same-site strict). A form posted with the cookie must carry the CSRF
+token the page was rendered with (an HMAC of the key that another site
+cannot compute); a form posted with a header key needs none.
+
+Failures are page errors, not JSON: no key sends the browser to the login
+page, a key without the permission gets a 403 page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials
+
+from api.security import API_KEY_COOKIE, API_KEY_HEADER, Client, Permission, authenticated_client
+
+__all__ = [
+    "LoginRequired",
+    "UiError",
+    "UiReaderDep",
+    "UiSubmitterDep",
+    "check_csrf",
+    "csrf_token",
+    "ui_reader",
+    "ui_submitter",
+]
+
+_CSRF_CONTEXT = b"sarcoma-ui-form"
+
+
+class LoginRequired(Exception):
+    """The page needs an API key; the browser is sent to the login page."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class UiError(Exception):
+    """A page answered with an error page (never a stack trace)."""
+
+    def __init__(self, status_code: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.title = title
+        self.message = message
+
+
+def csrf_token(request: Request) -> str | None:
+    """The CSRF token of the page's cookie key, or ``None`` without a cookie."""
+    token = request.cookies.get(API_KEY_COOKIE)
+    if not token:
+        return None
+    return hmac.new(token.encode(), _CSRF_CONTEXT, hashlib.sha256).hexdigest()
+
+
+def ui_reader(request: Request) -> Client:
+    """A client that may read results on the pages (all of them, or its own)."""
+    client = _client(request, _header_token(request) or request.cookies.get(API_KEY_COOKIE))
+    if not (client.can(Permission.VIEW_UI) or client.can(Permission.READ_OWN_RESULTS)):
+        raise UiError(
+            403, "Not allowed", f"The role '{client.role}' of this key cannot read results."
+        )
+    return client
+
+
+def ui_submitter(request: Request) -> Client:
+    """A client that may classify (from a header key or the cookie); see :func:`check_csrf`."""
+    client = _client(request, _header_token(request) or request.cookies.get(API_KEY_COOKIE))
+    if not client.can(Permission.CLASSIFY):
+        raise UiError(
+            403,
+            "Not allowed",
+            f"The role '{client.role}' of this key cannot submit profiles; a key with the "
+            "role 'lis' can.",
+        )
+    return client
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    """Refuse a form posted with the cookie key unless it carries the page's CSRF token.
+
+    Raises
+    ------
+    UiError
+        403 when the token is missing or wrong.
+    """
+    if _header_token(request) is not None:
+        return  # another site cannot make a browser send a header
+    expected = csrf_token(request)
+    if expected is not None and not hmac.compare_digest(expected, submitted or ""):
+        raise UiError(
+            403,
+            "Form expired",
+            "This form was not sent from this service's submit page. Open the submit page "
+            "again and resend the file.",
+        )
+
+
+UiReaderDep = Annotated[Client, Depends(ui_reader)]
+UiSubmitterDep = Annotated[Client, Depends(ui_submitter)]
+
+
+def _header_token(request: Request) -> str | None:
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        return credentials.strip()
+    return request.headers.get(API_KEY_HEADER) or None
+
+
+def _client(request: Request, token: str | None) -> Client:
+    bearer = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token) if token else None
+    try:
+        return authenticated_client(request, bearer, None)
+    except HTTPException as exc:
+        if exc.status_code == 401:
+            raise LoginRequired(request.url.path) from None
+        if exc.status_code == 429:
+            raise UiError(429, "Too many requests", "Wait a few seconds and retry.") from None
+        raise

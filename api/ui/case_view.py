@@ -1,0 +1,230 @@
+"""What the case page shows: a stored result read together with the model that made it.
+
+The figures that need the model itself (the accuracy observed in nested
+cross-validation, the reference cohort's map, the training data
+fingerprint) come from the served model only when it is the model that made
+the result; otherwise the page says that they are not available.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+from markupsafe import Markup
+
+from api.model_loader import ServedModel
+from api.store import StoredResult
+from api.ui.charts import Bar, MapPoint, family_colours, reliability_chart, scatter_map, score_bars
+
+__all__ = ["DECISION_TEXT", "case_context", "score_meaning"]
+
+#: The decision in words, for a pathologist.
+DECISION_TEXT = {
+    "match": "Match: the top class reaches the threshold, so the methylation profile "
+    "supports this class.",
+    "family_match": "Family match: no single class reaches the threshold, but the classes "
+    "of one family together do. The profile supports the family, not a specific class.",
+    "no_match": "No match: neither a class nor a family reaches the threshold. The "
+    "methylation profile does not classify this tumour; rely on the other evidence.",
+}
+_MAX_MAP_POINTS = 4000
+_FAMILY_BARS = 5
+
+
+def case_context(stored: StoredResult, model: ServedModel | None) -> dict[str, Any]:
+    """Everything the case template needs.
+
+    Parameters
+    ----------
+    stored : StoredResult
+    model : ServedModel or None
+        The served model; used only if it made this result.
+    """
+    result = stored.result
+    call = result["classification"]
+    threshold = float(call["threshold"])
+    own = model if _made_by(model, stored) else None
+    family_names = own.family_names if own is not None else {}
+    families = sorted(call["family_scores"].items(), key=lambda kv: -kv[1])[:_FAMILY_BARS]
+    return {
+        "stored": stored,
+        "result": result,
+        "call": call,
+        "qc": result["qc"],
+        "reclass": result["reclassification"],
+        "fusion": result["fusion_consistency"],
+        "attention": stored.attention,
+        "decision_text": DECISION_TEXT.get(call["decision"], call["decision"]),
+        "score_chart": score_bars(
+            [
+                Bar(c["name"], float(c["score"]), f"{c['name']} ({c['code']})")
+                for c in call["top_classes"]
+            ],
+            threshold,
+            testid="class-scores-chart",
+            caption="Calibrated scores of the top classes",
+        ),
+        "family_chart": score_bars(
+            [Bar(family_names.get(code, code), float(score), code) for code, score in families],
+            threshold,
+            testid="family-scores-chart",
+            caption="Family scores (sum of the family's class scores)",
+            label_width=170,
+            plot_width=260,
+        ),
+        "meaning": score_meaning(
+            own.bundle.metrics if own else None, float(call["score"]), threshold
+        ),
+        "map": _map(own, call),
+        "provenance": _provenance(stored, own),
+        "model_loaded": own is not None,
+    }
+
+
+def score_meaning(metrics: dict | None, score: float, threshold: float) -> dict[str, Any]:
+    """What a score means for this model: accuracy observed in nested cross-validation.
+
+    Returns a dict with ``sentence`` (plain words), ``chart`` (the reliability
+    diagram, or ``None``) and ``detail`` (a second sentence, or ``None``).
+    """
+    if metrics is None:
+        return {
+            "sentence": "The model that made this result is not the one loaded now, so its "
+            "validation figures cannot be shown here.",
+            "chart": None,
+            "detail": None,
+        }
+    evaluation = metrics.get("evaluation") or {}
+    report = evaluation.get("calibrated") or {}
+    curve = evaluation.get("reliability")
+    detail = _threshold_sentence(report, threshold)
+    if curve:
+        return {
+            "sentence": _bin_sentence(curve, score),
+            "chart": reliability_chart(
+                curve, score, caption="Observed accuracy per score range in nested cross-validation"
+            ),
+            "detail": detail,
+        }
+    if report:
+        return {"sentence": detail, "chart": None, "detail": None}
+    return {
+        "sentence": "This model was trained without nested cross-validation: there is no "
+        "measured accuracy to quote. Treat its scores with caution.",
+        "chart": None,
+        "detail": None,
+    }
+
+
+def _bin_sentence(curve: dict, score: float) -> str:
+    bins = zip(
+        curve["bin_lower"], curve["bin_upper"], curve["accuracy"], curve["count"], strict=True
+    )
+    for lower, upper, accuracy, count in bins:
+        inside = lower <= score <= upper if upper >= 1.0 else lower <= score < upper
+        if not inside:
+            continue
+        if not count or accuracy is None or math.isnan(accuracy):
+            return (
+                f"In nested cross-validation no reference tumour had a top score between "
+                f"{lower:.1f} and {upper:.1f}: there is no observed accuracy for this range."
+            )
+        return (
+            f"In nested cross-validation, {count} reference tumours had a top score between "
+            f"{lower:.1f} and {upper:.1f}, like this case; {accuracy:.0%} of them were "
+            "classified correctly."
+        )
+    return "The score lies outside the ranges measured in nested cross-validation."
+
+
+def _threshold_sentence(report: dict, threshold: float) -> str | None:
+    fraction, accuracy = report.get("classified_fraction"), report.get("classified_accuracy")
+    if fraction is None or accuracy is None:
+        return None
+    return (
+        f"Overall, {fraction:.0%} of reference tumours reached the {threshold:g} threshold in "
+        f"nested cross-validation, and {accuracy:.0%} of those calls were correct."
+    )
+
+
+def _made_by(model: ServedModel | None, stored: StoredResult) -> bool:
+    return (
+        model is not None
+        and model.info.name == stored.model_name
+        and model.info.version == stored.model_version
+    )
+
+
+def _map(model: ServedModel | None, call: dict) -> dict[str, Any]:
+    coords = call.get("embedding")
+    reference = model.bundle.reference_embedding if model is not None else None
+    if model is None or reference is None or not coords:
+        reason = (
+            "The model that made this result is not loaded now."
+            if model is None
+            else "This model was saved without a reference map."
+            if reference is None
+            else "This result was stored without map coordinates."
+        )
+        return {"chart": None, "legend": [], "reason": reason}
+    step = max(1, math.ceil(len(reference) / _MAX_MAP_POINTS))
+    rows = reference.iloc[::step]
+    labels = [str(label) for label in rows["label"]]
+    groups = [model.class_family.get(label, label) for label in labels]
+    order = [g for g, _ in Counter(groups).most_common()]
+    colours = family_colours(order)
+    top = call["top_class"]
+    points = [
+        MapPoint(
+            x=float(x),
+            y=float(y),
+            group=group,
+            title=f"{model.class_names.get(label, label)} (reference)",
+            emphasised=label == top,
+        )
+        for x, y, label, group in zip(rows["x"], rows["y"], labels, groups, strict=True)
+    ]
+    chart: Markup = scatter_map(
+        points,
+        (float(coords["x"]), float(coords["y"])),
+        colours,
+        case_label="this case",
+        caption="This case among the reference cohort",
+    )
+    legend = [
+        {"colour": colours[g], "name": model.family_names.get(g, g), "count": n}
+        for g, n in Counter(groups).most_common()
+    ]
+    return {"chart": chart, "legend": legend, "reason": None, "called": call["top_class_name"]}
+
+
+def _provenance(stored: StoredResult, model: ServedModel | None) -> list[tuple[str, str]]:
+    ref = stored.result["model"]
+    rows = [
+        ("Model", f"{ref['name']} version {ref['version']}"),
+        ("MLflow run", ref.get("run_id") or "none recorded"),
+        ("Loaded from", ref.get("source") or "unknown"),
+        ("Service code version", stored.code_version),
+    ]
+    if model is not None:
+        provenance, estimator = model.bundle.provenance, model.bundle.estimator
+        data = provenance.get("training_data") or {}
+        rows += [
+            ("Trained", str(provenance.get("created") or "unknown")),
+            (
+                "Training data",
+                f"{data.get('n_samples', '?')} samples, fingerprint "
+                f"{data.get('sha256') or 'not recorded'}",
+            ),
+            ("Learner", f"{estimator.learner}, {estimator.calibration} calibration"),
+        ]
+    rows += [
+        ("Result id", stored.id),
+        ("Stored", stored.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")),
+        ("Request id", stored.request_id),
+        ("Submitted by", stored.client or "unknown"),
+        ("Input fingerprint (SHA-256)", stored.values_sha256),
+    ]
+    return rows

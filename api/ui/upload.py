@@ -1,0 +1,277 @@
+"""Turning the submit page's file and fields into a ``POST /v1/classify`` JSON body.
+
+Accepted files:
+
+* CSV or TSV (comma, tab or semicolon separated) with a header line, one
+  probe per line: a probe id column (``probe_id``, ``ID_REF``, ``IlmnID``,
+  ... or the first column) and one beta value column (``beta``, ``value``,
+  ... or the only other column). Empty cells and ``NA``/``NaN``/``null``
+  mean "not measured".
+* JSON in the ``/v1/classify`` format with exactly one profile.
+
+The form's sample id, diagnosis and findings replace those of a JSON file
+when given. Everything else is checked by the classification pipeline,
+exactly as for the API.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+from fastapi import HTTPException, Request
+from starlette.datastructures import UploadFile as StarletteUploadFile
+from starlette.formparsers import MultiPartException
+
+__all__ = [
+    "FormFindings",
+    "Submission",
+    "UploadError",
+    "classify_body",
+    "findings_of",
+    "read_submission",
+]
+
+_ID_COLUMNS = ("probe_id", "probe_ids", "id_ref", "ilmnid", "targetid", "probe", "cpg", "id")
+_VALUE_COLUMNS = ("beta", "betas", "beta_value", "value", "values", "avg_beta")
+_SEPARATORS = ("\t", ",", ";")
+_FORM_OVERHEAD = 16 * 1024  # the other fields and the multipart framing
+_MAX_FIELD = 500
+_FINDING_FIELDS = (
+    "fusion",
+    "fusion_method",
+    "fusion_result",
+    "break_apart_gene",
+    "break_apart_result",
+    "ihc_marker",
+    "ihc_epitope",
+    "ihc_result",
+)
+_FIELDS = ("sample_id", "diagnosis", "csrf_token", *_FINDING_FIELDS)
+
+
+class UploadError(ValueError):
+    """The uploaded file or a form field cannot be read; the message says why.
+
+    Parameters
+    ----------
+    message : str
+    status_code : int, default=422
+        413 for a file over the size limit, 400 for a malformed form.
+    """
+
+    def __init__(self, message: str, status_code: int = 422) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the submit form sent.
+
+    Attributes
+    ----------
+    content : bytes
+        The file.
+    filename : str
+    sample_id, diagnosis : str
+    findings : FormFindings
+    csrf_token : str
+    """
+
+    content: bytes
+    filename: str
+    sample_id: str
+    diagnosis: str
+    findings: FormFindings
+    csrf_token: str
+
+
+@dataclass(frozen=True)
+class FormFindings:
+    """The submit form's simple finding fields (empty strings when not filled in)."""
+
+    fusion: str = ""
+    fusion_method: str = "rna_ngs"
+    fusion_result: str = "detected"
+    break_apart_gene: str = ""
+    break_apart_result: str = "rearranged"
+    ihc_marker: str = ""
+    ihc_epitope: str = ""
+    ihc_result: str = "positive"
+
+
+async def read_submission(request: Request, max_bytes: int) -> Submission:
+    """Read the submit form, refusing a body over ``max_bytes`` before reading it.
+
+    Raises
+    ------
+    UploadError
+        413 over the limit (or without a length), 400 for a malformed form,
+        422 without a file.
+    """
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > max_bytes + _FORM_OVERHEAD:
+        raise UploadError(
+            f"the file is larger than this service accepts ({max_bytes / 2**20:.0f} MiB, "
+            "MAX_BODY_BYTES)",
+            status_code=413,
+        )
+    try:
+        form = await request.form(max_files=1, max_fields=30)
+    except (MultiPartException, HTTPException) as exc:
+        raise UploadError(f"the form cannot be read: {exc}", status_code=400) from None
+    upload = form.get("profile_file")
+    if not isinstance(upload, StarletteUploadFile) or not upload.filename:
+        raise UploadError("choose a profile file (CSV, TSV or JSON)")
+    text = {name: str(form.get(name) or "")[:_MAX_FIELD] for name in _FIELDS}
+    findings = FormFindings(**{f: text[f] for f in _FINDING_FIELDS if text[f]})
+    return Submission(
+        content=await upload.read(),
+        filename=upload.filename,
+        sample_id=text["sample_id"],
+        diagnosis=text["diagnosis"],
+        findings=findings,
+        csrf_token=text["csrf_token"],
+    )
+
+
+def findings_of(form: FormFindings) -> list[dict[str, Any]]:
+    """The findings list of ``/v1/classify`` for the filled-in fields."""
+    findings: list[dict[str, Any]] = []
+    if form.fusion.strip():
+        findings.append(
+            {
+                "kind": "fusion",
+                "name": form.fusion.strip(),
+                "method": form.fusion_method,
+                "result": form.fusion_result,
+            }
+        )
+    if form.break_apart_gene.strip():
+        findings.append(
+            {
+                "kind": "break_apart",
+                "gene": form.break_apart_gene.strip().upper(),
+                "method": "fish",
+                "result": form.break_apart_result,
+            }
+        )
+    if form.ihc_marker.strip():
+        stain: dict[str, Any] = {
+            "kind": "ihc",
+            "marker": form.ihc_marker.strip(),
+            "result": form.ihc_result,
+        }
+        if form.ihc_epitope:
+            stain["epitope"] = form.ihc_epitope
+        findings.append(stain)
+    return findings
+
+
+def classify_body(
+    content: bytes,
+    filename: str,
+    *,
+    sample_id: str,
+    diagnosis: str,
+    findings: list[dict[str, Any]],
+) -> bytes:
+    """Build the JSON body of one profile from an uploaded file and the form's fields.
+
+    Raises
+    ------
+    UploadError
+        If the file is empty, not readable as CSV/TSV/JSON, or lacks a sample id.
+    """
+    if not content.strip():
+        raise UploadError("the file is empty; choose a CSV, TSV or JSON file with beta values")
+    if filename.lower().endswith(".json") or content.lstrip()[:1] in (b"{", b"["):
+        profile = _json_profile(content)
+    else:
+        profile = _table_profile(content)
+    if sample_id.strip():
+        profile["sample_id"] = sample_id.strip()
+    if not str(profile.get("sample_id") or "").strip():
+        raise UploadError("enter the sample or accession id")
+    if diagnosis.strip():
+        profile["diagnosis"] = diagnosis.strip()
+    if findings:
+        profile["findings"] = findings
+    return orjson.dumps({"profiles": [profile]})
+
+
+def _json_profile(content: bytes) -> dict[str, Any]:
+    try:
+        doc = orjson.loads(content)
+    except orjson.JSONDecodeError as exc:
+        raise UploadError(f"the file is not valid JSON ({exc})") from None
+    profiles = doc.get("profiles") if isinstance(doc, dict) else None
+    if not isinstance(profiles, list) or not profiles:
+        raise UploadError('a JSON file must be a /v1/classify request body: {"profiles": [{...}]}')
+    if len(profiles) != 1 or not isinstance(profiles[0], dict):
+        raise UploadError(
+            f"the file holds {len(profiles)} profiles; this page classifies one at a time "
+            "(send batches to POST /v1/classify)"
+        )
+    return dict(profiles[0])
+
+
+def _table_profile(content: bytes) -> dict[str, Any]:
+    first_line = next(
+        (
+            line
+            for line in content[:65536].decode("utf-8", "replace").splitlines()
+            if line.strip() and not line.startswith("#")
+        ),
+        "",
+    )
+    separator = max(_SEPARATORS, key=first_line.count)
+    if first_line.count(separator) == 0:
+        raise UploadError(
+            "the file is neither JSON nor a table: expected a header line with a probe id "
+            "column and a beta value column, separated by tabs, commas or semicolons"
+        )
+    try:
+        table = pd.read_csv(io.BytesIO(content), sep=separator, dtype=str, comment="#")
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise UploadError(f"the table cannot be read: {exc}") from None
+    id_column, value_column = _columns(list(table.columns))
+    ids = table[id_column].fillna("").str.strip()
+    raw = table[value_column]
+    values = pd.to_numeric(raw, errors="coerce")
+    bad = values.isna() & raw.notna() & ~raw.str.strip().str.lower().isin({"", "na", "nan", "null"})
+    if bad.any():
+        line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+        raise UploadError(
+            f"line {line}: the beta value {str(raw[bad].iloc[0])[:20]!r} of column "
+            f"'{value_column}' is not a number"
+        )
+    if (ids == "").any():
+        line = int(np.flatnonzero((ids == "").to_numpy())[0]) + 2
+        raise UploadError(f"line {line}: the probe id is empty")
+    return {
+        "probe_ids": ids.tolist(),
+        "values": [None if np.isnan(v) else float(v) for v in values.to_numpy(dtype=float)],
+    }
+
+
+def _columns(columns: list[str]) -> tuple[str, str]:
+    if len(columns) < 2:
+        raise UploadError("the table needs two columns: probe id and beta value")
+    lowered = {c.strip().lower(): c for c in columns}
+    id_column = next((lowered[n] for n in _ID_COLUMNS if n in lowered), columns[0])
+    rest = [c for c in columns if c != id_column]
+    value_column = next((lowered[n] for n in _VALUE_COLUMNS if n in lowered), None)
+    if value_column is None:
+        if len(rest) != 1:
+            raise UploadError(
+                f"the table has {len(rest)} value columns ({', '.join(map(str, rest[:5]))}); "
+                "keep one, or name the beta value column 'beta'"
+            )
+        value_column = rest[0]
+    return id_column, value_column

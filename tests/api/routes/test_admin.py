@@ -1,0 +1,66 @@
+"""``/v1/admin``: model reload and key management over HTTP (role admin)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.builders import MODEL_NAME, MODEL_VERSION
+
+
+@pytest.fixture
+def admin(api_key) -> dict[str, str]:
+    return api_key("admin", "admin-http")
+
+
+def test_reload_checks_and_swaps_the_model(client, admin):
+    before = client.app.state.model
+    response = client.post("/v1/admin/model/reload", headers=admin)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["swapped"] is True
+    assert body["previous"]["version"] == body["current"]["version"] == MODEL_VERSION
+    assert body["current"]["name"] == MODEL_NAME
+    assert body["check"]["n_classes"] == 5 and body["check"]["n_cpgs"] == 200
+    assert client.app.state.model is not before
+    assert client.get("/ready").status_code == 200
+
+
+def test_keys_are_created_listed_and_revoked(client, admin):
+    created = client.post(
+        "/v1/admin/keys", json={"client": "lis-ward-7", "role": "lis"}, headers=admin
+    )
+    assert created.status_code == 201
+    key, token = created.json()["key"], created.json()["token"]
+    assert key["client"] == "lis-ward-7" and key["role"] == "lis" and key["active"]
+    assert key["created_by"] == "admin-http"
+    new_lis = {"Authorization": f"Bearer {token}"}
+    assert client.get("/v1/model", headers=new_lis).status_code == 200
+
+    listing = client.get("/v1/admin/keys", headers=admin)
+    assert listing.status_code == 200
+    assert key["id"] in {k["id"] for k in listing.json()}
+    assert token not in listing.text
+
+    revoked = client.post(f"/v1/admin/keys/{key['id']}/revoke", headers=admin)
+    assert revoked.status_code == 200
+    assert revoked.json()["active"] is False and revoked.json()["revoked_by"] == "admin-http"
+    assert client.get("/v1/model", headers=new_lis).status_code == 401
+
+
+def test_revoking_an_unknown_key_is_404(client, admin):
+    response = client.post("/v1/admin/keys/0123456789ab/revoke", headers=admin)
+    assert response.status_code == 404
+    assert response.json()["detail"][0]["type"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("body", "type_"),
+    [
+        ({"client": "Jane Doe", "role": "lis"}, "string_pattern_mismatch"),
+        ({"client": "lis-x", "role": "root"}, "enum"),
+    ],
+)
+def test_a_bad_new_key_is_422(client, admin, body, type_):
+    response = client.post("/v1/admin/keys", json=body, headers=admin)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == type_

@@ -1,0 +1,177 @@
+"""The worklist and case pages, through the HTTP client (the browser tests drive Chromium)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from api.security import API_KEY_COOKIE
+
+
+def _submit(client, world, label="DSRCT", **extra) -> tuple[str, str]:
+    accession = f"UI-{uuid.uuid4().hex[:8]}"
+    body = {"profiles": [{"sample_id": accession, "betas": world.betas(label, seed=9), **extra}]}
+    response = client.post("/v1/classify", json=body)
+    assert response.status_code == 200, response.text
+    return accession, response.json()["results"][0]["result_id"]
+
+
+@pytest.fixture
+def reviewer(api_key) -> dict[str, str]:
+    return api_key("reviewer", "dr-review")
+
+
+def test_pages_without_a_key_send_the_browser_to_sign_in(client):
+    response = client.get("/ui/", headers={"Authorization": ""}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/ui/login?next=/ui/"
+
+
+def test_sign_in_keeps_the_key_in_an_http_only_cookie(client, api_key):
+    token = api_key("reviewer")["Authorization"].split()[1]
+    page = client.get("/ui/login", headers={"Authorization": ""})
+    assert page.status_code == 200 and 'name="api_key"' in page.text
+    response = client.post(
+        "/ui/login",
+        data={"api_key": token, "next": "/ui/cases/x"},
+        headers={"Authorization": ""},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/ui/cases/x"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{API_KEY_COOKIE}=")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    client.cookies.clear()
+
+
+def test_sign_in_with_a_bad_key_says_so(client):
+    response = client.post("/ui/login", data={"api_key": "smc_nope"}, headers={"Authorization": ""})
+    assert response.status_code == 401
+    assert "unknown or has been revoked" in response.text
+
+
+def test_sign_in_never_redirects_off_the_service(client, api_key):
+    token = api_key("reviewer")["Authorization"].split()[1]
+    response = client.post(
+        "/ui/login",
+        data={"api_key": token, "next": "https://elsewhere.example/"},
+        headers={"Authorization": ""},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/ui/"
+    client.cookies.clear()
+
+
+def test_the_worklist_puts_cases_needing_attention_first(client, world, reviewer):
+    quiet, _ = _submit(client, world)
+    flagged, _ = _submit(client, world, diagnosis="Ewing sarcoma")
+    later, _ = _submit(client, world, label="SS")
+    page = client.get("/ui/", headers=reviewer)
+    assert page.status_code == 200
+    order = [a for a in re.findall(r'data-testid="case-link">([^<]+)<', page.text)]
+    assert order.index(flagged) < order.index(later) < order.index(quiet)
+    assert "reclassified" in page.text
+
+
+def test_worklist_filters(client, world, reviewer):
+    accession, _ = _submit(client, world, label="SS")
+    by_class = client.get("/ui/", params={"top_class": "SS"}, headers=reviewer).text
+    assert accession in by_class and 'data-testid="case-link">UI-' in by_class
+    assert '<span class="muted">(DSRCT)</span>' not in by_class  # no DSRCT row
+    none = client.get(
+        "/ui/", params={"decision": "no_match", "accession": accession}, headers=reviewer
+    )
+    assert 'data-testid="worklist-empty"' in none.text
+    assert client.get("/ui/", params={"fusion_status": ""}, headers=reviewer).status_code == 200
+
+
+def test_an_unknown_filter_is_a_400_page(client, reviewer):
+    response = client.get("/ui/", params={"decision": "perhaps"}, headers=reviewer)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Unknown decision" in response.text
+
+
+def test_a_lis_sees_only_its_own_cases(client, world, api_key):
+    accession, result_id = _submit(client, world)
+    other = api_key("lis", "lis-elsewhere")
+    assert accession not in client.get("/ui/", headers=other).text
+    assert client.get(f"/ui/cases/{result_id}", headers=other).status_code == 404
+    assert accession in client.get("/ui/").text  # the submitting LIS
+
+
+def test_an_admin_key_gets_a_403_page(client, api_key):
+    response = client.get("/ui/", headers=api_key("admin"))
+    assert response.status_code == 403
+    assert "cannot read results" in response.text
+
+
+def test_the_case_page_shows_every_panel(client, world, reviewer):
+    accession, result_id = _submit(
+        client,
+        world,
+        diagnosis="Ewing sarcoma",
+        findings=[
+            {"kind": "fusion", "name": "EWSR1::WT1", "method": "rt_pcr", "result": "detected"}
+        ],
+    )
+    page = client.get(f"/ui/cases/{result_id}", headers=reviewer)
+    assert page.status_code == 200
+    for panel in (
+        "panel-decision", "panel-sample", "panel-scores", "panel-families", "panel-meaning",
+        "panel-reclassification", "panel-fusion", "panel-dsrct", "panel-embedding",
+        "panel-provenance",
+    ):  # fmt: skip
+        assert f'data-testid="{panel}"' in page.text, panel
+    assert page.text.count('data-testid="threshold-marker" data-threshold="0.9"') == 2
+    assert f'data-testid="sample-id">{accession}<' in page.text
+    assert 'data-testid="embedding-case"' in page.text
+    assert "trained without nested cross-validation" in page.text  # the tiny model's card
+    assert "ab" * 32 in page.text  # training data fingerprint
+    assert 'class="explain"' in page.text
+
+
+def test_the_case_page_escapes_what_was_submitted(client, world, reviewer):
+    _, result_id = _submit(client, world, diagnosis="<script>alert(1)</script>")
+    page = client.get(f"/ui/cases/{result_id}", headers=reviewer).text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_the_printable_version(client, world, reviewer):
+    _, result_id = _submit(client, world)
+    page = client.get(f"/ui/cases/{result_id}/print", headers=reviewer)
+    assert page.status_code == 200
+    assert 'class="case print-view"' in page.text
+    assert "data-print" in page.text
+    css = client.get("/ui/static/ui.css").text
+    assert "@media print" in css
+
+
+def test_an_unknown_case_is_a_404_page(client, reviewer):
+    response = client.get(f"/ui/cases/{'0' * 32}", headers=reviewer)
+    assert response.status_code == 404
+    assert "No such result" in response.text
+
+
+def test_assets_are_local(client, world, reviewer):
+    _, result_id = _submit(client, world)
+    page = client.get(f"/ui/cases/{result_id}", headers=reviewer).text
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    for asset in ("/ui/static/ui.css", "/ui/static/ui.js", "/ui/static/favicon.svg"):
+        assert client.get(asset).status_code == 200
+
+
+def test_ui_without_a_slash_goes_to_the_worklist(client):
+    response = client.get("/ui", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "/ui/"
+
+
+def test_the_worklist_names_the_classes(client, world, reviewer):
+    _submit(client, world, label="SS")
+    page = client.get("/ui/", headers=reviewer).text
+    assert '<option value="SS" >synovial sarcoma (SS)</option>' in page

@@ -1,0 +1,135 @@
+"""``/ui/submit``: a profile file by hand, classified and stored like an API request."""
+
+from __future__ import annotations
+
+import uuid
+
+import orjson
+import pytest
+
+from api.security import API_KEY_COOKIE
+from api.ui.auth import csrf_token
+
+
+def _table(world, separator="\t", label="DSRCT") -> bytes:
+    betas = world.betas(label, seed=4)
+    lines = [f"ID_REF{separator}beta"] + [f"{k}{separator}{v}" for k, v in betas.items()]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _post(client, content: bytes, filename="profile.tsv", headers=None, **fields):
+    data = {"sample_id": f"SUB-{uuid.uuid4().hex[:8]}", **fields}
+    return client.post(
+        "/ui/submit",
+        files={"profile_file": (filename, content, "text/plain")},
+        data=data,
+        headers=headers,
+        follow_redirects=False,
+    )
+
+
+def test_the_form_lists_the_model_classes(client):
+    page = client.get("/ui/submit")
+    assert page.status_code == 200
+    assert 'name="profile_file"' in page.text
+    assert "desmoplastic small round cell tumour" in page.text
+
+
+@pytest.mark.parametrize("separator", ["\t", ",", ";"])
+def test_a_table_is_classified_stored_and_opened(client, world, separator):
+    response = _post(client, _table(world, separator), fusion="EWSR1::WT1", fusion_method="rt_pcr")
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert location.startswith("/ui/cases/")
+    stored = client.get(f"/v1/results/{location.rsplit('/', 1)[1]}").json()
+    assert stored["result"]["classification"]["top_class"] == "DSRCT"
+    assert stored["result"]["fusion_consistency"]["status"] == "confirmed"
+    assert stored["client"] == "test-lis"
+    assert client.app.state.results.get(stored["result_id"]).request_id == stored["request_id"]
+
+
+def test_a_json_request_body_is_accepted(client, world):
+    body = {"profiles": [{"sample_id": "FROM-FILE", "betas": world.betas("EWS", seed=2)}]}
+    response = _post(client, orjson.dumps(body), filename="p.json", sample_id="", diagnosis="DSRCT")
+    assert response.status_code == 303
+    stored = client.get(f"/v1/results/{response.headers['location'].rsplit('/', 1)[1]}").json()
+    assert stored["accession"] == "FROM-FILE"
+    assert stored["result"]["reclassification"]["verdict"] == "reclassified"
+
+
+def test_the_same_file_again_opens_the_stored_case(client, world):
+    content = _table(world)
+    first = _post(client, content, sample_id="SUB-AGAIN")
+    again = _post(client, content, sample_id="SUB-AGAIN")
+    assert again.headers["location"] == first.headers["location"] + "?resubmitted=true"
+    page = client.get(again.headers["location"])
+    assert 'data-testid="resubmitted-notice"' in page.text
+
+
+@pytest.mark.parametrize(
+    ("content", "filename", "fields", "status", "message"),
+    [
+        (b"", "p.tsv", {}, 422, "the file is empty"),
+        (b"just some words\n", "p.txt", {}, 422, "neither JSON nor a table"),
+        (b"probe_id,beta\ncg00000029,0.4\ncg00000108,high\n", "p.csv", {}, 422, "line 3"),
+        (b"probe_id,beta\ncg00000029,1.7\n", "p.csv", {}, 422, "(line 2 of the file)"),
+        (b"a,b,c\ncg00000029,0.1,0.2\n", "p.csv", {}, 422, "2 value columns"),
+        (b'{"profiles": [', "p.json", {}, 422, "not valid JSON"),
+        (b'{"profiles": [{}, {}]}', "p.json", {}, 422, "one at a time"),
+        (b"probe_id,beta\ncg00000029,0.4\n", "p.csv", {"sample_id": " "}, 422, "accession id"),
+        (b"probe_id,beta\ncg00000029,0.4\n", "p.csv", {}, 422, "at least"),
+    ],
+)
+def test_bad_files_are_explained_on_the_form(client, content, filename, fields, status, message):
+    response = _post(client, content, filename=filename, **fields)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    assert 'data-testid="form-error"' in response.text
+    assert message in response.text
+
+
+def test_a_bad_finding_is_explained_on_the_form(client, world):
+    response = _post(client, _table(world), fusion="EWSR1::WT1", fusion_result="maybe")
+    assert response.status_code == 422
+    assert "findings[0]" in response.text
+
+
+def test_a_missing_file_is_explained(client):
+    response = client.post("/ui/submit", data={"sample_id": "X"})
+    assert response.status_code == 422
+    assert "choose a profile file" in response.text
+
+
+def test_a_file_over_the_limit_is_refused_before_reading(client, override_settings, world):
+    override_settings(max_body_bytes=1000)
+    response = _post(client, _table(world) * 4)  # over the limit and the form's allowance
+    assert response.status_code == 413
+    assert "larger than this service accepts" in response.text
+
+
+def test_a_reviewer_cannot_submit(client, world, api_key):
+    response = _post(client, _table(world), headers=api_key("reviewer"))
+    assert response.status_code == 403
+    assert "cannot submit" in response.text
+
+
+def test_a_cookie_form_needs_its_csrf_token(client, world, app):
+    token = client.headers["Authorization"].split()[1]
+    no_header = {"Authorization": ""}
+    client.cookies.set(API_KEY_COOKIE, token)
+    try:
+        forged = _post(client, _table(world), headers=no_header)
+        assert forged.status_code == 403
+        assert "Form expired" in forged.text
+        page = client.get("/ui/submit", headers=no_header).text
+        expected = csrf_token(_FakeRequest({API_KEY_COOKIE: token}))
+        assert f'name="csrf_token" value="{expected}"' in page
+        sent = _post(client, _table(world), headers=no_header, csrf_token=expected)
+        assert sent.status_code == 303
+    finally:
+        client.cookies.clear()
+
+
+class _FakeRequest:
+    def __init__(self, cookies: dict[str, str]) -> None:
+        self.cookies = cookies

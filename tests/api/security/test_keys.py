@@ -1,0 +1,123 @@
+"""The API key store: hashed tokens, revocation, the check cache."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.db import make_engine
+from api.security.keys import TOKEN_PREFIX, ApiKeyStore, UnknownKeyError
+from api.security.models import ApiKeyRow
+from api.security.roles import Role
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'keys.db'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def store(engine) -> ApiKeyStore:
+    store = ApiKeyStore(engine, cache_seconds=0)
+    store.create_schema()
+    return store
+
+
+def test_a_created_key_authenticates_as_its_client(store):
+    info, token = store.create("lis-main", "lis")
+    assert token.startswith(f"{TOKEN_PREFIX}{info.id}_")
+    client = store.authenticate(token)
+    assert client is not None
+    assert (client.id, client.name, client.role) == (info.id, "lis-main", Role.LIS)
+    assert info.active and info.created_by == "cli"
+
+
+def test_only_the_hash_of_the_token_is_stored(store, engine):
+    _, token = store.create("lis-main", Role.LIS)
+    with Session(engine) as session:
+        row = session.scalars(select(ApiKeyRow)).one()
+    secret = token.rsplit("_", 1)[1]
+    assert len(row.token_sha256) == 64
+    assert all(secret not in str(value) for value in vars(row).values())
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "not-a-token",
+        f"{TOKEN_PREFIX}0123456789ab_{'A' * 43}",  # well-formed, unknown id
+        f"{TOKEN_PREFIX}0123456789ab_short",
+    ],
+)
+def test_unknown_or_malformed_tokens_are_refused(store, token):
+    assert store.authenticate(token) is None
+
+
+def test_a_token_with_a_known_id_but_another_secret_is_refused(store):
+    info, token = store.create("lis-main", Role.LIS)
+    forged = f"{TOKEN_PREFIX}{info.id}_{'B' * 43}"
+    assert forged != token
+    assert store.authenticate(forged) is None
+
+
+def test_revoked_keys_are_refused_and_kept(store):
+    info, token = store.create("lis-main", Role.LIS)
+    revoked = store.revoke(info.id, revoked_by="admin-1")
+    assert not revoked.active and revoked.revoked_by == "admin-1"
+    assert store.authenticate(token) is None
+    assert [k.id for k in store.list()] == [info.id]
+    assert store.list(include_revoked=False) == []
+    # Revoking again changes nothing.
+    assert store.revoke(info.id).revoked_at == revoked.revoked_at
+
+
+def test_revoking_an_unknown_key_fails(store):
+    with pytest.raises(UnknownKeyError, match="no API key has the id 'nope'"):
+        store.revoke("nope")
+
+
+@pytest.mark.parametrize(
+    ("client", "role", "match"),
+    [
+        ("", "lis", "client name must be"),
+        ("patient Jane Doe", "lis", "client name must be"),
+        ("x" * 65, "lis", "client name must be"),
+        ("lis-main", "superuser", "role must be one of lis, reviewer, admin"),
+    ],
+)
+def test_bad_client_names_and_roles(store, client, role, match):
+    with pytest.raises(ValueError, match=match):
+        store.create(client, role)
+
+
+def test_another_process_sees_a_revocation_once_its_cache_expires(engine, store):
+    clock = FakeClock()
+    replica = ApiKeyStore(engine, cache_seconds=5.0, clock=clock)
+    info, token = store.create("lis-main", Role.LIS)
+    assert replica.authenticate(token) is not None
+    store.revoke(info.id)  # in "another process": the replica's cache still trusts it
+    clock.now += 4.0
+    assert replica.authenticate(token) is not None
+    clock.now += 1.5
+    assert replica.authenticate(token) is None
+
+
+def test_revoking_through_a_store_clears_its_own_cache(engine):
+    store = ApiKeyStore(engine, cache_seconds=3600)
+    store.create_schema()
+    info, token = store.create("lis-main", Role.LIS)
+    assert store.authenticate(token) is not None
+    store.revoke(info.id)
+    assert store.authenticate(token) is None

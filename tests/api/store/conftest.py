@@ -1,0 +1,92 @@
+"""Fixtures of the result store tests: a migrated SQLite database and results to store."""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+
+from api.db import make_engine
+from api.store import NewResult, ResultStore, upgrade_database
+
+MODEL = {"name": "tiny-test-model", "version": "7", "run_id": "0123"}
+
+_RESULT = {
+    "sample_id": "S1",
+    "qc": {"array_type": "450k", "warnings": []},
+    "classification": {
+        "top_class": "DSRCT",
+        "top_class_name": "desmoplastic small round cell tumour",
+        "score": 0.97,
+        "decision": "match",
+        "threshold": 0.9,
+        "out_of_distribution": False,
+    },
+    "reclassification": {"verdict": "confirmed"},
+    "fusion_consistency": {"status": "confirmed", "dsrct_check": {"flagged": False}},
+    "model": {**MODEL, "threshold": 0.9, "source": "/models/tiny"},
+}
+
+
+#: A PostgreSQL database the store tests may empty, e.g.
+#: ``postgresql+psycopg://postgres@127.0.0.1:5432/store_test``; unset: SQLite only.
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+_BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+
+
+@pytest.fixture(params=_BACKENDS)
+def engine(request, tmp_path) -> Iterator[Engine]:
+    """A migrated, empty database: SQLite, and PostgreSQL when ``TEST_POSTGRES_URL`` is set."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    else:
+        engine = make_engine(str(POSTGRES_URL))
+        _drop_everything(engine)
+    upgrade_database(engine)
+    yield engine
+    engine.dispose()
+
+
+def _drop_everything(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for table in ("deliveries", "results", "classify_requests", "api_keys", "alembic_version"):
+            connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+
+
+@pytest.fixture
+def store(engine: Engine) -> ResultStore:
+    return ResultStore(engine, code_version="test-1")
+
+
+@pytest.fixture
+def new_result() -> Callable[..., NewResult]:
+    """``new_result("A-1", input="h1", decision="no_match", ...)``: a result to store."""
+
+    def make(
+        accession: str,
+        *,
+        input: str = "in-1",
+        decision: str = "match",
+        top_class: str = "DSRCT",
+        fusion: str = "confirmed",
+        verdict: str = "confirmed",
+        ood: bool = False,
+    ) -> NewResult:
+        result = copy.deepcopy(_RESULT)
+        result["sample_id"] = accession
+        result["classification"].update(
+            decision=decision, top_class=top_class, out_of_distribution=ood
+        )
+        result["fusion_consistency"]["status"] = fusion
+        result["reclassification"]["verdict"] = verdict
+        return NewResult(
+            accession=accession,
+            values_sha256="v" + input,
+            input_sha256=input.ljust(64, "0"),
+            result=result,
+        )
+
+    return make

@@ -1,0 +1,62 @@
+"""Input fingerprints: same ids and values, same hash, whatever the form."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from api.profiles import ProfileInput
+from api.store import input_sha256, values_sha256
+from classifier.probes import ArrayType
+
+IDS = ["cg00000029", "cg00000108", "cg00000109"]
+
+
+def _profile(values, ids=IDS, **extra) -> ProfileInput:
+    return ProfileInput(
+        index=0,
+        sample_id="S1",
+        diagnosis=None,
+        findings=(),
+        values=np.asarray(values, dtype=np.float32),
+        ids=ids,
+        **extra,
+    )
+
+
+def test_same_ids_and_values_give_the_same_hash_as_list_or_arrow():
+    values = [0.1, np.nan, 0.9]
+    as_list = values_sha256(_profile(values), "m")
+    as_arrow = values_sha256(_profile(values, ids=pa.array(IDS)), "m")
+    sliced = values_sha256(_profile(values, ids=pa.array(["x", *IDS]).slice(1)), "m")
+    assert as_list == as_arrow == sliced
+    assert len(as_list) == 64
+
+
+def test_any_nan_is_one_not_measured():
+    quiet = np.float32("nan")
+    signalling = np.frombuffer(np.uint32(0x7FA00000).tobytes(), dtype=np.float32)[0]
+    assert values_sha256(_profile([0.1, quiet, 0.9]), "m") == values_sha256(
+        _profile([0.1, signalling, 0.9]), "m"
+    )
+
+
+def test_values_ids_and_order_change_the_hash():
+    base = values_sha256(_profile([0.1, 0.2, 0.9]), "m")
+    assert values_sha256(_profile([0.1, 0.2, 0.91]), "m") != base
+    assert values_sha256(_profile([0.1, 0.2, 0.9], ids=IDS[::-1]), "m") != base
+    assert values_sha256(_profile([0.1, 0.2, 0.9], ids=None, array=ArrayType.EPIC), "m") != base
+
+
+def test_model_order_is_tied_to_the_model_cpg_list():
+    profile = _profile([0.1, 0.2], ids=None, model_order=True)
+    assert values_sha256(profile, "model-a") != values_sha256(profile, "model-b")
+
+
+def test_input_hash_covers_diagnosis_findings_and_options():
+    base = input_sha256("v", None, (), {"top": 5, "raw_scores": False})
+    assert input_sha256("v", None, (), {"raw_scores": False, "top": 5}) == base
+    assert input_sha256("v", "Ewing sarcoma", (), {"top": 5, "raw_scores": False}) != base
+    assert input_sha256("v", None, ({"kind": "ihc"},), {"top": 5, "raw_scores": False}) != base
+    assert input_sha256("v", None, (), {"top": 10, "raw_scores": False}) != base
+    assert input_sha256("w", None, (), {"top": 5, "raw_scores": False}) != base

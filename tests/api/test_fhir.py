@@ -1,0 +1,156 @@
+"""A classify result as a FHIR R4 DiagnosticReport with Observations."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+
+import pytest
+from fhir.resources.R4B.diagnosticreport import DiagnosticReport
+from fhir.resources.R4B.observation import Observation
+
+from api.fhir import DEFAULT_SYSTEM_BASE, result_to_fhir
+from tests.api.builders import MODEL_NAME, MODEL_VERSION, RUN_ID
+
+ISSUED = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+OBSERVATIONS = [
+    "methylation-class",
+    "class-score",
+    "methylation-family",
+    "fusion-consistency",
+    "reclassification",
+]
+
+
+@pytest.fixture(scope="module")
+def result(client, world) -> dict:
+    """A real result: DSRCT with EWSR1::WT1 detected, submitted as Ewing sarcoma."""
+    body = {
+        "profiles": [
+            {
+                "sample_id": "S-2024-0117",
+                "diagnosis": "Ewing sarcoma",
+                "findings": [
+                    {
+                        "kind": "fusion",
+                        "genes": ["EWSR1", "WT1"],
+                        "method": "rna_ngs",
+                        "result": "detected",
+                    }
+                ],
+                "betas": world.betas("DSRCT"),
+            }
+        ]
+    }
+    response = client.post("/v1/classify", json=body)
+    assert response.status_code == 200
+    return response.json()["results"][0]
+
+
+def _contained(report: dict) -> dict[str, dict]:
+    return {resource["id"]: resource for resource in report["contained"]}
+
+
+def test_the_report_is_valid_fhir_and_references_each_observation(result):
+    report = result_to_fhir(result, result_id="42", issued=ISSUED)
+    DiagnosticReport.model_validate(report)  # the output itself validates
+    assert report["resourceType"] == "DiagnosticReport"
+    assert report["id"] == "42" and report["status"] == "final"
+    assert report["category"][0]["coding"][0]["code"] == "GE"
+    assert report["code"]["coding"][0] == {
+        "system": "http://loinc.org",
+        "code": "81247-9",
+        "display": "Master HL7 genetic variant reporting panel",
+    }
+    assert [r["reference"] for r in report["result"]] == [f"#{o}" for o in OBSERVATIONS]
+    contained = _contained(report)
+    for obs_id in OBSERVATIONS:
+        observation = contained[obs_id]
+        Observation.model_validate(observation)
+        assert observation["specimen"] == {"reference": "#specimen"}
+        assert observation["device"] == {"reference": "#classifier"}
+    assert report["issued"].startswith("2026-03-01T12:30:00")
+
+
+def test_the_specimen_and_the_model_are_named(result):
+    contained = _contained(result_to_fhir(result, result_id="42", issued=ISSUED))
+    assert contained["specimen"]["accessionIdentifier"]["value"] == "S-2024-0117"
+    device = contained["classifier"]
+    assert device["deviceName"][0]["name"] == MODEL_NAME
+    assert device["version"][0]["value"] == MODEL_VERSION
+    assert device["identifier"][0]["value"] == RUN_ID
+
+
+def test_a_match_reports_the_class_and_both_checks(result):
+    report = result_to_fhir(result, result_id="42", issued=ISSUED)
+    contained = _contained(report)
+    cls = contained["methylation-class"]
+    assert cls["valueCodeableConcept"]["coding"][0]["code"] == "DSRCT"
+    assert cls["valueCodeableConcept"]["coding"][0]["system"] == (
+        f"{DEFAULT_SYSTEM_BASE}/CodeSystem/methylation-class"
+    )
+    assert cls["interpretation"][0]["coding"][0]["code"] == "match"
+    score = contained["class-score"]["valueQuantity"]
+    assert score["value"] == pytest.approx(result["classification"]["score"])
+    assert score["code"] == "1"
+    assert contained["methylation-family"]["valueCodeableConcept"]["coding"][0]["code"] == (
+        "ROUND_CELL"
+    )
+    fusion = contained["fusion-consistency"]
+    assert fusion["valueCodeableConcept"]["coding"][0]["code"] == "confirmed"
+    assert {c["valueString"] for c in fusion["component"]} >= {"EWSR1::WT1"}
+    reclass = contained["reclassification"]
+    assert reclass["valueCodeableConcept"]["coding"][0]["code"] == "reclassified"
+    assert "Ewing sarcoma" in reclass["note"][0]["text"]
+    assert report["conclusionCode"][0]["coding"][0]["code"] == "DSRCT"
+    assert report["conclusion"].startswith("Methylation class desmoplastic small round cell")
+
+
+def test_no_match_names_no_class(result):
+    no_match = copy.deepcopy(result)
+    no_match["classification"].update(decision="no_match", score=0.41, family_score=0.6)
+    report = result_to_fhir(no_match, result_id="43", issued=ISSUED)
+    contained = _contained(report)
+    assert "conclusionCode" not in report
+    value = contained["methylation-class"]["valueCodeableConcept"]["coding"][0]
+    assert value["code"] == "no_match" and value["system"].endswith("/CodeSystem/decision")
+    assert contained["methylation-family"]["valueCodeableConcept"]["coding"][0]["code"] == (
+        "no_match"
+    )
+    assert report["conclusion"].startswith("No match")
+
+
+def test_a_family_match_names_the_family(result):
+    family = copy.deepcopy(result)
+    family["classification"].update(decision="family_match", score=0.7)
+    report = result_to_fhir(family, result_id="44", issued=ISSUED)
+    assert report["conclusionCode"][0]["coding"][0]["code"] == "ROUND_CELL"
+
+
+def test_a_lab_sets_its_own_code_system_namespace(result):
+    report = result_to_fhir(
+        result, result_id="42", issued=ISSUED, system_base="https://lab.example/fhir"
+    )
+    assert report["identifier"][0]["system"] == "https://lab.example/fhir/result-id"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"status": "done"}, "status must be one of"),
+        ({"issued": datetime(2026, 3, 1)}, "timezone-aware"),
+        ({"result_id": "no/slashes"}, "id"),
+    ],
+)
+def test_bad_arguments_are_refused(result, kwargs, match):
+    arguments = {"result_id": "42", "issued": ISSUED} | kwargs
+    with pytest.raises(ValueError, match=match):
+        result_to_fhir(result, **arguments)
+
+
+def test_a_correction_has_the_status_corrected(result):
+    report = result_to_fhir(result, result_id="45", issued=ISSUED, status="corrected")
+    assert report["status"] == "corrected"
+    assert {o["status"] for o in report["contained"] if o["resourceType"] == "Observation"} == {
+        "corrected"
+    }

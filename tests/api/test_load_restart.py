@@ -1,0 +1,157 @@
+"""Load over loopback across a restart: every accepted request has exactly one audit row.
+
+A real service (uvicorn in a subprocess, SQLite in WAL mode) is sent a few
+thousand single-profile requests by several LIS clients at once; halfway
+through it is stopped with SIGTERM (graceful: requests in flight are
+answered) and started again on the same database. A client that loses its
+connection sends the request again, as a LIS would. Afterwards the audit
+trail is read back: each answered request has one ``classify_requests`` row
+and one delivery of the result it was answered with, and no request was
+stored without being answered.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.db import make_engine
+from api.security import ApiKeyStore, Role
+from api.store import upgrade_database
+from api.store.tables import DeliveryRow, RequestRow
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENTS = 4
+REQUESTS_PER_CLIENT = int(os.environ.get("LOAD_TEST_REQUESTS_PER_CLIENT", "500"))
+RESUBMIT_EVERY = 10  # every 10th request repeats an earlier one (idempotent resubmission)
+
+
+class Service:
+    """uvicorn serving the tiny bundle on a fixed port and database."""
+
+    def __init__(self, bundle_dir: Path, database_url: str, port: int) -> None:
+        self.port = port
+        self.env = os.environ | {
+            "MODEL_PATH": str(bundle_dir),
+            "DATABASE_URL": database_url,
+            "RATE_LIMIT_PER_SECOND": "0",
+            "LOG_LEVEL": "WARNING",
+        }
+        self.env.pop("MODEL_URI", None)
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
+                   "--port", str(self.port), "--no-access-log", "--log-level", "warning",
+                   "--timeout-graceful-shutdown", "30"]  # fmt: skip
+        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/ready", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            assert self.process.poll() is None, "the service exited during start-up"
+            time.sleep(0.2)
+        raise AssertionError("the service did not become ready")
+
+    def stop(self) -> None:
+        """SIGTERM, as Docker sends it; uvicorn finishes what is in flight, then exits.
+
+        uvicorn re-raises the signal once it has shut down, so the exit
+        status is -SIGTERM (not a crash).
+        """
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        assert self.process.wait(timeout=60) in (0, -signal.SIGTERM)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_every_accepted_request_has_one_audit_row_across_a_restart(bundle_dir, world, tmp_path):
+    database_url = f"sqlite:///{tmp_path / 'service.db'}"
+    engine = make_engine(database_url)
+    upgrade_database(engine)
+    keys = ApiKeyStore(engine)
+    tokens = {f"lis-{i}": keys.create(f"lis-{i}", Role.LIS)[1] for i in range(CLIENTS)}
+    service = Service(bundle_dir, database_url, _free_port())
+    service.start()
+
+    accepted: dict[str, str] = {}  # request id -> result id it was answered with
+    errors: Counter[str] = Counter()
+    done = Counter[str]()
+    lock = threading.Lock()
+    labels = ("DSRCT", "EWS", "CIC", "SS", "RMS_ALV")
+
+    def lis(name: str, token: str) -> None:
+        base = f"http://127.0.0.1:{service.port}"
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as http:
+            for i in range(REQUESTS_PER_CLIENT):
+                n = i - i % RESUBMIT_EVERY if i % RESUBMIT_EVERY == RESUBMIT_EVERY - 1 else i
+                body = {
+                    "profiles": [
+                        {
+                            "sample_id": f"{name}-{n}",
+                            "betas": world.betas(labels[n % len(labels)], seed=n),
+                        }
+                    ]
+                }
+                give_up = time.monotonic() + 120
+                while True:  # a LIS resends what got no answer
+                    try:
+                        response = http.post("/v1/classify", json=body, timeout=30)
+                    except httpx.TransportError as exc:
+                        with lock:
+                            errors[type(exc).__name__] += 1
+                        assert time.monotonic() < give_up, "the service stayed unreachable"
+                        time.sleep(0.05)
+                        continue
+                    break
+                assert response.status_code == 200, response.text
+                payload = response.json()
+                with lock:
+                    accepted[payload["request_id"]] = payload["results"][0]["result_id"]
+                    done[name] += 1
+
+    total = CLIENTS * REQUESTS_PER_CLIENT
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        futures = [pool.submit(lis, *item) for item in tokens.items()]
+        while sum(done.values()) < total // 2 and not any(f.done() for f in futures):
+            time.sleep(0.05)
+        service.stop()
+        service.start()
+        for future in futures:
+            future.result(timeout=600)
+    service.stop()
+
+    assert sum(done.values()) == total
+    with Session(engine) as session:
+        requests = session.scalars(select(RequestRow.request_id)).all()
+        deliveries = session.execute(select(DeliveryRow.request_id, DeliveryRow.result_id)).all()
+    engine.dispose()
+    rows = Counter(requests)
+    assert len(accepted) == total
+    assert all(rows[rid] == 1 for rid in accepted), "an accepted request without exactly one row"
+    assert set(rows) == set(accepted), "a request stored without being answered"
+    assert dict(deliveries) == accepted
+    print(f"\n{total} requests, connection errors during the restart: {dict(errors)}")

@@ -1,0 +1,39 @@
+"""What the case page says a score means."""
+
+from __future__ import annotations
+
+from api.ui.case_view import score_meaning
+
+CURVE = {
+    "bin_lower": [0.0, 0.5, 0.9],
+    "bin_upper": [0.5, 0.9, 1.0],
+    "accuracy": [0.3, None, 0.98],
+    "count": [20, 0, 150],
+}
+REPORT = {"classified_fraction": 0.71, "classified_accuracy": 0.99}
+
+
+def test_the_accuracy_observed_in_the_score_range():
+    meaning = score_meaning({"evaluation": {"calibrated": REPORT, "reliability": CURVE}}, 0.95, 0.9)
+    assert meaning["sentence"] == (
+        "In nested cross-validation, 150 reference tumours had a top score between 0.9 and "
+        "1.0, like this case; 98% of them were classified correctly."
+    )
+    assert "71% of reference tumours reached the 0.9 threshold" in meaning["detail"]
+    assert 'data-testid="reliability-chart"' in meaning["chart"]
+
+
+def test_a_range_without_reference_tumours_says_so():
+    meaning = score_meaning({"evaluation": {"reliability": CURVE}}, 0.6, 0.9)
+    assert "no reference tumour had a top score between 0.5 and 0.9" in meaning["sentence"]
+
+
+def test_a_model_without_the_curve_quotes_the_threshold_figures():
+    meaning = score_meaning({"evaluation": {"calibrated": REPORT}}, 0.95, 0.9)
+    assert meaning["sentence"].startswith("Overall, 71% of reference tumours")
+    assert meaning["chart"] is None
+
+
+def test_a_model_without_evaluation_or_not_loaded():
+    assert "without nested cross-validation" in score_meaning({}, 0.5, 0.9)["sentence"]
+    assert "not the one loaded now" in score_meaning(None, 0.5, 0.9)["sentence"]
