@@ -1,13 +1,18 @@
 """Load over loopback across a restart: every accepted request has exactly one audit row.
 
-A real service (uvicorn in a subprocess, SQLite in WAL mode) is sent a few
-thousand single-profile requests by several LIS clients at once; halfway
-through it is stopped with SIGTERM (graceful: requests in flight are
-answered) and started again on the same database. A client that loses its
-connection sends the request again, as a LIS would. Afterwards the audit
-trail is read back: each answered request has one ``classify_requests`` row
-and one delivery of the result it was answered with, and no request was
-stored without being answered.
+A real service (uvicorn in a subprocess) is sent a few thousand
+single-profile requests by several LIS clients at once; halfway through it
+is stopped with SIGTERM (graceful: requests in flight are answered) and
+started again on the same database. A client that loses its connection
+sends the request again, as a LIS would. Afterwards the audit trail is read
+back: each answered request has one ``classify_requests`` row and one
+delivery of the result it was answered with, and no request was stored
+without being answered.
+
+On SQLite (WAL) one service runs. On PostgreSQL (when ``TEST_POSTGRES_URL``
+names a server, as in CI) two replicas share the database, as in a lab
+deployment: the clients are spread over both, every resubmission goes to
+the other replica than the original, and one replica is restarted halfway.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from api.db import make_engine
 from api.security import ApiKeyStore, Role
 from api.store import upgrade_database
 from api.store.tables import DeliveryRow, RequestRow
+from tests.api.postgres import BACKENDS, POSTGRES_URL, drop_everything
 
 pytestmark = pytest.mark.slow
 
@@ -88,26 +94,44 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_every_accepted_request_has_one_audit_row_across_a_restart(bundle_dir, world, tmp_path):
-    database_url = f"sqlite:///{tmp_path / 'service.db'}"
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_accepted_request_has_one_audit_row_across_a_restart(
+    backend, bundle_dir, world, tmp_path
+):
+    if backend == "sqlite":
+        database_url = f"sqlite:///{tmp_path / 'service.db'}"
+        replicas = 1
+    else:
+        database_url = str(POSTGRES_URL)
+        replicas = 2
     engine = make_engine(database_url)
+    if backend == "postgresql":
+        drop_everything(engine)
     upgrade_database(engine)
     keys = ApiKeyStore(engine)
     tokens = {f"lis-{i}": keys.create(f"lis-{i}", Role.LIS)[1] for i in range(CLIENTS)}
-    service = Service(bundle_dir, database_url, _free_port())
-    service.start()
+    services = [Service(bundle_dir, database_url, _free_port()) for _ in range(replicas)]
+    for service in services:
+        service.start()
 
     accepted: dict[str, str] = {}  # request id -> result id it was answered with
+    answered: dict[tuple[str, int], set[str]] = {}  # (client, sample) -> result ids
     errors: Counter[str] = Counter()
     done = Counter[str]()
     lock = threading.Lock()
     labels = ("DSRCT", "EWS", "CIC", "SS", "RMS_ALV")
 
-    def lis(name: str, token: str) -> None:
-        base = f"http://127.0.0.1:{service.port}"
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as http:
+    def lis(index: int, name: str, token: str) -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        http = [
+            httpx.Client(base_url=f"http://127.0.0.1:{s.port}", headers=headers) for s in services
+        ]
+        try:
             for i in range(REQUESTS_PER_CLIENT):
-                n = i - i % RESUBMIT_EVERY if i % RESUBMIT_EVERY == RESUBMIT_EVERY - 1 else i
+                resubmission = i % RESUBMIT_EVERY == RESUBMIT_EVERY - 1
+                n = i - i % RESUBMIT_EVERY if resubmission else i
+                # A resubmission goes to another replica than the original did.
+                replica = (index + int(resubmission)) % replicas
                 body = {
                     "profiles": [
                         {
@@ -119,7 +143,7 @@ def test_every_accepted_request_has_one_audit_row_across_a_restart(bundle_dir, w
                 give_up = time.monotonic() + 120
                 while True:  # a LIS resends what got no answer
                     try:
-                        response = http.post("/v1/classify", json=body, timeout=30)
+                        response = http[replica].post("/v1/classify", json=body, timeout=30)
                     except httpx.TransportError as exc:
                         with lock:
                             errors[type(exc).__name__] += 1
@@ -130,28 +154,39 @@ def test_every_accepted_request_has_one_audit_row_across_a_restart(bundle_dir, w
                 assert response.status_code == 200, response.text
                 payload = response.json()
                 with lock:
-                    accepted[payload["request_id"]] = payload["results"][0]["result_id"]
+                    result_id = payload["results"][0]["result_id"]
+                    accepted[payload["request_id"]] = result_id
+                    answered.setdefault((name, n), set()).add(result_id)
                     done[name] += 1
+        finally:
+            for client in http:
+                client.close()
 
     total = CLIENTS * REQUESTS_PER_CLIENT
     with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-        futures = [pool.submit(lis, *item) for item in tokens.items()]
+        futures = [pool.submit(lis, i, *item) for i, item in enumerate(tokens.items())]
         while sum(done.values()) < total // 2 and not any(f.done() for f in futures):
             time.sleep(0.05)
-        service.stop()
-        service.start()
+        services[0].stop()
+        services[0].start()
         for future in futures:
             future.result(timeout=600)
-    service.stop()
+    for service in services:
+        service.stop()
 
     assert sum(done.values()) == total
     with Session(engine) as session:
         requests = session.scalars(select(RequestRow.request_id)).all()
         deliveries = session.execute(select(DeliveryRow.request_id, DeliveryRow.result_id)).all()
+    if backend == "postgresql":
+        drop_everything(engine)
     engine.dispose()
     rows = Counter(requests)
     assert len(accepted) == total
     assert all(rows[rid] == 1 for rid in accepted), "an accepted request without exactly one row"
     assert set(rows) == set(accepted), "a request stored without being answered"
     assert dict(deliveries) == accepted
-    print(f"\n{total} requests, connection errors during the restart: {dict(errors)}")
+    # Idempotent resubmission, whichever replica receives it: one result per input.
+    assert all(len(ids) == 1 for ids in answered.values()), "a resubmission got a new result"
+    print(f"\n{backend}: {total} requests over {replicas} replica(s), "
+          f"connection errors during the restart: {dict(errors)}")  # fmt: skip

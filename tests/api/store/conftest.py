@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from api.db import make_engine
 from api.store import NewResult, ResultStore, upgrade_database
+from tests.api.postgres import BACKENDS, POSTGRES_URL, drop_everything
 
 MODEL = {"name": "tiny-test-model", "version": "7", "run_id": "0123"}
 
@@ -31,29 +31,17 @@ _RESULT = {
 }
 
 
-#: A PostgreSQL database the store tests may empty, e.g.
-#: ``postgresql+psycopg://postgres@127.0.0.1:5432/store_test``; unset: SQLite only.
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
-_BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
-
-
-@pytest.fixture(params=_BACKENDS)
+@pytest.fixture(params=BACKENDS)
 def engine(request, tmp_path) -> Iterator[Engine]:
     """A migrated, empty database: SQLite, and PostgreSQL when ``TEST_POSTGRES_URL`` is set."""
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
     else:
         engine = make_engine(str(POSTGRES_URL))
-        _drop_everything(engine)
+        drop_everything(engine)
     upgrade_database(engine)
     yield engine
     engine.dispose()
-
-
-def _drop_everything(engine: Engine) -> None:
-    with engine.begin() as connection:
-        for table in ("deliveries", "results", "classify_requests", "api_keys", "alembic_version"):
-            connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
 
 
 @pytest.fixture

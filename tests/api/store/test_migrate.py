@@ -13,7 +13,7 @@ from api.db import make_engine
 from api.security.models import SecurityBase
 from api.store import current_revision, head_revision, upgrade_database
 from api.store.tables import StoreBase
-from tests.api.store.conftest import POSTGRES_URL, _drop_everything
+from tests.api.postgres import POSTGRES_URL, drop_everything
 
 
 def test_migrations_build_exactly_the_models(engine):
@@ -46,7 +46,7 @@ def test_processes_starting_together_migrate_once(tmp_path):
 @pytest.mark.skipif(POSTGRES_URL is None, reason="TEST_POSTGRES_URL is not set")
 def test_replicas_starting_together_migrate_once_on_postgresql():
     engine = make_engine(str(POSTGRES_URL))
-    _drop_everything(engine)
+    drop_everything(engine)
     engine.dispose()
     _migrate_together(str(POSTGRES_URL))
 

@@ -8,6 +8,7 @@ tests are skipped, saying why, when either is missing.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
@@ -56,11 +57,14 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    """Debian's Chromium, or skip."""
-    pytest.importorskip("playwright.sync_api", reason="Playwright's Python client is missing")
+    """Debian's Chromium, or skip (an error with ``REQUIRE_BROWSER=1``, as in CI)."""
+    required = os.environ.get("REQUIRE_BROWSER") == "1"
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
-        pytest.skip("Debian's chromium is not installed: run scripts/install_browser.sh")
+        reason = "Debian's chromium is not installed: run scripts/install_browser.sh"
+        if required:
+            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
     return path
 
 
