@@ -32,6 +32,17 @@ RUN pip install --no-cache-dir --no-index --find-links=/wheels \
 ENV PYTHONUNBUFFERED=1 \
     LOG_FORMAT=json \
     DATABASE_URL=sqlite:////data/service.db
+# The code version stored with every result: an image has no .git to ask.
+#   docker build --build-arg CODE_VERSION=$(git describe --always --dirty) -t sarcoma-classifier .
+# Declared after the install, so that a new version rebuilds no layer above.
+# Left empty, the package version is recorded.
+ARG CODE_VERSION=
+ENV CODE_VERSION=${CODE_VERSION}
+# uvicorn trusts X-Forwarded-Proto/-For only from these addresses: set the
+# load balancer's (FORWARDED_ALLOW_IPS, read by uvicorn itself) so that the
+# service knows a request came over HTTPS and marks the review pages' cookie
+# Secure.
+ENV FORWARDED_ALLOW_IPS=127.0.0.1
 USER sarcoma
 WORKDIR /home/sarcoma
 VOLUME ["/data"]

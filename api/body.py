@@ -13,10 +13,18 @@ from fastapi import Request
 
 from api.errors import InputError
 
-__all__ = ["ARROW_MEDIA_TYPE", "JSON_MEDIA_TYPE", "BodyFormat", "body_format", "read_body"]
+__all__ = [
+    "ARROW_MEDIA_TYPE",
+    "JSON_MEDIA_TYPE",
+    "BodyFormat",
+    "body_format",
+    "body_too_large",
+    "read_body",
+]
 
 JSON_MEDIA_TYPE = "application/json"
 ARROW_MEDIA_TYPE = "application/vnd.apache.arrow.stream"
+_SMALLER_BODY_HINT = "Send fewer profiles per request, only the model's CpGs, or the Arrow form"
 
 
 class BodyFormat(StrEnum):
@@ -64,24 +72,34 @@ async def read_body(request: Request, limit: int) -> bytes:
     """
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit, f"Content-Length says {int(declared):,} bytes")
+        raise body_too_large(
+            limit, f"Content-Length says {int(declared):,} bytes", _SMALLER_BODY_HINT
+        )
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise _too_large(limit, f"more than {limit:,} bytes were sent")
+            raise body_too_large(limit, f"more than {limit:,} bytes were sent", _SMALLER_BODY_HINT)
         chunks.append(chunk)
     if size == 0:
         raise InputError("the request body is empty", loc=(), type="empty_body", status_code=400)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def _too_large(limit: int, what: str) -> InputError:
+def body_too_large(limit: int, what: str, hint: str = "") -> InputError:
+    """The 413 ``body_too_large`` error: what came, the limit, and how to send less.
+
+    Parameters
+    ----------
+    limit : int
+        ``MAX_BODY_BYTES``.
+    what : str
+        What was seen, e.g. ``"Content-Length says 70,000,000 bytes"``.
+    hint : str, optional
+        A sentence on how to send less.
+    """
+    msg = f"request body too large: {what}; the limit (MAX_BODY_BYTES) is {limit:,} bytes"
     return InputError(
-        f"request body too large: {what}; the limit (MAX_BODY_BYTES) is {limit:,} bytes. "
-        "Send fewer profiles per request, only the model's CpGs, or the Arrow form",
-        loc=(),
-        type="body_too_large",
-        status_code=413,
+        f"{msg}. {hint}" if hint else msg, loc=(), type="body_too_large", status_code=413
     )

@@ -17,7 +17,7 @@ from anyio import CapacityLimiter
 from api.body import BodyFormat
 from api.model_loader import ServedModel
 from api.pipeline import ClassifyJob, classify_profiles
-from api.results import ResultOptions
+from api.results import ResultOptions, model_ref
 from api.settings import Settings
 from api.store import NewResult, ResultStore, StoredResult, input_sha256, values_sha256
 
@@ -61,7 +61,7 @@ async def classify_and_store(
         request_id=request_id,
         client=client,
         route=route,
-        model={"name": model.info.name, "version": model.info.version, "run_id": model.info.run_id},
+        model=model_ref(model),
         items=items,
     )
     return await anyio.to_thread.run_sync(record)

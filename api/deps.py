@@ -14,6 +14,7 @@ from api.store import ResultStore
 
 __all__ = [
     "ClientDep",
+    "CorrectorDep",
     "CpuLimiterDep",
     "KeyAdminDep",
     "ModelAdminDep",
@@ -66,6 +67,7 @@ CpuLimiterDep = Annotated[CapacityLimiter, Depends(get_cpu_limiter)]
 ClientDep = Annotated[Client, Depends(authenticated_client)]
 ModelReaderDep = Annotated[Client, Depends(require(Permission.READ_MODEL))]
 SubmitterDep = Annotated[Client, Depends(require(Permission.CLASSIFY))]
+CorrectorDep = Annotated[Client, Depends(require(Permission.CORRECT_RESULTS))]
 ResultReaderDep = Annotated[
     Client, Depends(require(Permission.READ_OWN_RESULTS, Permission.READ_ALL_RESULTS))
 ]

@@ -11,6 +11,15 @@ model, with its version and MLflow run) are ``contained`` resources. It
 claims no profile. Everything is validated with ``fhir.resources`` (its R4B
 models, which read R4 resources of these types) before it is returned.
 
+A correction (a result with a ``review``, see :mod:`api.store.corrections`)
+is a report of status ``corrected`` that names the report it replaces with
+the core extension ``diagnosticReport-replaces`` (R4 has no element for
+it; ``basedOn`` names orders, not reports). The reviewer is its
+``resultsInterpreter``; a class the laboratory reports on review is its
+``conclusionCode`` and leads the ``conclusion``, after which the model's own
+statement follows. The Observations keep the model's values, except the
+reclassification verdict the reviewer set.
+
 Observations (``id`` in the report):
 
 * ``methylation-class``: the class, when the decision is ``match``;
@@ -42,6 +51,7 @@ _V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
 _OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 _LOINC = "http://loinc.org"
 _UCUM = "http://unitsofmeasure.org"
+_REPLACES = "http://hl7.org/fhir/StructureDefinition/diagnosticReport-replaces"
 # Statuses that both a DiagnosticReport and its Observations can have.
 _STATUSES = frozenset(
     {"registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error"}
@@ -60,6 +70,7 @@ def result_to_fhir(
     issued: datetime,
     status: str = "final",
     system_base: str = DEFAULT_SYSTEM_BASE,
+    replaces: str | None = None,
 ) -> dict[str, Any]:
     """Write one result of ``POST /v1/classify`` as a FHIR R4 DiagnosticReport.
 
@@ -76,6 +87,8 @@ def result_to_fhir(
         Report and Observation status (``"corrected"`` for a correction).
     system_base : str
         Namespace of the service's code systems.
+    replaces : str, optional
+        Result id of the report this one replaces (for a correction).
 
     Returns
     -------
@@ -134,6 +147,16 @@ def result_to_fhir(
     conclusion_code = _called_concept(call, codes)
     if conclusion_code is not None:
         report["conclusionCode"] = [conclusion_code]
+    if result.get("review"):
+        _add_review(report, result["review"], codes)
+    if replaces is not None:
+        reference = {"system": f"{system_base}/result-id", "value": replaces}
+        report["extension"] = [
+            {
+                "url": _REPLACES,
+                "valueReference": {"type": "DiagnosticReport", "identifier": reference},
+            }
+        ]
     return DiagnosticReport.model_validate(report).model_dump(mode="json", exclude_none=True)
 
 
@@ -148,6 +171,7 @@ class _Codes:
         self.fusion = f"{base}/CodeSystem/fusion-consistency"
         self.verdict = f"{base}/CodeSystem/reclassification"
         self.mlflow_run = f"{base}/mlflow-run"
+        self.fingerprint = f"{base}/model-fingerprint"
 
     def code(self, name: str, display: str) -> dict:
         return {"coding": [{"system": self.observation, "code": name, "display": display}]}
@@ -314,8 +338,13 @@ def _reclassification_observation(reclass: Mapping, codes: _Codes, status: str) 
                 "valueString": reclass["submitted_diagnosis"],
             }
         ]
-    if reclass.get("evidence"):
-        obs["note"] = [{"text": reclass["evidence"]}]
+    notes = [reclass["evidence"]] if reclass.get("evidence") else []
+    if reclass.get("service_verdict", reclass["verdict"]) != reclass["verdict"]:
+        notes.insert(
+            0, f"verdict set on review; the service's verdict: {reclass['service_verdict']}"
+        )
+    if notes:
+        obs["note"] = [{"text": text} for text in notes]
     return obs
 
 
@@ -327,9 +356,27 @@ def _device(model: Mapping, codes: _Codes) -> dict:
         "type": {"text": "DNA methylation classifier (calibrated)"},
         "version": [{"value": str(model["version"])}],
     }
-    if model.get("run_id"):
-        device["identifier"] = [{"system": codes.mlflow_run, "value": model["run_id"]}]
+    identifiers = [
+        {"system": system, "value": model[key]}
+        for system, key in ((codes.mlflow_run, "run_id"), (codes.fingerprint, "fingerprint"))
+        if model.get(key)
+    ]
+    if identifiers:
+        device["identifier"] = identifiers
     return device
+
+
+def _add_review(report: dict, review: Mapping, codes: _Codes) -> None:
+    text = f"Corrected on review ({review['reason']})."
+    if review.get("reported_class"):
+        code, name = review["reported_class"], review["reported_class_name"]
+        text = f"Reported class on review: {name} ({code}). {text}"
+        report["conclusionCode"] = [_concept(codes.methylation_class, code, name)]
+    if review.get("comment"):
+        text += f" Reviewer's comment: {review['comment']}"
+    report["conclusion"] = f"{text} Model: {report['conclusion']}"
+    if review.get("corrected_by"):
+        report["resultsInterpreter"] = [{"display": review["corrected_by"]}]
 
 
 def _conclusion(call: Mapping) -> str:

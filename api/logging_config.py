@@ -76,7 +76,7 @@ def configure_logging(level: str, fmt: LogFormat | str = LogFormat.JSON) -> None
     The ``api`` loggers get a handler of their own unless the root logger
     already has one (a host application or the test runner decides then);
     uvicorn's handlers, when present, are given the same format so that one
-    process writes one format. Idempotent.
+    process writes one format. uvicorn's own access log is silenced. Idempotent.
     """
     formatter: logging.Formatter
     if LogFormat(fmt) is LogFormat.JSON:
@@ -91,9 +91,25 @@ def configure_logging(level: str, fmt: LogFormat | str = LogFormat.JSON) -> None
         ours = logging.StreamHandler()
         setattr(ours, _OURS, True)
         api_logger.addHandler(ours)
+    _silence_uvicorn_access_log()
     handlers = [h for h in api_logger.handlers if getattr(h, _OURS, False)]
-    handlers += logging.getLogger("uvicorn").handlers + logging.getLogger("uvicorn.access").handlers
+    handlers += logging.getLogger("uvicorn").handlers
     for handler in handlers:
         handler.setFormatter(formatter)
         if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
             handler.addFilter(RequestIdFilter())
+
+
+def _silence_uvicorn_access_log() -> None:
+    # uvicorn's access line holds the raw path and query string
+    # ("/v1/results?accession=S-2024-0117"), so a plain ``uvicorn api.main:app``
+    # (without --no-access-log) would log accession numbers. The service writes
+    # its own access line, with the route template (api.request_id). Like
+    # --no-access-log: without handlers uvicorn does not even build the line
+    # (it asks hasHandlers()); disabled and above CRITICAL in case a handler is
+    # added back later.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers = []
+    access.propagate = False
+    access.setLevel(logging.CRITICAL + 1)
+    access.disabled = True

@@ -17,6 +17,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from threadpoolctl import threadpool_limits
 
+from api.body_limit import BodyLimitMiddleware
 from api.db import make_engine
 from api.errors import install_error_handlers
 from api.logging_config import configure_logging
@@ -27,7 +28,7 @@ from api.request_id import RequestIdMiddleware
 from api.routes import admin, classify, fhir, health, metrics, model, results, ui, ui_submit
 from api.security.setup import install_access_control
 from api.settings import Settings, get_settings
-from api.store import ResultStore, code_version, upgrade_database
+from api.store import ResultStore, code_version, manifest_sha256, upgrade_database
 from api.ui import install_ui
 
 __all__ = ["app", "create_app"]
@@ -49,7 +50,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     configure_logging(settings.log_level, settings.log_format)
     engine = app.state.db_engine = make_engine(settings.database_url)
     await anyio.to_thread.run_sync(upgrade_database, engine)
-    app.state.results = ResultStore(engine, code_version=code_version())
+    app.state.results = ResultStore(engine, code_version=code_version(settings.code_version))
+    # Hash the probe manifest now rather than in the first request.
+    await anyio.to_thread.run_sync(manifest_sha256)
     await anyio.to_thread.run_sync(install_access_control, app.state, settings, engine)
     app.state.model = await anyio.to_thread.run_sync(load_served_model, settings)
     app.state.metrics.set_model(app.state.model.info)
@@ -83,6 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.model = None
     app.state.metrics = ServiceMetrics()
+    # Innermost, so that a 413 carries the request id and is counted; the two
+    # routes that stream their body check the limit themselves, with their own message.
+    app.add_middleware(BodyLimitMiddleware, self_limited={"/v1/classify", "/ui/submit"})
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)

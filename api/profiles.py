@@ -5,6 +5,9 @@ building and validating 866,000 keys twice would triple the cost) and
 checked here by hand, with every error located at its field. Beta values
 become float32 with NaN for "not measured" (JSON ``null``). Aligning the
 probes to the model's CpGs is :mod:`api.alignment`'s job.
+
+orjson keeps the last of repeated keys: :mod:`api.repeated_keys` refuses a
+body in which a key (e.g. a probe id of ``betas``) was given twice.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 import orjson
 
 from api.errors import InputError, Loc, from_domain_error
+from api.repeated_keys import refuse_repeated_keys
 from classifier.errors import ClassifierError
 from classifier.findings import parse_findings
 from classifier.probes import ArrayType
@@ -115,9 +119,10 @@ def parse_json_body(body: bytes, max_batch: int) -> list[ProfileInput]:
     ------
     InputError
         400 for malformed JSON, 413 for too many profiles, 422 for any
-        other bad field, located at the field.
+        other bad field (a repeated key too), located at the field.
     """
     doc = _loads(body)
+    refuse_repeated_keys(body, doc)
     if not isinstance(doc, dict):
         raise InputError(
             f"the body must be a JSON object with a 'profiles' list, got {_kind(doc)}",

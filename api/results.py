@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from api.alignment import ProfileQc
 from api.model_loader import ServedModel
 from api.profiles import ProfileInput
+from api.store.provenance import manifest_sha256, model_fingerprint
 from classifier.bundle import Call
 from classifier.decision import Decision
 from classifier.fusion_consistency import assess_fusion_consistency
@@ -41,14 +42,27 @@ class ResultOptions:
 
 
 def model_ref(model: ServedModel) -> dict:
-    """The ``model`` part of every result."""
+    """The ``model`` part of every result: which model answered, with every threshold it used.
+
+    ``threshold`` is the calibrated score of a match, ``ood_threshold`` the
+    distance beyond which a profile is out of distribution, and
+    ``conformal_alpha`` the miscoverage of the prediction sets (0.05: 95 %
+    sets). ``fingerprint`` identifies the trained bundle beyond its name and
+    version, ``manifest_sha256`` the probe manifest that aligned the profile
+    (see :mod:`api.store.provenance`).
+    """
     info = model.info
+    estimator = model.bundle.estimator
     return {
         "name": info.name,
         "version": info.version,
         "run_id": info.run_id,
         "threshold": info.threshold,
         "source": info.source,
+        "ood_threshold": float(estimator.ood_.threshold_),
+        "conformal_alpha": float(estimator.conformal_alpha),
+        "fingerprint": model_fingerprint(model),
+        "manifest_sha256": manifest_sha256(),
     }
 
 

@@ -31,9 +31,8 @@ __all__ = [
     "QcWarning",
     "Readiness",
     "Reclassification",
-    "ResultList",
+    "Review",
     "StoredRef",
-    "StoredResultOut",
     "inline_schema",
 ]
 
@@ -48,7 +47,8 @@ class ProfileRequest(BaseModel):
 
     sample_id: str = Field(description="Sample or accession id, echoed in the result.")
     diagnosis: str | None = Field(
-        None, description="Submitted diagnosis: free text or class code (see GET /v1/model)."
+        default=None,
+        description="Submitted diagnosis: free text or class code (see GET /v1/model).",
     )
     findings: list[dict[str, Any]] = Field(
         default_factory=list,
@@ -58,16 +58,19 @@ class ProfileRequest(BaseModel):
         ),
     )
     betas: dict[str, float | None] | None = Field(
-        None, description="Probe id -> beta value in [0, 1]; null = not measured (failed probe)."
+        default=None,
+        description="Probe id -> beta value in [0, 1]; null = not measured (failed probe).",
     )
-    probe_ids: list[str] | None = Field(None, description="Probe ids, parallel to 'values'.")
+    probe_ids: list[str] | None = Field(
+        default=None, description="Probe ids, parallel to 'values'."
+    )
     values: list[float | None] | None = Field(
-        None,
+        default=None,
         description="Beta values in [0, 1] or null, parallel to 'probe_ids' or in the order "
         "of 'array'.",
     )
     array: Literal["450k", "epic", "epicv2"] | None = Field(
-        None,
+        default=None,
         description="With 'values' and no 'probe_ids': the values follow this array's "
         "canonical manifest order.",
     )
@@ -151,10 +154,10 @@ class Classification(BaseModel):
     )
     coverage: float = Field(description="Share of the model's CpGs measured.")
     raw_scores: dict[str, float] | None = Field(
-        None, description="Base learner scores (only with ?raw_scores=true)."
+        default=None, description="Base learner scores (only with ?raw_scores=true)."
     )
     embedding: Embedding | None = Field(
-        None,
+        default=None,
         description="Coordinates in the first two principal components of the model's "
         "reference space, where the model card's reference cohort can be drawn too.",
     )
@@ -177,13 +180,35 @@ class FusionConsistency(BaseModel):
 
 
 class ModelRef(BaseModel):
-    """The model that produced a result."""
+    """The model that produced a result, with every threshold it used."""
 
     name: str
     version: str
     run_id: str | None
     threshold: float
     source: str
+    ood_threshold: float | None = Field(
+        default=None, description="Distance beyond which a profile is out of distribution."
+    )
+    conformal_alpha: float | None = Field(
+        default=None, description="Miscoverage of the prediction sets (0.05: 95 % sets)."
+    )
+    fingerprint: str | None = Field(
+        default=None, description="SHA-256 of the trained bundle (tells retrained bundles apart)."
+    )
+    manifest_sha256: str | None = Field(default=None, description="SHA-256 of the probe manifest.")
+
+
+class Review(BaseModel):
+    """A reviewer's amendments of a stored result, as they stand after the latest correction."""
+
+    supersedes_id: str
+    corrected_by: str | None
+    corrected_at: str
+    reason: str
+    reported_class: str | None
+    reported_class_name: str | None
+    comment: str | None
 
 
 class StoredRef(BaseModel):
@@ -208,9 +233,12 @@ class ProfileResult(BaseModel):
     fusion_consistency: FusionConsistency
     model: ModelRef
     result_id: str | None = Field(
-        None, description="Id of the stored result (GET /v1/results/{result_id})."
+        default=None, description="Id of the stored result (GET /v1/results/{result_id})."
     )
     stored: StoredRef | None = None
+    review: Review | None = Field(
+        default=None, description="Only in a stored correction: what the reviewer amended, and why."
+    )
 
 
 class ClassifyResponse(BaseModel):
@@ -218,35 +246,6 @@ class ClassifyResponse(BaseModel):
 
     request_id: str
     results: list[ProfileResult]
-
-
-class StoredResultOut(BaseModel):
-    """A stored result with its audit record."""
-
-    result_id: str
-    request_id: str = Field(description="The request that produced it.")
-    client: str | None = Field(description="Name of the API key's client that submitted it.")
-    accession: str = Field(description="The sample_id as submitted.")
-    values_sha256: str = Field(description="SHA-256 of the submitted probe ids and values.")
-    input_sha256: str = Field(
-        description="SHA-256 of the values, diagnosis, findings and result options."
-    )
-    array_type: str | None
-    model: ModelRef
-    code_version: str
-    supersedes_id: str | None = Field(description="The result this one corrects, if any.")
-    created_at: str
-    needs_attention: list[str] = Field(
-        description="Why a reviewer should look first: no match, fusion evidence "
-        "inconsistent, DSRCT check flagged, reclassified, out of distribution."
-    )
-    result: ProfileResult
-
-
-class ResultList(BaseModel):
-    """Stored results, newest first."""
-
-    results: list[StoredResultOut]
 
 
 class ErrorItem(BaseModel):

@@ -88,6 +88,10 @@ class Settings(BaseSettings):
         alias moved and hot-swap to the new version (default 0 = never).
     fhir_system_base : str
         Namespace URI of the service's FHIR code systems (a lab sets its own).
+    code_version : str or None
+        Code version recorded with every result (``CODE_VERSION``; the
+        container image sets it at build time). Unset: ``git describe`` of
+        the checkout, else the package version.
     """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
@@ -112,6 +116,7 @@ class Settings(BaseSettings):
     fhir_system_base: str = Field(
         default="https://sarcoma-classifier.invalid/fhir", pattern=r"^(https?://|urn:)\S+$"
     )
+    code_version: str | None = Field(default=None, max_length=64)
 
     @field_validator("model_uri")
     @classmethod

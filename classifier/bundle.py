@@ -15,7 +15,8 @@ A bundle directory holds
 ``metrics.json``
     The evaluation metrics (nested cross-validation), also in ``bundle.json``.
 ``reference_embedding.csv`` (optional)
-    2-D coordinates of the reference samples, to place a case among them.
+    2-D coordinates, class and family of the reference samples (no sample
+    ids), to place a case among them.
 
 The estimator file is a pickle: load bundles only from sources you trust.
 :func:`load_bundle` checks its hash against ``bundle.json`` so that a
@@ -119,7 +120,8 @@ class ModelBundle:
     provenance : dict
         Where the model came from: see the module docstring.
     reference_embedding : pandas.DataFrame or None
-        ``sample_id``, ``label``, ``x``, ``y`` of the reference cohort.
+        ``label``, ``family``, ``x``, ``y`` of each reference sample; no
+        sample ids, which for a user's cohort may identify patients.
     path : Path or None
         Directory it was loaded from.
     """
@@ -258,7 +260,8 @@ def load_bundle(directory: str | Path) -> ModelBundle:
     ------
     ModelBundleError
         If a file is missing, the format is unknown, the estimator's hash
-        does not match, or the CpG list disagrees with the estimator.
+        does not match, or the ordered CpG list of ``cpgs.txt`` (or the count
+        in ``bundle.json``) disagrees with the estimator's.
     """
     root = Path(directory)
     meta_path = root / "bundle.json"
@@ -285,7 +288,11 @@ def load_bundle(directory: str | Path) -> ModelBundle:
     if [str(c) for c in estimator.classes_] != meta["classes"]:
         raise ModelBundleError("bundle.json classes differ from the estimator's", field="classes")
     if len(estimator.cpgs_) != meta["n_cpgs"]:
-        raise ModelBundleError("bundle.json CpG count differs from the estimator's", field="cpgs")
+        raise ModelBundleError(
+            f"bundle.json lists {meta['n_cpgs']} CpGs, the estimator {len(estimator.cpgs_)}",
+            field="cpgs",
+        )
+    _check_cpg_list(root / "cpgs.txt", estimator.cpgs_)
     embedding_path = root / "reference_embedding.csv"
     embedding = pd.read_csv(embedding_path) if embedding_path.is_file() else None
     return ModelBundle(
@@ -320,6 +327,32 @@ def to_jsonable(obj):
     if obj is None or isinstance(obj, bool | int | float | str):
         return obj
     return str(obj)
+
+
+def _check_cpg_list(path: Path, expected: np.ndarray) -> None:
+    """Compare ``cpgs.txt`` with the estimator's ordered CpG list.
+
+    The text file is what people and other tools read as the model's input
+    order, so it must say exactly what the estimator expects.
+    """
+    if not path.is_file():
+        raise ModelBundleError(f"bundle {path.parent} has no {path.name}", field="cpgs")
+    listed = path.read_text().split()
+    wanted = [str(c) for c in expected]
+    if listed == wanted:
+        return
+    at = next(
+        (i for i, (a, b) in enumerate(zip(listed, wanted, strict=False)) if a != b),
+        min(len(listed), len(wanted)),
+    )
+    found = repr(listed[at]) if at < len(listed) else "the end of the list"
+    instead = repr(wanted[at]) if at < len(wanted) else "the end of the list"
+    raise ModelBundleError(
+        f"{path.name} differs from the estimator's CpG list at position {at + 1}: "
+        f"{found} where the estimator has {instead} ({path.name} lists {len(listed)} CpGs, "
+        f"the estimator {len(wanted)}); refusing to load",
+        field="cpgs",
+    )
 
 
 def _sha256(path: Path) -> str:

@@ -32,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from classifier.calibration import make_calibrator
 from classifier.errors import ClassifierError
-from classifier.learners import make_base_learner
+from classifier.learners import DEFAULT_LEARNER, make_base_learner, serving_predictor
 from classifier.manifest import DEFAULT_FILTERS, load_manifest
 from classifier.ood import ReferenceDistance
 from classifier.selection import CpGSelector, fill_missing
@@ -73,8 +73,10 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    learner : {"linear", "rf", "xgb"}, default="linear"
+    learner : {"rf", "xgb", "linear"}, default="rf"
         Base learner (see :data:`classifier.learners.LEARNERS`).
+    learner_params : dict, optional
+        Parameters set on the base learner (e.g. ``{"n_estimators": 500}``).
     calibration : {"ridge", "temperature", "none"}, default="ridge"
         Calibrator fitted on out-of-fold scores.
     n_features : int, default=10000
@@ -103,12 +105,16 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
         Training median of each CpG, used where it was not measured.
     base_ : estimator
         Base learner fitted on all training data.
+    predictor_ : object
+        What scores new profiles for ``base_`` (a forest's flat copy, else ``base_``).
     calibrator_ : estimator
         Calibrator fitted on out-of-fold scores.
     ood_ : ReferenceDistance
         Out-of-distribution detector.
     conformal_quantile_ : float
         Threshold on 1 - probability for the prediction sets.
+    selection_scores_ : ndarray of float
+        F statistic of each CpG of :attr:`cpgs_` (how strongly it separates classes).
     oof_raw_ : ndarray
         Out-of-fold base learner scores of the training samples.
     inner_folds_ : int
@@ -121,7 +127,8 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        learner: str = "linear",
+        learner: str = DEFAULT_LEARNER,
+        learner_params: dict | None = None,
         calibration: str = "ridge",
         n_features: int = 10_000,
         filters: Sequence[str] = DEFAULT_FILTERS,
@@ -132,6 +139,7 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
         n_jobs: int = 1,
     ) -> None:
         self.learner = learner
+        self.learner_params = learner_params
         self.calibration = calibration
         self.n_features = n_features
         self.filters = filters
@@ -206,6 +214,7 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="The number of unique classes")
             self.base_ = self._learner().fit(selected, codes)
+        self.predictor_ = serving_predictor(self.base_)
         self.ood_ = ReferenceDistance().fit(selected)
         kept_names = (names if names is not None else np.arange(values.shape[1]).astype(str))[keep]
         self.cpgs_ = np.asarray(kept_names[selector.support_], dtype=object)
@@ -270,7 +279,7 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
             )
         coverage = 1.0 - np.isnan(aligned).mean(axis=1)
         filled = fill_missing(aligned, self.medians_)
-        raw = _full_proba(self.base_, filled, len(self.classes_))
+        raw = _full_proba(self.predictor_, filled, len(self.classes_))
         calibrated = _full_proba(self.calibrator_, raw, len(self.classes_))
         distance = self.ood_.score_samples(filled)
         sets = [self.classes_[1.0 - p <= self.conformal_quantile_].tolist() for p in calibrated]
@@ -304,7 +313,8 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
         return CpGSelector(n_features=self.n_features, max_missing=self.max_missing)
 
     def _learner(self):
-        return make_base_learner(self.learner, self.random_state, self.n_jobs)
+        learner = make_base_learner(self.learner, self.random_state, self.n_jobs)
+        return learner.set_params(**(self.learner_params or {}))
 
     def _filter_mask(self, names: np.ndarray | None, n: int) -> np.ndarray:
         keep = np.ones(n, dtype=bool)

@@ -321,8 +321,12 @@ def _stain(kb: KnowledgeBase, label: str, f: Finding, verdict: _Verdict) -> None
     )
     if row is None:
         verdict.notes.append(f"{said}: no expectation for this stain in {name} is recorded.")
-    elif row.meaning in (IhcMeaning.SUPPORTS, IhcMeaning.EXPECTED):
+    elif row.meaning is IhcMeaning.SUPPORTS:
         verdict.supporting.append(f"{said}: {row.explanation}")
+    elif row.meaning is IhcMeaning.EXPECTED:
+        # Expected but unspecific (most tumours are WT1 N-terminal negative):
+        # it does not contradict the class, and it is no evidence for it either.
+        verdict.notes.append(f"{said}: {row.explanation}")
     elif row.meaning is IhcMeaning.ARGUES_AGAINST:
         verdict.contradicting.append(
             f"{said}: {row.explanation} Immunohistochemistry is supportive only."

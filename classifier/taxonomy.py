@@ -19,6 +19,8 @@ from importlib import resources
 
 import pandas as pd
 
+from classifier.errors import ClassifierError
+
 __all__ = ["Taxonomy", "load_taxonomy"]
 
 
@@ -83,6 +85,12 @@ def load_taxonomy() -> Taxonomy:
     -------
     Taxonomy
         The tables, validated: every class names a known family.
+
+    Raises
+    ------
+    ClassifierError
+        With ``field="family"`` if ``classes.csv`` names a family that
+        ``families.csv`` lacks.
     """
     data = resources.files("classifier") / "data"
     with (data / "classes.csv").open(encoding="utf-8") as fh:
@@ -91,5 +99,7 @@ def load_taxonomy() -> Taxonomy:
         families = pd.read_csv(fh, dtype=str).set_index("family")
     unknown = sorted(set(classes["family"]) - set(families.index))
     if unknown:
-        raise ValueError(f"classes.csv names families missing from families.csv: {unknown}")
+        raise ClassifierError(
+            f"classes.csv names families missing from families.csv: {unknown}", field="family"
+        )
     return Taxonomy(classes=classes, families=families)

@@ -1,6 +1,6 @@
 """Write the committed examples in ``data_samples/`` (reduced profiles and a tiny cohort).
 
-Reduced profiles carry the 20,000 CpGs of the default cohort (a superset of
+Reduced profiles carry the 30,000 CpGs of the default cohort (a superset of
 any model trained on it), as a LIS that knows the model's CpG list would
 send them. Full-array profiles are not committed; make them with
 ``python -m training.synthetic --profile CLASS --array epic --out FILE``.

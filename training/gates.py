@@ -31,6 +31,25 @@ class GateDecision:
     passed: bool
     reasons: list[str]
 
+    def outcome(self, registered: bool) -> str:
+        """The champion decision a run records.
+
+        Parameters
+        ----------
+        registered : bool
+            Whether the run's model was registered (``--register``); only a
+            registered version can become champion.
+
+        Returns
+        -------
+        str
+            ``"promoted"``, ``"not promoted"`` (gates failed) or
+            ``"not registered"`` (gates checked all the same, for comparison).
+        """
+        if not registered:
+            return "not registered"
+        return "promoted" if self.passed else "not promoted"
+
 
 def load_gates(path: str | Path = DEFAULT_GATES) -> dict:
     """Read a gates file; raises ClassifierError if missing or malformed."""
@@ -59,30 +78,62 @@ def check_gates(metrics: dict, gates: dict) -> GateDecision:
     Returns
     -------
     GateDecision
-        Fails when any gate fails or a gated figure is missing.
+        Fails when any gate fails or a gated figure is missing. A per-class
+        gate on a class absent from the cohort is skipped, and its reason
+        says so.
+
+    Raises
+    ------
+    ClassifierError
+        If a gate key is not ``<metric>_<min|max>`` (``[calibrated]``) or
+        ``<class>_<metric>_<min|max>`` (``[per_class]``).
     """
+    # Parsed before anything else, so that a malformed key fails every run.
+    calibrated = {
+        _split_key(key, "calibrated"): bound for key, bound in gates.get("calibrated", {}).items()
+    }
+    per_class = {
+        _split_key(key, "per_class"): bound for key, bound in gates.get("per_class", {}).items()
+    }
     if not metrics or "calibrated" not in metrics:
         return GateDecision(False, ["no nested cross-validation was run; gates cannot be checked"])
     cal = metrics["calibrated"]
+    reports = cal.get("per_class", {})
     reasons: list[str] = []
     ok = True
-    for key, bound in gates.get("calibrated", {}).items():
-        name, kind = key.rsplit("_", 1)
+    for (name, kind), bound in calibrated.items():
         ok &= _check(reasons, f"calibrated {name}", cal.get(name), kind, bound)
-    for key, bound in gates.get("per_class", {}).items():
-        label, rest = key.split("_", 1)
-        name, kind = rest.rsplit("_", 1)
-        value = cal.get("per_class", {}).get(label, {}).get(name)
-        if label not in cal.get("per_class", {}):
+    for (label, name, kind), bound in per_class.items():
+        if label not in reports:
+            # A user's cohort may lack the default's classes (see quality_gates.toml).
             reasons.append(f"{label} {name}: class absent from this cohort, gate skipped")
             continue
-        ok &= _check(reasons, f"{label} {name}", value, kind, bound)
+        ok &= _check(reasons, f"{label} {name}", reports[label].get(name), kind, bound)
     return GateDecision(bool(ok), reasons)
 
 
+def _split_key(key: str, section: str) -> tuple[str, ...]:
+    """Split a gate key from the right into (class,) metric and bound kind.
+
+    Class codes may contain underscores (``CS_IDH_A_sensitivity_min``) and so
+    may calibrated metric names (``classified_accuracy_min``), but per-class
+    metric names (sensitivity, precision, support) do not: the kind is after
+    the last underscore and a per-class metric after the one before it.
+    """
+    parts = 3 if section == "per_class" else 2
+    fields = tuple(key.rsplit("_", parts - 1))
+    if len(fields) != parts or not all(fields):
+        form = "<class>_<metric>_<min|max>" if parts == 3 else "<metric>_<min|max>"
+        raise ClassifierError(f"gate [{section}] {key!r} must have the form {form}", field="gates")
+    if fields[-1] not in ("min", "max"):
+        raise ClassifierError(
+            f"gate [{section}] {key!r} must end in _min or _max, not _{fields[-1]}",
+            field="gates",
+        )
+    return fields
+
+
 def _check(reasons: list[str], label: str, value, kind: str, bound: float) -> bool:
-    if kind not in ("min", "max"):
-        raise ClassifierError(f"gate {label!r} must end in _min or _max", field="gates")
     if value is None or value != value:  # missing or NaN
         reasons.append(f"{label}: not available, FAIL")
         return False

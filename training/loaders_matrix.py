@@ -120,8 +120,8 @@ def read_beta_matrix(
         table = read_parquet(p, field="betas")
     else:
         layout = sniff_text(p, field="betas")
-        if _probe_share(layout.header[1:]) >= 0.5:
-            return _wide_text_matrix(p, layout)
+        if _probe_share(_beta_names(layout.header[1:])) >= 0.5:
+            return _wide_text_matrix(p, layout, detection_pvalue_threshold)
         table = read_text_table(p, layout, field="betas")
     return beta_matrix_from_table(
         table, source=p.name, detection_pvalue_threshold=detection_pvalue_threshold
@@ -140,8 +140,11 @@ def beta_matrix_from_table(
     ----------
     table : pyarrow.Table
         First column probe ids (CpGs as rows; the other columns are samples
-        and detection p-value columns) or sample ids (CpGs as columns; the
-        other columns are probes).
+        and their detection p-value columns) or sample ids (CpGs as columns;
+        the other columns are probes and their detection p-value columns).
+        A p-value column belongs to the sample or probe it is named after
+        (``"S1.Detection Pval"``, ``"cg00000029_detP"``), else to the column
+        right before it.
     source : str
         File name for error messages.
     detection_pvalue_threshold : float or None, default=0.01
@@ -175,10 +178,13 @@ def beta_matrix_from_table(
         )  # fmt: skip
         values = values.T
     else:
-        probe_ids, sample_ids, pvalue_of = header, first, {}
+        probe_cols, pvalue_of = _pvalue_layout(header, source, owner="probe")
+        probe_ids, sample_ids = [header[i] for i in probe_cols], first
         values, masked = _read_columns(
-            table, list(range(1, table.num_columns)), first, problems, {}, None
-        )
+            table, [i + 1 for i in probe_cols], first, problems,
+            {j: pvalue_of[i] + 1 for j, i in enumerate(probe_cols) if i in pvalue_of},
+            detection_pvalue_threshold,
+        )  # fmt: skip
     problems.raise_if_any()
     return _finish(
         values, sample_ids, probe_ids, source,
@@ -186,19 +192,32 @@ def beta_matrix_from_table(
     )  # fmt: skip
 
 
-def _wide_text_matrix(path: Path, layout: TextLayout) -> BetaMatrix:
+def _wide_text_matrix(path: Path, layout: TextLayout, threshold: float | None) -> BetaMatrix:
     """A text matrix with CpGs as columns, parsed row by row.
 
     pyarrow spends ~0.1 ms per column and file, which is minutes for EPIC
     width; one sample row of ~900,000 numbers parses in ~50 ms here.
+    Detection p-value columns pair with probes as in :func:`_pvalue_layout`.
     """
-    probe_ids = [name.strip() for name in layout.header[1:]]
+    header = [name.strip() for name in layout.header[1:]]
+    probe_cols, pvalue_of = _pvalue_layout(header, path.name, owner="probe")
+    probe_ids = [header[i] for i in probe_cols]
+    probe_at = np.array(probe_cols, dtype=np.intp)
+    # Positions among the probes, and among the fields, of each probe's p-value.
+    paired_at = np.array([j for j, i in enumerate(probe_cols) if i in pvalue_of], dtype=np.intp)
+    pvalue_at = np.array([pvalue_of[probe_cols[j]] for j in paired_at], dtype=np.intp)
     problems = CellProblems(path.name)
     sample_ids: list[str] = []
     rows: list[np.ndarray] = []
+    masked = 0
     for sample, fields in iter_text_rows(path, layout, field="betas"):
-        values = text_floats(fields, problems, sample, probe_ids)
+        cells = text_floats(fields, problems, sample, header)
+        values = cells[probe_at] if pvalue_of else cells
         problems.note_range(values, sample, probe_ids)
+        if threshold is not None and len(pvalue_at):
+            failed = (cells[pvalue_at] > threshold) & ~np.isnan(values[paired_at])
+            masked += int(failed.sum())
+            values[paired_at[failed]] = np.nan
         sample_ids.append(sample)
         rows.append(values.astype(np.float32))
     if not rows:
@@ -206,8 +225,10 @@ def _wide_text_matrix(path: Path, layout: TextLayout) -> BetaMatrix:
     _orientation(sample_ids, probe_ids, path.name)
     problems.raise_if_any()
     return _finish(
-        np.vstack(rows), sample_ids, probe_ids, path.name, orientation=Orientation.CPGS_AS_COLUMNS
-    )
+        np.vstack(rows), sample_ids, probe_ids, path.name,
+        orientation=Orientation.CPGS_AS_COLUMNS, pvalue_columns=len(pvalue_of),
+        masked_cells=masked,
+    )  # fmt: skip
 
 
 def _finish(
@@ -277,8 +298,14 @@ def _probe_share(names: Sequence[str]) -> float:
     return sum(PROBE_ID_PATTERN.match(n) is not None for n in head) / max(len(head), 1)
 
 
+def _beta_names(names: Sequence[str]) -> list[str]:
+    """The names that are not detection p-value columns (those pair with a probe or sample)."""
+    return [n for n in names if PVALUE_COLUMN_PATTERN.match(n.strip()) is None]
+
+
 def _orientation(first_column: list[str], header: list[str], source: str) -> Orientation:
-    rows, columns = _probe_share(first_column) >= 0.5, _probe_share(header) >= 0.5
+    rows = _probe_share(first_column) >= 0.5
+    columns = _probe_share(_beta_names(header)) >= 0.5
     if rows and not columns:
         return Orientation.CPGS_AS_ROWS
     if columns and not rows:
@@ -297,37 +324,41 @@ def _orientation(first_column: list[str], header: list[str], source: str) -> Ori
     )
 
 
-def _pvalue_layout(header: list[str], source: str) -> tuple[list[int], dict[int, int]]:
-    """Split a CpGs-as-rows header into sample columns and their p-value columns.
+def _pvalue_layout(
+    header: list[str], source: str, owner: str = "sample"
+) -> tuple[list[int], dict[int, int]]:
+    """Split a header into beta columns and their detection p-value columns.
 
-    Returns the positions of the sample columns and, per sample position, the
-    position of its p-value column. A p-value column belongs to the sample it
-    names ("S1.Detection Pval") or else to the sample column right before it
+    The beta columns are samples (CpGs as rows) or probes (CpGs as
+    columns), as ``owner`` says. Returns the positions of the beta columns
+    and, per beta position, the position of its p-value column. A p-value
+    column belongs to the column it names ("S1.Detection Pval",
+    "cg00000029.Detection Pval") or else to the beta column right before it
     ("S1", "Detection Pval"), the two layouts GEO submitters use.
     """
     is_pvalue = [PVALUE_COLUMN_PATTERN.match(name) for name in header]
-    samples = [i for i, m in enumerate(is_pvalue) if m is None]
-    by_name = {header[i]: i for i in samples}
+    betas = [i for i, m in enumerate(is_pvalue) if m is None]
+    by_name = {header[i]: i for i in betas}
     pvalue_of: dict[int, int] = {}
     for i, match in enumerate(is_pvalue):
         if match is None:
             continue
-        owner = by_name.get(match.group("sample").strip())
-        if owner is None and i > 0 and is_pvalue[i - 1] is None:
-            owner = i - 1
-        if owner is None or owner in pvalue_of:
+        paired = by_name.get(match.group("sample").strip())
+        if paired is None and i > 0 and is_pvalue[i - 1] is None:
+            paired = i - 1
+        if paired is None or paired in pvalue_of:
             raise CohortFormatError(
-                f"{source}: cannot tell which sample the detection p-value column "
-                f"{header[i]!r} belongs to; name it after its sample ('<sample>.Detection Pval') "
-                "or place it right after the sample's column",
+                f"{source}: cannot tell which {owner} the detection p-value column "
+                f"{header[i]!r} belongs to; name it after its {owner} "
+                f"('<{owner}>.Detection Pval') or place it right after the {owner}'s column",
                 field="betas",
             )
-        pvalue_of[owner] = i
-    if not samples:
+        pvalue_of[paired] = i
+    if not betas:
         raise CohortFormatError(
             f"{source}: has detection p-value columns but no beta columns", field="betas"
         )
-    return samples, pvalue_of
+    return betas, pvalue_of
 
 
 def _require_unique(ids: list[str], what: str, source: str) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ import pandas as pd
 from classifier.cohort import Cohort, write_cohort
 from classifier.errors import ClassifierError
 from classifier.manifest import load_manifest
-from classifier.probes import ArrayType
+from classifier.probes import ArrayType, base_probe_ids
 from classifier.taxonomy import load_taxonomy
 from training.synthetic_world import SampleSpec, SyntheticWorld, WorldConfig
 
@@ -43,9 +44,10 @@ __all__ = ["build_cohort", "generate_profile", "load_reference_sheet", "main", "
 
 log = logging.getLogger(__name__)
 
-#: CpGs of the default cohort: every informative CpG plus background, spread
-#: over all autosomes. 1,077 x 20,000 float32 is 86 MB in memory.
-DEFAULT_N_CPGS = 20_000
+#: CpGs of the default cohort: every informative CpG (about 18,000) plus
+#: background, spread over all autosomes. 1,077 x 30,000 float32 is 130 MB
+#: in memory.
+DEFAULT_N_CPGS = 30_000
 # A share of the columns are X/Y probes, so that the sex-chromosome filter
 # has something to remove, as it does on real arrays.
 _SEX_PROBE_SHARE = 0.01
@@ -88,10 +90,11 @@ def build_cohort(
     scale : float, default=1.0
         Share of each class's sheet rows to simulate (at least 3 per class),
         so that tests can build a tiny cohort in a second.
-    n_cpgs : int, default=20000
-        Number of CpG columns. Every informative CpG is included when it
-        fits; the rest are background CpGs drawn over all autosomes plus a
-        few X/Y probes.
+    n_cpgs : int, default=30000
+        Number of CpG columns. Every informative CpG is included when they
+        fill at most 70% of the columns (the default does); a smaller cohort
+        (tests) keeps a random subset of them, and says so in the log. The
+        rest are background CpGs drawn over all autosomes plus a few X/Y probes.
     classes : list of str, optional
         Restrict to these class codes.
 
@@ -174,8 +177,7 @@ def generate_profile(
         raise ClassifierError(f"unknown class {label!r}", field="label")
     world = make_world(seed)
     raw_ids = load_manifest().array_probe_ids(array)
-    base = pd.Index(raw_ids).str.replace(r"_[A-Z]{2}\d+$", "", regex=True)
-    columns = world.index_of(base.to_numpy())
+    columns = world.index_of(base_probe_ids(raw_ids))
     if (columns < 0).any():
         raise ClassifierError("manifest and world disagree on probe ids", field="array_type")
     spec = SampleSpec(code, array.value, material, purity, site, sex)
@@ -224,6 +226,11 @@ def _select_columns(world: SyntheticWorld, n_cpgs: int, seed: int) -> np.ndarray
     n_sex = int(n_cpgs * _SEX_PROBE_SHARE)
     room = n_cpgs - n_sex
     if len(informative) > int(0.7 * room):
+        log.info(
+            "%d CpG columns hold %d of the world's %d informative CpGs; at least %d hold all",
+            n_cpgs, int(0.7 * room), len(informative),
+            math.ceil(len(informative) / 0.7 / (1 - _SEX_PROBE_SHARE)),
+        )  # fmt: skip
         informative = np.sort(rng.choice(informative, int(0.7 * room), replace=False))
     background_pool = np.setdiff1d(world.autosomal_cpgs, informative)
     background = rng.choice(background_pool, room - len(informative), replace=False)

@@ -16,7 +16,12 @@ methylation effects are roughly additive:
    baseline state (islands gain methylation, open sea loses it), so classes
    of one family share the family's DMCs and sit closer to each other than
    to other families: Ewing, CIC, BCOR and DSRCT are told apart only by
-   their class DMCs. Class effects are weaker than family effects.
+   their class DMCs. Class effects are weaker than family effects, and
+   classes differ in how distinct they are: each class draws a strength
+   that scales its own DMCs, so that some classes (think undifferentiated
+   sarcoma, or the sarcoma "-like" groups) are hard to tell from their
+   siblings while others (chordoma, GIST) are unmistakable, as in the real
+   reference cohort, where per-class sensitivities range widely.
 3. **Within-class heterogeneity.** Each class has two subtypes with their
    own small set of shifts, every sample loads on a few shared latent
    programmes (think proliferation or immune infiltration), and every CpG
@@ -69,6 +74,7 @@ class WorldConfig:
     group_shift: float = 1.6
     family_shift: float = 2.0
     class_shift: float = 2.5
+    class_strength: tuple[float, float] = (0.35, 1.0)
     subtype_shift: float = 1.2
     programme_sd: float = 0.5
     biological_sd: float = 0.6
@@ -259,10 +265,12 @@ class SyntheticWorld:
             fam: rng.choice(self._pool_shared, 3 * n_sib, replace=False)
             for fam in sorted(self.classes["family"].unique())
         }
+        low, high = cfg.class_strength
         for label, row in self.classes.iterrows():
-            idx, shift = self._dmcs(rng, cfg.n_class_dmcs - n_sib, cfg.class_shift)
+            strength = rng.uniform(low, high)
+            idx, shift = self._dmcs(rng, cfg.n_class_dmcs - n_sib, strength * cfg.class_shift)
             sib = rng.choice(pools[row["family"]], n_sib, replace=False)
-            sib_shift = rng.normal(0.0, cfg.class_shift, n_sib).astype(np.float32)
+            sib_shift = rng.normal(0.0, strength * cfg.class_shift, n_sib).astype(np.float32)
             effects[("class", str(label))] = (
                 np.concatenate([idx, sib]),
                 np.concatenate([shift, sib_shift]),

@@ -16,9 +16,9 @@ import logging
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import mlflow
 import numpy as np
 from mlflow import MlflowClient
@@ -49,8 +49,13 @@ def _experiment_id(name: str, root: Path) -> str:
     if experiment is not None:
         return experiment.experiment_id
     location = None
-    if mlflow.get_tracking_uri().startswith("sqlite:"):
-        location = (root / "mlartifacts").as_uri()
+    uri = mlflow.get_tracking_uri()
+    if uri.startswith("sqlite:///"):
+        # Artifacts beside the database they belong to: the project's
+        # mlartifacts/ for the embedded store, a test's own folder for its own.
+        database = Path(uri.removeprefix("sqlite:///"))
+        folder = database.parent if database.is_absolute() else root / database.parent
+        location = (folder / "mlartifacts").as_uri()
     return client.create_experiment(name, artifact_location=location)
 
 
@@ -77,22 +82,50 @@ def log_run(
     *,
     experiment: str,
     params: dict,
-    bundle: ModelBundle,
-    bundle_dir: Path,
     evaluation: dict,
     figures: dict,
     register_as: str | None,
     gates: dict,
     gate_decision: GateDecision,
+    write_bundle: Callable[[dict], ModelBundle],
     root: Path = PROJECT_ROOT,
-) -> dict:
+) -> ModelBundle:
     """Log one training run; register the model and move the alias if the gates pass.
+
+    Parameters
+    ----------
+    experiment : str
+    params : dict
+        Logged as run parameters.
+    evaluation : dict
+        The nested-CV reports, logged as metrics and ``evaluation/metrics.json``.
+    figures : dict
+        Name -> :class:`matplotlib.figure.Figure`, logged under ``figures/``.
+    register_as : str or None
+        Registered model name; None logs the model without registering it.
+    gates, gate_decision
+        The quality gates and their verdict on ``evaluation``. The decision
+        is logged on every run (``evaluation/promotion.json``, tags
+        ``champion_decision`` and ``gates_passed``), registered or not, so
+        that runs can be compared.
+    write_bundle : callable
+        ``write_bundle(tracking)`` writes the bundle directory with the given
+        tracking details in its provenance and metrics, and returns the
+        bundle as written (``path`` set). It is called twice: with the run id
+        before the model is logged, since the pyfunc model carries its own
+        copy of the bundle, whose registry version only the registration of
+        that copy assigns; then with the registry version and the champion
+        decision, after which the directory is logged as the artifact
+        ``bundle``, last, so that MLflow holds the final bundle.
+    root : Path
+        Project root, for the embedded artifact store and the model's code.
 
     Returns
     -------
-    dict
-        ``run_id``, ``model_uri``, ``registered_version`` (or None),
-        ``champion`` (bool) and ``tracking_uri``.
+    ModelBundle
+        The final bundle. Its ``provenance["mlflow"]`` holds ``run_id``,
+        ``model_uri``, ``registered_version`` (or None), ``champion`` (bool),
+        ``champion_decision`` and ``tracking_uri``.
     """
     exp_id = _experiment_id(experiment, root)
     info: dict = {"tracking_uri": mlflow.get_tracking_uri(), "registered_version": None}
@@ -106,67 +139,86 @@ def log_run(
             for name, fig in figures.items():
                 path = Path(tmp) / f"{name}.png"
                 fig.savefig(path, dpi=110)
-                plt.close(fig)
                 mlflow.log_artifact(str(path), "figures")
-        mlflow.log_artifacts(str(bundle_dir), "bundle")
-        n_cpgs = len(bundle.cpgs)
-        signature = ModelSignature(
-            inputs=Schema([TensorSpec(np.dtype(np.float32), (-1, n_cpgs))]),
-            outputs=Schema(
-                [
-                    ColSpec("string", "top_class"),
-                    ColSpec("double", "score"),
-                    ColSpec("string", "family"),
-                    ColSpec("double", "family_score"),
-                    ColSpec("string", "decision"),
-                    ColSpec("double", "coverage"),
-                    ColSpec("boolean", "out_of_distribution"),
-                ]
-            ),
-        )
-        example = bundle.estimator.medians_[None, :].astype(np.float32)
-        versions = library_versions()
-        requirements = [
-            f"{pkg}=={versions[pkg]}" for pkg in ("numpy", "pandas", "scikit-learn", "xgboost")
-        ] + ["scipy", "joblib", "imbalanced-learn", "pyarrow"]
-        with warnings.catch_warnings():
-            # Our explicit tensor signature replaces MLflow's type-hint inference.
-            warnings.filterwarnings("ignore", message=".*type hints to the `predict` method.*")
-            from training.pyfunc_model import SarcomaClassifierPyfunc
-
-            model_info = mlflow.pyfunc.log_model(
-                name="model",
-                python_model=SarcomaClassifierPyfunc(),
-                artifacts={"bundle": str(bundle_dir)},
-                signature=signature,
-                input_example=example,
-                pip_requirements=requirements,
-                code_paths=[str(root / "classifier"), str(root / "training")],
-                registered_model_name=register_as,
-            )
+        pending = "pending registration" if register_as else gate_decision.outcome(False)
+        bundle = write_bundle(info | {"champion_decision": pending})
+        assert bundle.path is not None  # write_bundle returns the bundle as written
+        model_info = _log_model(bundle, register_as, root)
         info["model_uri"] = model_info.model_uri
         if register_as:
-            version = str(model_info.registered_model_version)
-            info["registered_version"] = version
-            client = MlflowClient()
+            info["registered_version"] = str(model_info.registered_model_version)
             if gate_decision.passed:
-                client.set_registered_model_alias(register_as, CHAMPION_ALIAS, version)
-            promotion = {
-                "registered_model": register_as,
-                "version": version,
-                "alias": CHAMPION_ALIAS,
-                "moved": gate_decision.passed,
-                "reasons": gate_decision.reasons,
-            }
-            mlflow.log_dict(promotion, "evaluation/promotion.json")
-            mlflow.set_tags(
-                {
-                    "champion_decision": "promoted" if gate_decision.passed else "not promoted",
-                    "champion_reasons": json.dumps(gate_decision.reasons)[:4900],
-                }
-            )
+                MlflowClient().set_registered_model_alias(
+                    register_as, CHAMPION_ALIAS, info["registered_version"]
+                )
         info["champion"] = bool(register_as and gate_decision.passed)
-    return info
+        info["champion_decision"] = gate_decision.outcome(registered=bool(register_as))
+        _log_promotion(info, register_as, gate_decision)
+        bundle = write_bundle(dict(info))
+        assert bundle.path is not None
+        mlflow.log_artifacts(str(bundle.path), "bundle")
+    return bundle
+
+
+def _log_model(bundle: ModelBundle, register_as: str | None, root: Path):
+    """Log the bundle as a pyfunc model (registered as ``register_as`` if given)."""
+    n_cpgs = len(bundle.cpgs)
+    signature = ModelSignature(
+        inputs=Schema([TensorSpec(np.dtype(np.float32), (-1, n_cpgs))]),
+        outputs=Schema(
+            [
+                ColSpec("string", "top_class"),
+                ColSpec("double", "score"),
+                ColSpec("string", "family"),
+                ColSpec("double", "family_score"),
+                ColSpec("string", "decision"),
+                ColSpec("double", "coverage"),
+                ColSpec("boolean", "out_of_distribution"),
+            ]
+        ),
+    )
+    example = bundle.estimator.medians_[None, :].astype(np.float32)
+    versions = library_versions()
+    requirements = [
+        f"{pkg}=={versions[pkg]}" for pkg in ("numpy", "pandas", "scikit-learn", "xgboost")
+    ] + ["scipy", "joblib", "imbalanced-learn", "pyarrow"]
+    with warnings.catch_warnings():
+        # Our explicit tensor signature replaces MLflow's type-hint inference.
+        warnings.filterwarnings("ignore", message=".*type hints to the `predict` method.*")
+        from training.pyfunc_model import SarcomaClassifierPyfunc
+
+        return mlflow.pyfunc.log_model(
+            name="model",
+            python_model=SarcomaClassifierPyfunc(),
+            artifacts={"bundle": str(bundle.path)},
+            signature=signature,
+            input_example=example,
+            pip_requirements=requirements,
+            code_paths=[str(root / "classifier"), str(root / "training")],
+            registered_model_name=register_as,
+        )
+
+
+def _log_promotion(info: dict, register_as: str | None, decision: GateDecision) -> None:
+    """Record the gate verdict and the champion decision on the active run."""
+    promotion = {
+        "registered_model": register_as,
+        "version": info["registered_version"],
+        "alias": CHAMPION_ALIAS,
+        "gates_passed": decision.passed,
+        "moved": info["champion"],
+        "decision": info["champion_decision"],
+        "reasons": decision.reasons,
+    }
+    mlflow.log_dict(promotion, "evaluation/promotion.json")
+    mlflow.set_tags(
+        {
+            "champion_decision": info["champion_decision"],
+            "gates_passed": str(decision.passed).lower(),
+            # MLflow caps tag values at 5,000 characters.
+            "champion_reasons": json.dumps(decision.reasons)[:4900],
+        }
+    )
 
 
 def _param(value) -> str:

@@ -6,12 +6,14 @@ Usage::
         [--outer-folds 5] [--inner-folds 3] [--seed N] [--out BUNDLE_DIR]
         [--experiment NAME] [--register NAME] [--n-features N]
         [--calibration ridge|temperature|none] [--threshold 0.9] [--gates FILE]
-        [--n-jobs N] [--no-tracking]
+        [--filters snp,cross_reactive,...|none] [--n-jobs N] [--no-tracking]
 
 ``--outer-folds 0`` skips the nested evaluation (a quick model; it cannot
-become champion, since the gates need the evaluation). The final metrics
-are printed as one JSON object on the last line and written to
-``metrics.json`` in the bundle.
+become champion, since the gates need the evaluation). ``--filters`` names
+the manifest probe filters applied before training (default: the
+estimator's ``DEFAULT_FILTERS``; ``none`` keeps every probe). Progress goes
+to standard error; the final metrics are printed as one JSON object on the
+last line of standard output and written to ``metrics.json`` in the bundle.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import logging
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -32,14 +35,15 @@ from classifier.bundle import ModelBundle, save_bundle, to_jsonable
 from classifier.cohort import Cohort, read_cohort
 from classifier.errors import ClassifierError
 from classifier.estimator import MethylationClassifier
-from classifier.learners import LEARNERS
-from classifier.taxonomy import load_taxonomy
+from classifier.learners import DEFAULT_LEARNER, LEARNERS
+from classifier.manifest import DEFAULT_FILTERS, FILTERS
+from classifier.taxonomy import Taxonomy, load_taxonomy
 from training.figures import (
     confusion_matrix_figure,
     reliability_figure,
     score_distribution_figure,
 )
-from training.gates import DEFAULT_GATES, check_gates, load_gates
+from training.gates import DEFAULT_GATES, GateDecision, check_gates, load_gates
 from training.nested_cv import evaluate, nested_cross_validate
 
 __all__ = ["TrainConfig", "main", "train"]
@@ -55,7 +59,7 @@ class TrainConfig:
 
     cohort: Path
     label_column: str = "label"
-    model: str = "linear"
+    model: str = DEFAULT_LEARNER
     outer_folds: int = 5
     inner_folds: int = 3
     seed: int = 0
@@ -66,6 +70,7 @@ class TrainConfig:
     calibration: str = "ridge"
     threshold: float = 0.9
     gates: Path = DEFAULT_GATES
+    filters: tuple[str, ...] = DEFAULT_FILTERS
     n_jobs: int = 2
     tracking: bool = True
     name: str = "sarcoma-classifier"
@@ -83,18 +88,19 @@ def train(config: TrainConfig) -> dict:
     dict
         The metrics written to ``metrics.json``: ``evaluation`` (nested CV,
         raw / calibrated / temperature), ``training`` (sizes and timings),
-        ``promotion`` and ``mlflow`` details when tracked.
+        ``promotion`` (the gate verdict and champion decision) and
+        ``mlflow`` details when tracked.
     """
     started = time.perf_counter()
     gates = load_gates(config.gates)
     cohort = read_cohort(config.cohort, label_column=config.label_column)
-    taxonomy = load_taxonomy()
     labels = cohort.labels
-    families = _class_families(cohort, taxonomy)
+    families = _class_families(cohort, load_taxonomy(), config.label_column)
     template = MethylationClassifier(
         learner=config.model,
         calibration=config.calibration,
         n_features=config.n_features,
+        filters=config.filters,
         inner_folds=config.inner_folds,
         random_state=config.seed,
         n_jobs=config.n_jobs,
@@ -122,19 +128,18 @@ def train(config: TrainConfig) -> dict:
                     "raw": (result.raw, y_idx),
                     "ridge calibrated": (result.calibrated, y_idx),
                     "temperature scaled": (result.temperature, y_idx),
-                }
+                },
+                threshold=config.threshold,
             ),
             "confusion_matrix": confusion_matrix_figure(
                 y_idx, result.calibrated.argmax(axis=1), list(result.classes)
             ),
-            "score_distribution": score_distribution_figure(result.calibrated, y_idx),
+            "score_distribution": score_distribution_figure(
+                result.calibrated, y_idx, threshold=config.threshold
+            ),
         }
 
-    _say("final fit on all samples")
-    fit_start = time.perf_counter()
-    model = template.fit(cohort.betas, labels)
-    fit_seconds = time.perf_counter() - fit_start
-
+    model, fit_seconds = _final_fit(template, cohort, evaluation.get("fold_fit_seconds"))
     decision = check_gates(evaluation, gates)
     training = {
         "n_samples": len(cohort),
@@ -153,54 +158,49 @@ def train(config: TrainConfig) -> dict:
         },
         "config": {k: str(v) for k, v in asdict(config).items()},
     }
-    metrics = {"evaluation": evaluation, "training": training}
-    embedding = _reference_embedding(model, cohort)
     bundle = ModelBundle(
         estimator=model,
         name=config.register or config.name,
         version="unregistered",
         class_families=tuple(families[c] for c in model.classes_),
         threshold=config.threshold,
-        metrics=metrics,
+        metrics={
+            "evaluation": evaluation,
+            "training": training,
+            "promotion": {"passed": decision.passed, "reasons": decision.reasons},
+        },
         provenance=provenance,
-        reference_embedding=embedding,
+        reference_embedding=_reference_embedding(model, cohort, families),
     )
-    out = save_bundle(bundle, config.out)
-    _say(f"bundle written to {out}")
-
+    write_bundle = partial(_write_bundle, bundle, config.out, started, decision)
     if config.tracking:
         from training.tracking import configure_tracking, log_run
 
         configure_tracking()
-        params = asdict(config) | {"n_cpgs_model": len(model.cpgs_)}
-        tracked = log_run(
-            experiment=config.experiment,
-            params=params,
-            bundle=bundle,
-            bundle_dir=out,
-            evaluation=evaluation,
-            figures=figures,
-            register_as=config.register,
-            gates=gates,
-            gate_decision=decision,
-        )
-        # Record the run and registry version in the bundle the service loads.
-        bundle = ModelBundle(
-            **{
-                **bundle.__dict__,
-                "version": tracked["registered_version"] or "unregistered",
-                "provenance": provenance | {"mlflow": tracked},
-            }
-        )
-        save_bundle(bundle, out)
-        metrics["mlflow"] = tracked
+        try:
+            bundle = log_run(
+                experiment=config.experiment,
+                params=asdict(config) | {"n_cpgs_model": len(model.cpgs_)},
+                evaluation=evaluation,
+                figures=figures,
+                register_as=config.register,
+                gate_decision=decision,
+                gates=gates,
+                write_bundle=write_bundle,
+            )
+        except Exception:
+            # Keep the trained model even when the tracking store fails.
+            _say(f"MLflow logging failed; bundle written untracked to {write_bundle(None).path}")
+            raise
+        tracked = bundle.provenance["mlflow"]
         _say(f"MLflow run {tracked['run_id']} at {tracked['tracking_uri']}")
-    metrics["promotion"] = {"passed": decision.passed, "reasons": decision.reasons}
+    else:
+        bundle = write_bundle(None)
+    _say(f"bundle written to {bundle.path}")
     for reason in decision.reasons:
         _say(f"gate: {reason}")
-    metrics["training"]["total_seconds"] = round(time.perf_counter() - started, 1)
-    (out / "metrics.json").write_text(json.dumps(to_jsonable(metrics), indent=2))
-    return metrics
+    _say(f"champion decision: {bundle.metrics['promotion']['decision']}")
+    return bundle.metrics
 
 
 def fingerprint(cohort: Cohort) -> str:
@@ -234,9 +234,60 @@ def summary(metrics: dict) -> dict:
     return out
 
 
-def _class_families(cohort: Cohort, taxonomy) -> dict[str, str]:
+def _final_fit(
+    template: MethylationClassifier, cohort: Cohort, fold_seconds: list[float] | None
+) -> tuple[MethylationClassifier, float]:
+    """Fit the model that is shipped, on every sample, saying how long it took."""
+    # The random forest takes minutes on the default cohort: say so before the wait.
+    hint = f"; an outer fold took about {np.mean(fold_seconds):.0f} s" if fold_seconds else ""
+    _say(f"final fit on all {len(cohort)} samples{hint}")
+    fit_start = time.perf_counter()
+    model = template.fit(cohort.betas, cohort.labels)
+    seconds = time.perf_counter() - fit_start
+    _say(f"final fit done in {seconds:.0f} s")
+    return model, seconds
+
+
+def _write_bundle(
+    bundle: ModelBundle,
+    out: Path,
+    started: float,
+    decision: GateDecision,
+    tracked: dict | None,
+) -> ModelBundle:
+    """Write ``bundle`` with its final metrics and, once known, its MLflow run and version.
+
+    Returns the bundle as written, ``path`` set. ``tracked`` is None for an
+    untracked run, else what :func:`training.tracking.log_run` knows so far.
+    """
+    outcome = tracked["champion_decision"] if tracked else decision.outcome(registered=False)
+    metrics = bundle.metrics | {
+        "training": bundle.metrics["training"]
+        | {"total_seconds": round(time.perf_counter() - started, 1)},
+        "promotion": bundle.metrics["promotion"] | {"decision": outcome},
+    }
+    provenance = bundle.provenance
+    if tracked:
+        metrics["mlflow"] = tracked
+        provenance = provenance | {"mlflow": tracked}
+    final = replace(
+        bundle,
+        version=(tracked or {}).get("registered_version") or "unregistered",
+        metrics=metrics,
+        provenance=provenance,
+    )
+    return replace(final, path=save_bundle(final, out))
+
+
+def _class_families(cohort: Cohort, taxonomy: Taxonomy, label_column: str) -> dict[str, str]:
+    """Family of every label of the cohort.
+
+    The sheet's ``family`` column describes its ``label`` column; labels
+    taken from another column are mapped through the taxonomy, and those it
+    does not know form a family of their own.
+    """
+    given = cohort.samples.get("family") if label_column == "label" else None
     fams: dict[str, str] = {}
-    given = cohort.samples.get("family")
     for i, label in enumerate(cohort.labels):
         if label in fams:
             continue
@@ -247,14 +298,18 @@ def _class_families(cohort: Cohort, taxonomy) -> dict[str, str]:
     return fams
 
 
-def _reference_embedding(model: MethylationClassifier, cohort: Cohort):
+def _reference_embedding(model: MethylationClassifier, cohort: Cohort, families: dict[str, str]):
+    """The reference cohort's 2-D map: class, family and coordinates of each sample.
+
+    Sample ids are left out: in a user's cohort they may identify patients.
+    """
     import pandas as pd
 
     coords = model.ood_.reference_[:, :2]
     return pd.DataFrame(
         {
-            "sample_id": cohort.betas.index,
             "label": cohort.labels,
+            "family": [families[label] for label in cohort.labels],
             "x": coords[:, 0].round(4),
             "y": (coords[:, 1] if coords.shape[1] > 1 else np.zeros(len(coords))).round(4),
         }
@@ -285,11 +340,29 @@ def _progress(done: int, total: int, seconds: float) -> None:
     _say(f"  outer fold {done}/{total} [{bar}] {seconds:.0f} s, about {eta:.0f} s left")
 
 
+def _filter_names(text: str) -> tuple[str, ...]:
+    """Parse ``--filters``: comma-separated names of :data:`classifier.manifest.FILTERS`."""
+    names = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    if names == ("none",):
+        return ()
+    if "none" in names:
+        raise argparse.ArgumentTypeError(f"'none' cannot be combined with filter names: {text!r}")
+    unknown = [name for name in names if name not in FILTERS]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown probe filter(s) {unknown or [text]}; expected comma-separated names "
+            f"from {list(FILTERS)}, or 'none'"
+        )
+    return names
+
+
 def _parse(argv: list[str] | None) -> TrainConfig:
     p = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.split("\n")[0])
     p.add_argument("--cohort", type=Path, required=True, help="cohort directory")
     p.add_argument("--label-column", default="label")
-    p.add_argument("--model", default="linear", choices=sorted(LEARNERS))
+    p.add_argument(
+        "--model", default=DEFAULT_LEARNER, choices=sorted(LEARNERS), help="base learner"
+    )
     p.add_argument("--outer-folds", type=int, default=5, help="0 skips the nested evaluation")
     p.add_argument("--inner-folds", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
@@ -300,6 +373,13 @@ def _parse(argv: list[str] | None) -> TrainConfig:
     p.add_argument("--calibration", default="ridge", choices=["ridge", "temperature", "none"])
     p.add_argument("--threshold", type=float, default=0.9)
     p.add_argument("--gates", type=Path, default=DEFAULT_GATES)
+    p.add_argument(
+        "--filters",
+        type=_filter_names,
+        default=DEFAULT_FILTERS,
+        help=f"comma-separated probe filters, or 'none' (default: {','.join(DEFAULT_FILTERS)}; "
+        f"known: {','.join(FILTERS)})",
+    )
     p.add_argument("--n-jobs", type=int, default=2)
     p.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
     a = p.parse_args(argv)
@@ -316,7 +396,7 @@ def _parse(argv: list[str] | None) -> TrainConfig:
         outer_folds=a.outer_folds, inner_folds=a.inner_folds, seed=a.seed, out=a.out,
         experiment=a.experiment, register=a.register, n_features=a.n_features,
         calibration=a.calibration, threshold=a.threshold, gates=a.gates,
-        n_jobs=a.n_jobs, tracking=not a.no_tracking,
+        filters=a.filters, n_jobs=a.n_jobs, tracking=not a.no_tracking,
     )  # fmt: skip
 
 

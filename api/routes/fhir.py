@@ -21,7 +21,10 @@ router = APIRouter(prefix="/v1/results", tags=["results"], responses=AUTH_RESPON
     responses={
         200: {
             "content": {FHIR_MEDIA_TYPE: {"schema": {"type": "object"}}},
-            "description": "A DiagnosticReport with contained Observations, Specimen and Device.",
+            "description": "A DiagnosticReport with contained Observations, Specimen and "
+            "Device; status `corrected` for a correction, which names the report it "
+            "replaces. A report that a correction replaces has a `Link` header "
+            '(`rel="successor-version"`) to the correction\'s report.',
         },
         404: {"model": ErrorResponse, "description": "No result with this id that you may read."},
     },
@@ -38,7 +41,12 @@ def get_result_fhir(
         stored.result,
         result_id=stored.id,
         issued=stored.created_at,
-        status="corrected" if stored.supersedes_id else "final",
+        status="corrected" if stored.is_correction else "final",
         system_base=settings.fhir_system_base,
+        replaces=stored.supersedes_id,
     )
-    return Response(orjson.dumps(report), media_type=FHIR_MEDIA_TYPE)
+    # The replaced report stays as it was issued; the header points on to its correction.
+    headers = {}
+    if stored.superseded_by is not None:
+        headers["Link"] = f'</v1/results/{stored.superseded_by}/fhir>; rel="successor-version"'
+    return Response(orjson.dumps(report), media_type=FHIR_MEDIA_TYPE, headers=headers)

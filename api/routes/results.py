@@ -1,41 +1,44 @@
-"""``/v1/results``: stored results by id and by accession."""
+"""``/v1/results``: stored results by id and by accession, and their corrections."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Response
 
-from api.deps import ResultReaderDep, StoreDep
+from api.deps import CorrectorDep, ResultReaderDep, StoreDep
 from api.errors import error_item
-from api.schemas import ErrorResponse, ModelRef, ProfileResult, ResultList, StoredResultOut
+from api.result_schemas import CorrectionIn, ResultList, StoredResultOut
+from api.schemas import ErrorResponse, ModelRef, ProfileResult
 from api.security import AUTH_RESPONSES, Client, Permission
-from api.store import MAX_LIMIT, ResultQuery, StoredResult
+from api.store import (
+    MAX_LIMIT,
+    Correction,
+    CorrectionError,
+    Listing,
+    ResultNotFoundError,
+    ResultQuery,
+    ResultStore,
+    ResultSupersededError,
+    StoredResult,
+)
 
 __all__ = ["router", "stored_result_out"]
 
 router = APIRouter(prefix="/v1/results", tags=["results"], responses=AUTH_RESPONSES)
 
+ResultId = Annotated[str, Path(max_length=64)]
+
 _NOT_FOUND: dict[int | str, dict] = {
     404: {"model": ErrorResponse, "description": "No stored result with this id (`not_found`)."}
 }
+_MAX_OFFSET = 1_000_000
 
 
 @router.get("/{result_id}", response_model=StoredResultOut, responses=_NOT_FOUND)
-def get_result(
-    result_id: Annotated[str, Path(max_length=64)],
-    client: ResultReaderDep,
-    store: StoreDep,
-) -> StoredResultOut:
+def get_result(result_id: ResultId, client: ResultReaderDep, store: StoreDep) -> StoredResultOut:
     """Read one stored result and its audit record (a LIS key reads only its own)."""
-    stored = store.get(result_id)
-    # Someone else's result is "not found" too: its existence is not revealed.
-    if stored is None or not client.can_read_result_of(stored.client or ""):
-        raise HTTPException(
-            status_code=404,
-            detail=[error_item(f"no stored result has the id {result_id!r}", (), "not_found")],
-        )
-    return stored_result_out(stored)
+    return stored_result_out(_readable(store, result_id, client))
 
 
 @router.get("", response_model=ResultList)
@@ -49,9 +52,13 @@ def list_results(
     top_class: Annotated[str | None, Query(max_length=64, description="Class code")] = None,
     fusion_status: Literal["confirmed", "consistent_unconfirmed", "inconsistent", "not_assessed"]
     | None = None,
+    include_superseded: Annotated[
+        bool, Query(description="Also list results that a correction replaces")
+    ] = False,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0, le=_MAX_OFFSET)] = 0,
 ) -> ResultList:
-    """List stored results, newest first, by accession, decision, class or fusion status."""
+    """List stored results (current versions), newest first, by accession, decision, class."""
     query = ResultQuery(
         accession=accession,
         decision=decision,
@@ -60,7 +67,59 @@ def list_results(
         client=_own_only(client),
         limit=limit,
     )
-    return ResultList(results=[stored_result_out(s) for s in store.find(query)])
+    page = store.find_page(query, Listing(offset=offset, include_superseded=include_superseded))
+    return ResultList(
+        results=[stored_result_out(s) for s in page.results], next_offset=page.next_offset
+    )
+
+
+@router.post(
+    "/{result_id}/corrections",
+    status_code=201,
+    response_model=StoredResultOut,
+    responses={
+        **_NOT_FOUND,
+        409: {
+            "model": ErrorResponse,
+            "description": "The result has been corrected already (`already_superseded`): "
+            "correct its newest version, named in the message and the `Link` header.",
+        },
+        422: {"model": ErrorResponse, "description": "A missing reason or a bad amendment."},
+    },
+)
+def correct_result(
+    result_id: ResultId,
+    correction: CorrectionIn,
+    client: CorrectorDep,
+    store: StoreDep,
+    response: Response,
+) -> StoredResultOut:
+    """Correct a result's interpretation (reviewer): stored as a new version replacing it."""
+    _readable(store, result_id, client)
+    try:
+        amendment = Correction(**correction.model_dump(mode="json"))
+        corrected = store.correct(result_id, amendment, corrected_by=client.name)
+    except ResultNotFoundError:
+        raise _not_found(result_id) from None
+    except ResultSupersededError as exc:
+        raise HTTPException(
+            status_code=409,
+            detail=[
+                {
+                    "loc": ["path", "result_id"],
+                    "field": "result_id",
+                    "msg": str(exc),
+                    "type": "already_superseded",
+                }
+            ],
+            headers={"Link": f'</v1/results/{exc.newest}>; rel="latest-version"'},
+        ) from None
+    except CorrectionError as exc:
+        loc = (exc.field,) if exc.field else ()
+        detail = [error_item(exc.message, loc, exc.type)]
+        raise HTTPException(status_code=422, detail=detail) from None
+    response.headers["Location"] = f"/v1/results/{corrected.id}"
+    return stored_result_out(corrected)
 
 
 def stored_result_out(stored: StoredResult) -> StoredResultOut:
@@ -77,9 +136,27 @@ def stored_result_out(stored: StoredResult) -> StoredResultOut:
         model=ModelRef.model_validate(result["model"]),
         code_version=stored.code_version,
         supersedes_id=stored.supersedes_id,
+        superseded_by=stored.superseded_by,
+        corrected_by=stored.corrected_by,
+        correction_reason=stored.correction_reason,
         created_at=stored.created_at.isoformat(),
         needs_attention=stored.attention,
         result=ProfileResult.model_validate(result),
+    )
+
+
+def _readable(store: ResultStore, result_id: str, client: Client) -> StoredResult:
+    stored = store.get(result_id)
+    # Someone else's result is "not found" too: its existence is not revealed.
+    if stored is None or not client.can_read_result_of(stored.client or ""):
+        raise _not_found(result_id)
+    return stored
+
+
+def _not_found(result_id: str) -> HTTPException:
+    return HTTPException(
+        status_code=404,
+        detail=[error_item(f"no stored result has the id {result_id!r}", (), "not_found")],
     )
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import StoreDep
 from api.security import Client, Permission
-from api.store import ResultQuery, ResultStore, StoredResult
+from api.store import Listing, ResultQuery, ResultStore, StoredResult
 from api.ui import render
 from api.ui.auth import UiError, UiReaderDep
 from api.ui.case_view import case_context
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/ui", tags=["review pages"], include_in_schema=False)
 
 DECISIONS = ("no_match", "family_match", "match")
 FUSION_STATUSES = ("inconsistent", "consistent_unconfirmed", "confirmed", "not_assessed")
-_WORKLIST_LENGTH = 200
+_WORKLIST_LENGTH = 100
 
 ResultId = Annotated[str, Path(max_length=64)]
 
@@ -40,8 +41,9 @@ def worklist(
     top_class: str = "",
     fusion_status: str = "",
     accession: str = "",
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> HTMLResponse:
-    """Recent results, those that need attention first, filterable."""
+    """Recent results, those that need attention first, filterable, a page at a time."""
     chosen = {
         "decision": _one_of(decision, DECISIONS, "decision"),
         "top_class": top_class.strip()[:64] or None,
@@ -50,11 +52,20 @@ def worklist(
     }
     own = _own_only(client)
     query = ResultQuery(**chosen, client=own, attention_first=True, limit=_WORKLIST_LENGTH)
+    page = store.find_page(query, Listing(offset=offset))
+    filters = {k: v for k, v in chosen.items() if v}
+
+    def link(to: int | None) -> str | None:
+        return None if to is None else "/ui/?" + urlencode({**filters, "offset": to})
+
     return render(
         request,
         "worklist.html",
         {
-            "results": store.find(query),
+            "results": page.results,
+            "offset": page.offset,
+            "next_page": link(page.next_offset),
+            "previous_page": link(page.previous_offset),
             "chosen": {k: v or "" for k, v in chosen.items()},
             "decisions": DECISIONS,
             "fusion_statuses": FUSION_STATUSES,

@@ -5,7 +5,7 @@ Three roles, one per kind of user:
 * ``lis``: a laboratory information system submits profiles and reads the
   results it submitted;
 * ``reviewer``: a diagnostician reads every result, its reports and the
-  review pages, but submits nothing;
+  review pages, and corrects a result's interpretation, but submits nothing;
 * ``admin``: an operator reloads the model and manages keys, but reads no
   results.
 
@@ -37,6 +37,7 @@ class Permission(StrEnum):
     CLASSIFY = "classify"
     READ_OWN_RESULTS = "read_own_results"
     READ_ALL_RESULTS = "read_all_results"
+    CORRECT_RESULTS = "correct_results"
     VIEW_UI = "view_ui"
     RELOAD_MODEL = "reload_model"
     MANAGE_KEYS = "manage_keys"
@@ -45,7 +46,12 @@ class Permission(StrEnum):
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.LIS: frozenset({Permission.READ_MODEL, Permission.CLASSIFY, Permission.READ_OWN_RESULTS}),
     Role.REVIEWER: frozenset(
-        {Permission.READ_MODEL, Permission.READ_ALL_RESULTS, Permission.VIEW_UI}
+        {
+            Permission.READ_MODEL,
+            Permission.READ_ALL_RESULTS,
+            Permission.CORRECT_RESULTS,
+            Permission.VIEW_UI,
+        }
     ),
     Role.ADMIN: frozenset({Permission.READ_MODEL, Permission.RELOAD_MODEL, Permission.MANAGE_KEYS}),
 }

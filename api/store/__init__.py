@@ -1,33 +1,53 @@
 """The result store: every classification, append-only, in the service's database.
 
 See :mod:`api.store.tables` for what is stored, :mod:`api.store.repository`
-for reading and writing, :mod:`api.store.fingerprint` for the input hashes
-and :mod:`api.store.migrate` for the schema migrations run at start-up.
+for reading and writing, :mod:`api.store.queries` for listings and the
+worklist order, :mod:`api.store.corrections` for a reviewer's corrections,
+:mod:`api.store.fingerprint` for the input hashes,
+:mod:`api.store.provenance` for the model and manifest identity and
+:mod:`api.store.migrate` for the schema migrations run at start-up.
 """
 
+from api.store.corrections import (
+    Correction,
+    CorrectionError,
+    ResultNotFoundError,
+    ResultSupersededError,
+)
 from api.store.fingerprint import input_sha256, values_sha256
 from api.store.migrate import current_revision, head_revision, upgrade_database
-from api.store.repository import (
+from api.store.provenance import manifest_sha256, model_fingerprint
+from api.store.queries import (
+    DEFAULT_ATTENTION_WINDOW,
     MAX_LIMIT,
-    NewResult,
+    Listing,
+    ResultPage,
     ResultQuery,
-    ResultStore,
-    StoredResult,
-    attention_reasons,
 )
+from api.store.records import NewResult, StoredResult, attention_reasons
+from api.store.repository import ResultStore
 from api.store.version import code_version
 
 __all__ = [
+    "DEFAULT_ATTENTION_WINDOW",
     "MAX_LIMIT",
+    "Correction",
+    "CorrectionError",
+    "Listing",
     "NewResult",
+    "ResultNotFoundError",
+    "ResultPage",
     "ResultQuery",
     "ResultStore",
+    "ResultSupersededError",
     "StoredResult",
     "attention_reasons",
     "code_version",
     "current_revision",
     "head_revision",
     "input_sha256",
+    "manifest_sha256",
+    "model_fingerprint",
     "upgrade_database",
     "values_sha256",
 ]

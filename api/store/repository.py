@@ -4,168 +4,37 @@ Writes only insert: a result, once stored, is never changed or deleted.
 :meth:`ResultStore.record` stores one request's results in one transaction
 (the request row, new result rows, one delivery per profile), so that an
 accepted request always has its rows or the request fails. A profile whose
-client, accession, input and model equal a stored result's gets that stored
-result back (``resubmitted``); a unique index keeps two replicas from
-storing the same original twice, and the loser of such a race reads the
-winner's row.
+client, accession, input and trained model (name, version and fingerprint)
+equal a stored result's gets that stored result back (``resubmitted``), in
+its newest version if it has been corrected; a unique index keeps two
+replicas from storing the same original twice, and the loser of such a
+race reads the winner's row. :meth:`ResultStore.correct` appends a
+correction (see :mod:`api.store.corrections`).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api.store.corrections import (
+    Correction,
+    ResultNotFoundError,
+    ResultSupersededError,
+    amend,
+)
+from api.store.queries import Listing, ResultPage, ResultQuery, select_results
+from api.store.records import NewResult, StoredResult, attention_reasons
 from api.store.tables import DeliveryRow, RequestRow, ResultRow
 
-__all__ = [
-    "MAX_LIMIT",
-    "NewResult",
-    "ResultQuery",
-    "ResultStore",
-    "StoredResult",
-    "attention_reasons",
-]
-
-#: Most results one query returns.
-MAX_LIMIT = 500
-
-
-@dataclass(frozen=True)
-class NewResult:
-    """One profile's result, ready to store.
-
-    Attributes
-    ----------
-    accession : str
-        The ``sample_id`` as given.
-    values_sha256, input_sha256 : str
-        See :mod:`api.store.fingerprint`.
-    result : dict
-        The result as built for the response.
-    """
-
-    accession: str
-    values_sha256: str
-    input_sha256: str
-    result: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class StoredResult:
-    """A stored result, as read back.
-
-    Attributes
-    ----------
-    id, request_id : str
-    client : str or None
-    accession, values_sha256, input_sha256 : str
-    array_type : str or None
-    model_name, model_version : str
-    model_run_id : str or None
-    code_version : str
-    result : dict
-    decision, top_class, fusion_status, reclassification : str
-    score : float
-    out_of_distribution, needs_attention : bool
-    supersedes_id : str or None
-    created_at : datetime
-        UTC.
-    resubmitted : bool
-        Set by :meth:`ResultStore.record`: stored before this request.
-    """
-
-    id: str
-    request_id: str
-    client: str | None
-    accession: str
-    values_sha256: str
-    input_sha256: str
-    array_type: str | None
-    model_name: str
-    model_version: str
-    model_run_id: str | None
-    code_version: str
-    result: dict[str, Any]
-    decision: str
-    top_class: str
-    score: float
-    fusion_status: str
-    reclassification: str
-    out_of_distribution: bool
-    needs_attention: bool
-    supersedes_id: str | None
-    created_at: datetime
-    resubmitted: bool = False
-
-    @classmethod
-    def from_row(cls, row: ResultRow, resubmitted: bool = False) -> StoredResult:
-        """Read a table row (SQLite returns naive datetimes, PostgreSQL its session's zone)."""
-        created = row.created_at
-        created = created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)
-        values = {f: getattr(row, f) for f in _ROW_FIELDS}
-        return cls(**values, created_at=created, resubmitted=resubmitted)
-
-    def response(self) -> dict[str, Any]:
-        """The result as the API returns it: with ``result_id`` and ``stored``."""
-        return {
-            **self.result,
-            "result_id": self.id,
-            "stored": {
-                "result_id": self.id,
-                "resubmitted": self.resubmitted,
-                "created_at": self.created_at.isoformat(),
-            },
-        }
-
-    @property
-    def attention(self) -> list[str]:
-        """Why a reviewer should look at this result first (empty if nothing)."""
-        return attention_reasons(self.result)
-
-
-@dataclass(frozen=True)
-class ResultQuery:
-    """Which stored results to list.
-
-    Attributes
-    ----------
-    accession, decision, top_class, fusion_status : str or None
-        Exact matches; ``None`` = any.
-    client : str or None
-        Only results of this client (for a key that may read only its own).
-    attention_first : bool
-        Results needing attention first, then newest first.
-    limit : int
-    """
-
-    accession: str | None = None
-    decision: str | None = None
-    top_class: str | None = None
-    fusion_status: str | None = None
-    client: str | None = None
-    attention_first: bool = False
-    limit: int = 50
-    filters: dict[str, str] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.limit <= MAX_LIMIT:
-            raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {self.limit}")
-        chosen = {
-            "accession": self.accession,
-            "decision": self.decision,
-            "top_class": self.top_class,
-            "fusion_status": self.fusion_status,
-            "client": self.client,
-        }
-        object.__setattr__(self, "filters", {k: v for k, v in chosen.items() if v is not None})
+__all__ = ["ResultStore"]
 
 
 class ResultStore:
@@ -201,7 +70,9 @@ class ResultStore:
         route : str
             ``/v1/classify`` or ``/ui/submit``.
         model : dict
-            ``name``, ``version`` and ``run_id`` of the model that answered.
+            The ``model`` block of the results (:func:`api.results.model_ref`):
+            ``name``, ``version``, ``run_id``, ``fingerprint`` and
+            ``manifest_sha256`` of the model that answered.
         items : sequence of NewResult
             One per profile, in request order.
         """
@@ -211,23 +82,89 @@ class ResultStore:
             # Another process stored the same original meanwhile: now it is found.
             return self._record(request_id, client, route, model, items)
 
+    def correct(
+        self, result_id: str, correction: Correction, *, corrected_by: str | None
+    ) -> StoredResult:
+        """Append a correction of a result and return it (the old row stays as it is).
+
+        Parameters
+        ----------
+        result_id : str
+            The result to correct: its newest version.
+        correction : Correction
+        corrected_by : str or None
+            Name of the reviewer's client.
+
+        Raises
+        ------
+        ResultNotFoundError
+            If no result has the id.
+        ResultSupersededError
+            If the result has been corrected already (also when another
+            reviewer's correction won a race).
+        CorrectionError
+            If the correction does not fit the result (e.g. an unknown class).
+        """
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                old = session.get(ResultRow, result_id)
+                if old is None:
+                    raise ResultNotFoundError(result_id)
+                self._refuse_superseded(session, result_id)
+                row = self._correction_row(old, correction, corrected_by)
+                session.add(row)
+        except IntegrityError:
+            with Session(self.engine) as session:
+                self._refuse_superseded(session, result_id)
+            raise
+        return StoredResult.from_row(row)
+
     def get(self, result_id: str) -> StoredResult | None:
-        """The result with this id, or ``None``."""
+        """The result with this id (whether superseded or not), or ``None``."""
         with Session(self.engine) as session:
             row = session.get(ResultRow, result_id)
-            return None if row is None else StoredResult.from_row(row)
+            if row is None:
+                return None
+            successor = session.scalar(
+                select(ResultRow.id).where(ResultRow.supersedes_id == result_id)
+            )
+            return StoredResult.from_row(row, superseded_by=successor)
 
-    def find(self, query: ResultQuery) -> list[StoredResult]:
-        """Stored results matching ``query``, newest first (attention first if asked)."""
-        stmt: Select = select(ResultRow)
-        for name, value in query.filters.items():
-            stmt = stmt.where(getattr(ResultRow, name) == value)
-        order = [ResultRow.created_at.desc(), ResultRow.id]
-        if query.attention_first:
-            order.insert(0, ResultRow.needs_attention.desc())
-        stmt = stmt.order_by(*order).limit(query.limit)
+    def newest(self, result_id: str) -> str:
+        """The id of the current version of a result (itself if never corrected)."""
         with Session(self.engine) as session:
-            return [StoredResult.from_row(row) for row in session.scalars(stmt)]
+            return self._newest_id(session, result_id)
+
+    def find(self, query: ResultQuery, listing: Listing | None = None) -> list[StoredResult]:
+        """Stored results matching ``query``: the first page unless ``listing`` says otherwise.
+
+        See :mod:`api.store.queries` for the order; only current versions
+        are listed unless ``listing.include_superseded``.
+        """
+        return self.find_page(query, listing).results
+
+    def find_page(self, query: ResultQuery, listing: Listing | None = None) -> ResultPage:
+        """One page of the results matching ``query``, and where the next one starts.
+
+        Parameters
+        ----------
+        query : ResultQuery
+            Filters, order and page size.
+        listing : Listing, optional
+            Page offset, attention window, whether superseded results count.
+        """
+        listing = listing or Listing()
+        stmt = select_results(query, listing, extra=1)
+        with Session(self.engine) as session:
+            rows = session.execute(stmt).all()
+        results = [StoredResult.from_row(row, superseded_by=s) for row, s in rows[: query.limit]]
+        more = len(rows) > query.limit
+        return ResultPage(
+            results=results,
+            offset=listing.offset,
+            limit=query.limit,
+            next_offset=listing.offset + query.limit if more else None,
+        )
 
     def top_classes(self, client: str | None = None) -> list[str]:
         """The distinct top classes of stored results (for a filter's choices)."""
@@ -257,7 +194,7 @@ class ResultStore:
     ) -> list[StoredResult]:
         now = datetime.now(UTC)
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            known = self._originals(session, client, model, items)
+            known = self._newest_versions(session, self._originals(session, client, model, items))
             rows: list[ResultRow] = []
             flags: list[bool] = []
             for item in items:
@@ -301,10 +238,92 @@ class ResultStore:
             ResultRow.client.is_not_distinct_from(client),
             ResultRow.model_name == str(model["name"]),
             ResultRow.model_version == str(model["version"]),
+            ResultRow.model_fingerprint == str(model["fingerprint"]),
             ResultRow.input_sha256.in_(hashes),
             ResultRow.supersedes_id.is_(None),
         )
         return {(row.accession, row.input_sha256): row for row in session.scalars(stmt)}
+
+    @staticmethod
+    def _newest_versions(
+        session: Session, originals: dict[tuple[str, str], ResultRow]
+    ) -> dict[tuple[str, str], ResultRow]:
+        # A resubmission gets the current version: a corrected result's correction.
+        newest = dict(originals)
+        frontier = {row.id: key for key, row in originals.items()}
+        while frontier:
+            successors = session.scalars(
+                select(ResultRow).where(ResultRow.supersedes_id.in_(sorted(frontier)))
+            ).all()
+            following: dict[str, tuple[str, str]] = {}
+            for row in successors:
+                key = frontier[str(row.supersedes_id)]
+                newest[key] = row
+                following[row.id] = key
+            frontier = following
+        return newest
+
+    @staticmethod
+    def _newest_id(session: Session, result_id: str) -> str:
+        current = result_id
+        while True:
+            successor = session.scalar(
+                select(ResultRow.id).where(ResultRow.supersedes_id == current)
+            )
+            if successor is None:
+                return current
+            current = successor
+
+    def _refuse_superseded(self, session: Session, result_id: str) -> None:
+        successor = session.scalar(select(ResultRow.id).where(ResultRow.supersedes_id == result_id))
+        if successor is not None:
+            raise ResultSupersededError(result_id, successor, self._newest_id(session, successor))
+
+    def _correction_row(
+        self, old: ResultRow, correction: Correction, corrected_by: str | None
+    ) -> ResultRow:
+        now = datetime.now(UTC)
+        result = amend(
+            old.result,
+            correction,
+            supersedes_id=old.id,
+            corrected_by=corrected_by,
+            corrected_at=now,
+        )
+        # The model's statement is copied; only the interpretation columns follow the review.
+        copied = {
+            name: getattr(old, name)
+            for name in (
+                "request_id",
+                "client",
+                "accession",
+                "values_sha256",
+                "input_sha256",
+                "array_type",
+                "model_name",
+                "model_version",
+                "model_run_id",
+                "model_fingerprint",
+                "manifest_sha256",
+                "decision",
+                "top_class",
+                "score",
+                "fusion_status",
+                "out_of_distribution",
+            )
+        }
+        return ResultRow(
+            **copied,
+            id=uuid.uuid4().hex,
+            code_version=self.code_version,
+            result=result,
+            reclassification=result["reclassification"]["verdict"],
+            needs_attention=bool(attention_reasons(result)),
+            supersedes_id=old.id,
+            corrected_by=corrected_by,
+            correction_reason=correction.reason,
+            created_at=now,
+        )
 
     def _new_row(
         self,
@@ -328,6 +347,8 @@ class ResultStore:
             model_name=str(model["name"]),
             model_version=str(model["version"]),
             model_run_id=model.get("run_id"),
+            model_fingerprint=str(model["fingerprint"]),
+            manifest_sha256=model.get("manifest_sha256"),
             code_version=self.code_version,
             result=result,
             decision=call["decision"],
@@ -338,51 +359,7 @@ class ResultStore:
             out_of_distribution=bool(call["out_of_distribution"]),
             needs_attention=bool(attention_reasons(result)),
             supersedes_id=None,
+            corrected_by=None,
+            correction_reason=None,
             created_at=now,
         )
-
-
-def attention_reasons(result: dict[str, Any]) -> list[str]:
-    """Why a reviewer should look at a result first, in words (empty if nothing).
-
-    No match, fusion evidence inconsistent with the call, a flagged DSRCT
-    check, a reclassified diagnosis, or a profile unlike the reference cohort.
-    """
-    call = result["classification"]
-    fusion = result["fusion_consistency"]
-    reasons = []
-    if call["decision"] == "no_match":
-        reasons.append("no match")
-    if fusion["status"] == "inconsistent":
-        reasons.append("fusion evidence inconsistent")
-    if (fusion.get("dsrct_check") or {}).get("flagged"):
-        reasons.append("DSRCT check flagged")
-    if result["reclassification"]["verdict"] == "reclassified":
-        reasons.append("reclassified")
-    if call["out_of_distribution"]:
-        reasons.append("out of distribution")
-    return reasons
-
-
-_ROW_FIELDS = (
-    "id",
-    "request_id",
-    "client",
-    "accession",
-    "values_sha256",
-    "input_sha256",
-    "array_type",
-    "model_name",
-    "model_version",
-    "model_run_id",
-    "code_version",
-    "result",
-    "decision",
-    "top_class",
-    "score",
-    "fusion_status",
-    "reclassification",
-    "out_of_distribution",
-    "needs_attention",
-    "supersedes_id",
-)

@@ -7,9 +7,11 @@ Three tables, all append-only (the service inserts, never updates or deletes):
     route, and how many results it got (new and resubmitted).
 ``results``
     One row per classification: the accession as given, the SHA-256 of the
-    submitted values, the model and code that answered, the full result, and
-    the columns the worklist filters on. A correction is a new row whose
-    ``supersedes_id`` names the row it replaces.
+    submitted values, the model (with its fingerprint), the probe manifest
+    and code that answered, the full result, and the columns the worklist
+    filters on. A correction is a new row whose ``supersedes_id`` names the
+    row it replaces (at most one row replaces a given row), with who
+    corrected it and why.
 ``deliveries``
     Which stored result each request received, in request order; a
     resubmission gets a delivery of the result stored before.
@@ -23,7 +25,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["DeliveryRow", "RequestRow", "ResultRow", "StoreBase"]
@@ -80,6 +93,12 @@ class ResultRow(StoreBase):
     array_type : str or None
     model_name, model_version : str
     model_run_id : str or None
+    model_fingerprint : str or None
+        SHA-256 of the trained bundle (see :func:`api.store.provenance.model_fingerprint`);
+        ``None`` for results stored before schema revision 0002.
+    manifest_sha256 : str or None
+        SHA-256 of the probe manifest (see :func:`api.store.provenance.manifest_sha256`);
+        ``None`` before revision 0002.
     code_version : str
     result : dict
         The full result as returned (without ``result_id`` and ``stored``).
@@ -90,8 +109,12 @@ class ResultRow(StoreBase):
         reclassified, out of distribution or a flagged DSRCT check.
     supersedes_id : str or None
         The result this one corrects.
+    corrected_by : str or None
+        For a correction: the name of the reviewer's API key client.
+    correction_reason : str or None
+        For a correction: why, in the reviewer's words.
     created_at : datetime
-        UTC.
+        UTC (for a correction: when it was corrected).
     """
 
     __tablename__ = "results"
@@ -108,6 +131,8 @@ class ResultRow(StoreBase):
     model_name: Mapped[str] = mapped_column(String(200))
     model_version: Mapped[str] = mapped_column(String(64))
     model_run_id: Mapped[str | None] = mapped_column(String(64))
+    model_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    manifest_sha256: Mapped[str | None] = mapped_column(String(64))
     code_version: Mapped[str] = mapped_column(String(64))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     decision: Mapped[str] = mapped_column(String(16))
@@ -120,11 +145,14 @@ class ResultRow(StoreBase):
     supersedes_id: Mapped[str | None] = mapped_column(
         String(32), ForeignKey("results.id"), default=None
     )
+    corrected_by: Mapped[str | None] = mapped_column(String(64))
+    correction_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
     __table_args__ = (
         # Idempotent resubmission: one original result per client, accession,
-        # input and model (corrections, with supersedes_id, are exempt).
+        # input and trained model (corrections, with supersedes_id, are exempt).
+        # The fingerprint tells apart retrained bundles of one name and version.
         Index(
             "uq_results_resubmission",
             "client",
@@ -132,11 +160,15 @@ class ResultRow(StoreBase):
             "input_sha256",
             "model_name",
             "model_version",
+            "model_fingerprint",
             unique=True,
             sqlite_where=text("supersedes_id IS NULL"),
             postgresql_where=text("supersedes_id IS NULL"),
         ),
         Index("ix_results_worklist", "needs_attention", "created_at"),
+        # One correction per result: two reviewers correcting the same version
+        # at once cannot both succeed (the loser corrects the newest).
+        Index("uq_results_supersedes_id", "supersedes_id", unique=True),
     )
 
 

@@ -11,11 +11,30 @@ __all__ = ["code_version"]
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _DISTRIBUTION = "sarcoma-methylation-classifier"
+# The width of the results.code_version column.
+_MAX_LENGTH = 64
 
 
-@lru_cache(maxsize=1)
-def code_version() -> str:
-    """``git describe --always --dirty`` of a checkout, else the installed package version."""
+@lru_cache(maxsize=4)
+def code_version(override: str | None = None) -> str:
+    """The version of the running code.
+
+    Parameters
+    ----------
+    override : str, optional
+        A version given by the deployment (the ``CODE_VERSION`` of a container
+        image, passed on by the settings); used when not blank. This module
+        reads no environment itself.
+
+    Returns
+    -------
+    str
+        ``override``; else ``git describe --always --dirty`` of a checkout;
+        else the installed package version (or ``"unknown"``). At most 64
+        characters.
+    """
+    if override and override.strip():
+        return override.strip()[:_MAX_LENGTH]
     if (_PROJECT_ROOT / ".git").exists():
         try:
             described = subprocess.run(
@@ -29,7 +48,7 @@ def code_version() -> str:
         except (OSError, subprocess.SubprocessError):
             described = ""
         if described:
-            return described[:64]
+            return described[:_MAX_LENGTH]
     try:
         return metadata.version(_DISTRIBUTION)
     except metadata.PackageNotFoundError:

@@ -12,11 +12,21 @@ import math
 from collections import Counter
 from typing import Any
 
+import numpy as np
 from markupsafe import Markup
 
 from api.model_loader import ServedModel
 from api.store import StoredResult
-from api.ui.charts import Bar, MapPoint, family_colours, reliability_chart, scatter_map, score_bars
+from api.store.provenance import model_fingerprint
+from api.ui.charts import (
+    OTHER_COLOUR,
+    Bar,
+    MapPoint,
+    class_colours,
+    reliability_chart,
+    scatter_map,
+    score_bars,
+)
 
 __all__ = ["DECISION_TEXT", "case_context", "score_meaning"]
 
@@ -30,6 +40,9 @@ DECISION_TEXT = {
     "methylation profile does not classify this tumour; rely on the other evidence.",
 }
 _MAX_MAP_POINTS = 4000
+# Classes coloured on the map (the called class and its nearest neighbours).
+_MAP_CLASSES = 8
+_OTHER_CLASSES = "other classes"
 _FAMILY_BARS = 5
 
 
@@ -54,6 +67,7 @@ def case_context(stored: StoredResult, model: ServedModel | None) -> dict[str, A
         "call": call,
         "qc": result["qc"],
         "reclass": result["reclassification"],
+        "review": result.get("review"),
         "fusion": result["fusion_consistency"],
         "attention": stored.attention,
         "decision_text": DECISION_TEXT.get(call["decision"], call["decision"]),
@@ -150,10 +164,17 @@ def _threshold_sentence(report: dict, threshold: float) -> str | None:
 
 
 def _made_by(model: ServedModel | None, stored: StoredResult) -> bool:
-    return (
-        model is not None
-        and model.info.name == stored.model_name
-        and model.info.version == stored.model_version
+    """Whether the served model made this result (its figures then describe the result)."""
+    if model is None:
+        return False
+    if stored.model_fingerprint is not None:
+        return model_fingerprint(model) == stored.model_fingerprint
+    # Results stored before fingerprints were recorded.
+    info = model.info
+    return (info.name, info.version, info.run_id) == (
+        stored.model_name,
+        stored.model_version,
+        stored.model_run_id,
     )
 
 
@@ -172,10 +193,11 @@ def _map(model: ServedModel | None, call: dict) -> dict[str, Any]:
     step = max(1, math.ceil(len(reference) / _MAX_MAP_POINTS))
     rows = reference.iloc[::step]
     labels = [str(label) for label in rows["label"]]
-    groups = [model.class_family.get(label, label) for label in labels]
-    order = [g for g, _ in Counter(groups).most_common()]
-    colours = family_colours(order)
+    case = (float(coords["x"]), float(coords["y"]))
     top = call["top_class"]
+    shown = _nearest_classes(rows, case, top)
+    groups = [label if label in shown else _OTHER_CLASSES for label in labels]
+    colours = class_colours(shown)
     points = [
         MapPoint(
             x=float(x),
@@ -187,17 +209,36 @@ def _map(model: ServedModel | None, call: dict) -> dict[str, Any]:
         for x, y, label, group in zip(rows["x"], rows["y"], labels, groups, strict=True)
     ]
     chart: Markup = scatter_map(
-        points,
-        (float(coords["x"]), float(coords["y"])),
-        colours,
-        case_label="this case",
+        points, case, colours, case_label="this case",
         caption="This case among the reference cohort",
-    )
+    )  # fmt: skip
+    counts = Counter(groups)
     legend = [
-        {"colour": colours[g], "name": model.family_names.get(g, g), "count": n}
-        for g, n in Counter(groups).most_common()
+        {
+            "colour": colours[label],
+            "name": model.class_names.get(label, label),
+            "count": counts[label],
+        }
+        for label in shown
     ]
+    if counts[_OTHER_CLASSES]:
+        legend.append(
+            {"colour": OTHER_COLOUR, "name": "other classes",
+             "count": counts[_OTHER_CLASSES]}
+        )  # fmt: skip
     return {"chart": chart, "legend": legend, "reason": None, "called": call["top_class_name"]}
+
+
+def _nearest_classes(rows, case: tuple[float, float], top: str) -> list[str]:
+    """The called class and the classes with reference tumours nearest the case.
+
+    Sixty-five colours cannot be told apart, so the map colours the classes
+    a reader compares the case with and greys the rest.
+    """
+    distance = np.hypot(rows["x"].to_numpy() - case[0], rows["y"].to_numpy() - case[1])
+    nearest = rows.assign(distance=distance).groupby("label")["distance"].min().sort_values()
+    others = [str(label) for label in nearest.index if str(label) != top]
+    return [top, *others[: _MAP_CLASSES - 1]]
 
 
 def _provenance(stored: StoredResult, model: ServedModel | None) -> list[tuple[str, str]]:

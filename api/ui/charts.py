@@ -13,16 +13,25 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-__all__ = ["Bar", "MapPoint", "family_colours", "reliability_chart", "scatter_map", "score_bars"]
+__all__ = [
+    "OTHER_COLOUR",
+    "Bar",
+    "MapPoint",
+    "class_colours",
+    "reliability_chart",
+    "scatter_map",
+    "score_bars",
+]
 
-#: Categorical palette (Okabe-Ito, Tol's muted, then Dark2), by family rank.
+#: Categorical palette (Okabe-Ito, Tol's muted, then Dark2), in the order of the groups.
 _PALETTE = (
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
     "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677",
     "#882255", "#AA4499", "#6F4E37", "#8C8C8C", "#1B9E77", "#7570B3", "#E7298A",
     "#66A61E", "#A6761D", "#4B0082",
 )  # fmt: skip
-_OTHER = "#BBBBBB"
+#: Colour of the groups the palette leaves out.
+OTHER_COLOUR = "#BBBBBB"
 
 
 @dataclass(frozen=True)
@@ -172,9 +181,9 @@ def reliability_chart(
     return Markup("".join(parts))
 
 
-def family_colours(groups: Sequence[str]) -> dict[str, str]:
-    """A colour per group, in the order given (the largest groups first, say)."""
-    return {g: _PALETTE[i] if i < len(_PALETTE) else _OTHER for i, g in enumerate(groups)}
+def class_colours(groups: Sequence[str]) -> dict[str, str]:
+    """A colour per group, in the order given; groups beyond the palette are grey."""
+    return {g: _PALETTE[i] if i < len(_PALETTE) else OTHER_COLOUR for i, g in enumerate(groups)}
 
 
 def scatter_map(
@@ -215,7 +224,7 @@ def scatter_map(
     parts.append(f'<rect x="0" y="0" width="{width}" height="{height}" class="map-bg"/>')
     # Emphasised points last, so that they are drawn on top.
     for p in sorted(points, key=lambda q: q.emphasised):
-        colour = colours.get(p.group, _OTHER)
+        colour = colours.get(p.group, OTHER_COLOUR)
         cls = "dot dot-called" if p.emphasised else "dot"
         parts.append(
             f'<circle cx="{px(p.x):.1f}" cy="{py(p.y):.1f}" r="3.2" fill="{colour}" '

@@ -27,6 +27,9 @@ from fastapi import HTTPException, Request
 from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.formparsers import MultiPartException
 
+from api.errors import InputError
+from api.repeated_keys import refuse_repeated_keys
+
 __all__ = [
     "FormFindings",
     "Submission",
@@ -210,6 +213,11 @@ def _json_profile(content: bytes) -> dict[str, Any]:
         doc = orjson.loads(content)
     except orjson.JSONDecodeError as exc:
         raise UploadError(f"the file is not valid JSON ({exc})") from None
+    try:
+        refuse_repeated_keys(content, doc)
+    except InputError as exc:
+        where = ".".join(str(part) for part in exc.loc)
+        raise UploadError(f"the file is refused at {where}: {exc.msg}") from None
     profiles = doc.get("profiles") if isinstance(doc, dict) else None
     if not isinstance(profiles, list) or not profiles:
         raise UploadError('a JSON file must be a /v1/classify request body: {"profiles": [{...}]}')

@@ -10,6 +10,8 @@ from fhir.resources.R4B.diagnosticreport import DiagnosticReport
 from fhir.resources.R4B.observation import Observation
 
 from api.fhir import DEFAULT_SYSTEM_BASE, result_to_fhir
+from api.store import Correction
+from api.store.corrections import amend
 from tests.api.builders import MODEL_NAME, MODEL_VERSION, RUN_ID
 
 ISSUED = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
@@ -154,3 +156,56 @@ def test_a_correction_has_the_status_corrected(result):
     assert {o["status"] for o in report["contained"] if o["resourceType"] == "Observation"} == {
         "corrected"
     }
+
+
+def _reviewed(result: dict, **review) -> dict:
+    return amend(
+        result,
+        Correction("wrong case", **review),
+        supersedes_id="0" * 32,
+        corrected_by="dr-review",
+        corrected_at=ISSUED,
+    )
+
+
+def test_a_correction_names_the_report_it_replaces(result):
+    corrected = _reviewed(result, comment="seen")
+    report = result_to_fhir(
+        corrected, result_id="46", issued=ISSUED, status="corrected", replaces="0" * 32
+    )
+    DiagnosticReport.model_validate(report)
+    assert report["extension"] == [
+        {
+            "url": "http://hl7.org/fhir/StructureDefinition/diagnosticReport-replaces",
+            "valueReference": {
+                "type": "DiagnosticReport",
+                "identifier": {"system": f"{DEFAULT_SYSTEM_BASE}/result-id", "value": "0" * 32},
+            },
+        }
+    ]
+    assert report["resultsInterpreter"] == [{"display": "dr-review"}]
+    assert report["conclusion"].startswith("Corrected on review (wrong case). Reviewer's comment")
+    assert "Model: Methylation class desmoplastic" in report["conclusion"]
+    assert "extension" not in result_to_fhir(result, result_id="42", issued=ISSUED)
+
+
+def test_a_reviewed_class_and_verdict_are_reported(result):
+    corrected = _reviewed(result, reported_class="EWS", reclassification_verdict="confirmed")
+    report = result_to_fhir(corrected, result_id="47", issued=ISSUED, status="corrected")
+    DiagnosticReport.model_validate(report)
+    assert report["conclusionCode"][0]["coding"][0]["code"] == "EWS"
+    assert report["conclusion"].startswith("Reported class on review: ")
+    contained = _contained(report)
+    # The model's call is unchanged; the verdict is the reviewer's (the service's in a note).
+    assert contained["methylation-class"]["valueCodeableConcept"]["coding"][0]["code"] == "DSRCT"
+    reclass = contained["reclassification"]
+    assert reclass["valueCodeableConcept"]["coding"][0]["code"] == "confirmed"
+    assert reclass["note"][0]["text"] == (
+        "verdict set on review; the service's verdict: reclassified"
+    )
+
+
+def test_the_device_names_the_bundle_fingerprint(result):
+    device = _contained(result_to_fhir(result, result_id="42", issued=ISSUED))["classifier"]
+    systems = {i["system"].rsplit("/", 1)[1]: i["value"] for i in device["identifier"]}
+    assert systems == {"mlflow-run": RUN_ID, "model-fingerprint": result["model"]["fingerprint"]}

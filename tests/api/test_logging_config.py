@@ -104,3 +104,59 @@ def test_the_access_log_holds_the_route_template_not_the_path(client, caplog):
     assert "S-2024-0117" not in record.getMessage()
     assert record.route == "unmatched" and record.status == 404
     assert record.request_id == response.headers["x-request-id"]
+
+
+@pytest.fixture
+def uvicorn_access(monkeypatch) -> logging.Logger:
+    """uvicorn's access logger; its handlers, level and flags are restored after the test."""
+    access = logging.getLogger("uvicorn.access")
+    for name in ("handlers", "propagate", "disabled", "level"):
+        monkeypatch.setattr(access, name, getattr(access, name))
+    return access
+
+
+def test_uvicorn_access_log_is_silenced(bare_logging, uvicorn_access, caplog):
+    bare_logging()
+    # As uvicorn's default logging config leaves it.
+    stream = io.StringIO()
+    uvicorn_access.handlers = [logging.StreamHandler(stream)]
+    uvicorn_access.propagate = True
+    uvicorn_access.disabled = False
+    uvicorn_access.setLevel(logging.INFO)
+    configure_logging("DEBUG", "json")
+    with caplog.at_level(logging.DEBUG):
+        # The line uvicorn writes for each request (uvicorn.protocols.http).
+        uvicorn_access.info(
+            '%s - "%s %s HTTP/%s" %d', "10.0.0.7:51234", "GET",
+            "/v1/results?accession=S-2024-0117", "1.1", 200,
+        )  # fmt: skip
+    assert stream.getvalue() == ""
+    assert [r for r in caplog.records if r.name == "uvicorn.access"] == []
+    # uvicorn builds the line only when the logger has handlers.
+    assert not uvicorn_access.hasHandlers()
+    assert not uvicorn_access.isEnabledFor(logging.CRITICAL)
+
+
+def test_no_identifier_value_or_query_is_logged(client, world, caplog):
+    sample_id, accession, beta, bad_beta = "SECRET-SAMPLE-4711", "SECRET-ACC", 0.987654, 1.234567
+    betas = world.betas("SS", seed=47) | {world.cpgs[5]: beta}
+    bad = betas | {world.cpgs[6]: bad_beta}
+    with caplog.at_level(logging.DEBUG), caplog.at_level(logging.DEBUG, logger="api"):
+        classified = client.post(
+            "/v1/classify", json={"profiles": [{"sample_id": sample_id, "betas": betas}]}
+        )
+        refused = client.post(
+            "/v1/classify", json={"profiles": [{"sample_id": sample_id, "betas": bad}]}
+        )
+        listed = client.get("/v1/results", params={"accession": accession})
+    assert classified.status_code == 200, classified.text
+    assert refused.status_code == 422
+    assert listed.status_code == 200
+    # The test client's own lines ("HTTP Request: GET ...?accession=...") are not the service's.
+    service = [r for r in caplog.records if r.name.split(".")[0] not in {"httpx", "httpcore"}]
+    assert {r.name for r in service} >= {"api.access", "api.errors"}
+    secrets = (sample_id, accession, repr(beta), repr(bad_beta), f"{bad_beta:g}")
+    for record in service:
+        text = f"{record.getMessage()} {record.args!r} {vars(record)!r}"
+        for secret in secrets:
+            assert secret not in text, (record.name, secret)

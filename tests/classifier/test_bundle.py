@@ -33,14 +33,47 @@ def test_bundle_json_is_self_describing(tiny_bundle_dir):
     assert len(meta["estimator_sha256"]) == 64
 
 
-def test_tampered_estimator_is_refused(tiny_bundle_dir, tmp_path):
+def _copy(bundle_dir, tmp_path):
     copy = tmp_path / "bundle"
     copy.mkdir()
-    for f in tiny_bundle_dir.iterdir():
+    for f in bundle_dir.iterdir():
         (copy / f.name).write_bytes(f.read_bytes())
+    return copy
+
+
+def test_tampered_estimator_is_refused(tiny_bundle_dir, tmp_path):
+    copy = _copy(tiny_bundle_dir, tmp_path)
     with (copy / "estimator.joblib").open("ab") as fh:
         fh.write(b"\0")
     with pytest.raises(ModelBundleError, match="does not match the hash"):
+        load_bundle(copy)
+
+
+def test_reordered_cpg_list_is_refused_naming_the_first_mismatch(tiny_bundle_dir, tmp_path):
+    copy = _copy(tiny_bundle_dir, tmp_path)
+    cpgs = (copy / "cpgs.txt").read_text().split()
+    cpgs[4], cpgs[5] = cpgs[5], cpgs[4]  # same count, same set: only the order differs
+    (copy / "cpgs.txt").write_text("\n".join(cpgs) + "\n")
+    with pytest.raises(
+        ModelBundleError,
+        match=rf"cpgs.txt differs from the estimator's CpG list at position 5: '{cpgs[4]}' "
+        rf"where the estimator has '{cpgs[5]}' \(cpgs.txt lists 300 CpGs, the estimator 300\)",
+    ):
+        load_bundle(copy)
+
+
+def test_truncated_or_missing_cpg_list_is_refused(tiny_bundle_dir, tmp_path):
+    copy = _copy(tiny_bundle_dir, tmp_path)
+    cpgs = (copy / "cpgs.txt").read_text().split()
+    (copy / "cpgs.txt").write_text("\n".join(cpgs[:-1]) + "\n")
+    with pytest.raises(
+        ModelBundleError,
+        match=r"at position 300: the end of the list where the estimator has .*"
+        r"\(cpgs.txt lists 299 CpGs, the estimator 300\)",
+    ):
+        load_bundle(copy)
+    (copy / "cpgs.txt").unlink()
+    with pytest.raises(ModelBundleError, match=r"has no cpgs\.txt"):
         load_bundle(copy)
 
 

@@ -57,7 +57,8 @@ def test_missing_cpgs_degrade_gracefully(tiny_model, tiny_cohort):
 
 
 def test_array_input_must_match_fit_width(tiny_model):
-    with pytest.raises(ClassifierError, match="expected 800 CpG columns"):
+    expected = f"expected {tiny_model.n_features_in_} CpG columns"
+    with pytest.raises(ClassifierError, match=expected):
         tiny_model.predict_proba(np.zeros((2, 10)))
 
 

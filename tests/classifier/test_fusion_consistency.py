@@ -5,6 +5,7 @@ import pytest
 from classifier.findings import parse_findings
 from classifier.fusion_consistency import ConsistencyStatus as S
 from classifier.fusion_consistency import assess_fusion_consistency
+from classifier.knowledge import knowledge_version
 
 
 def fusion(name, result="detected", method="rna_ngs"):
@@ -111,10 +112,18 @@ def test_no_findings_is_not_assessed():
 
 
 def test_n_terminal_wt1_negative_does_not_contradict_dsrct():
+    # Expected in DSRCT, but most tumours are N-terminal negative: no evidence for it either.
     r = assess("DSRCT", [ihc("WT1", "negative", epitope="N-terminal")])
+    assert r.status is S.NOT_ASSESSED
+    assert r.contradicting == () and r.supporting == ()
+    assert "expected, not a contradiction" in r.notes[0]
+
+
+def test_n_terminal_wt1_negative_beside_an_ewsr1_break_apart_stays_consistent():
+    findings = [ihc("WT1", "negative", epitope="N-terminal"), break_apart("EWSR1")]
+    r = assess("DSRCT", findings)
     assert r.status is S.CONSISTENT_UNCONFIRMED
     assert r.contradicting == ()
-    assert "expected, not a contradiction" in r.supporting[0]
 
 
 def test_c_terminal_wt1_positive_supports_dsrct():
@@ -333,4 +342,4 @@ def test_to_dict_is_json_ready():
     assert out["dsrct_check"]["flagged"] is True
     assert out["expected_fusions"][0] == "EWSR1::FLI1"
     assert isinstance(out["supporting"], list)
-    assert out["knowledge_version"] == "1.0.0"
+    assert out["knowledge_version"] == knowledge_version()

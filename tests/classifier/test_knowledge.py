@@ -105,7 +105,7 @@ SHARED_SHEETS = Path(__file__).resolve().parents[3] / "shared" / "data" / "gse14
 
 
 def test_version_is_read_from_the_version_file():
-    assert knowledge_version() == "1.0.0"
+    assert knowledge_version() == "1.1.0"
     assert re.fullmatch(r"[0-9a-f]{12}", load_knowledge().digest)
 
 

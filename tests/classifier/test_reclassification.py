@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from classifier.knowledge import knowledge_version
 from classifier.reclassification import Verdict, reclassify
 
 FAMILIES = {
@@ -178,7 +179,7 @@ def test_to_dict_is_json_ready():
     out = r.to_dict()
     assert json.loads(json.dumps(out)) == out
     assert out["verdict"] == "reclassified"
-    assert out["knowledge_version"] == "1.0.0"
+    assert out["knowledge_version"] == knowledge_version()
     assert set(out) == {
         "verdict",
         "submitted_diagnosis",
@@ -196,3 +197,13 @@ def test_to_dict_is_json_ready():
         "knowledge_version",
     }
     assert "ES is also used for epithelioid sarcoma" in out["evidence"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("Ewing", "EWS"), ("Ewing tumour", "EWS"), ("alveolar RMS", "RMS_ALV")],
+)
+def test_clinical_shorthands_are_recognised(text, code):
+    families = {"EWS": "ROUND_CELL", "RMS_ALV": "RHABDOMYOSARCOMA"}
+    r = reclassify(text, **call(code, family=families[code]))
+    assert r.verdict is Verdict.CONFIRMED

@@ -1,7 +1,7 @@
 import pytest
 
 from classifier.errors import ClassifierError
-from training.gates import DEFAULT_GATES, check_gates, load_gates
+from training.gates import DEFAULT_GATES, GateDecision, check_gates, load_gates
 
 GATES = {
     "calibrated": {"brier_max": 0.2, "accuracy_min": 0.9},
@@ -62,3 +62,46 @@ def test_bad_gates_files(tmp_path):
     bad.write_text("[calibrated\n")
     with pytest.raises(ClassifierError, match="not valid TOML"):
         load_gates(bad)
+
+
+def test_class_code_with_underscores_is_gated_not_skipped():
+    metrics = {"calibrated": {"per_class": {"CS_IDH_A": {"sensitivity": 0.5}}}}
+    decision = check_gates(metrics, {"per_class": {"CS_IDH_A_sensitivity_min": 0.8}})
+    assert not decision.passed
+    assert decision.reasons == ["CS_IDH_A sensitivity = 0.5000 (must be >= 0.8): FAIL"]
+
+
+def test_calibrated_metric_with_underscores_is_parsed_from_the_right():
+    metrics = {"calibrated": {"classified_accuracy": 0.97, "per_class": {}}}
+    decision = check_gates(metrics, {"calibrated": {"classified_accuracy_min": 0.95}})
+    assert decision.passed
+    assert decision.reasons[0].startswith("calibrated classified_accuracy = 0.9700")
+
+
+def test_gate_on_a_class_absent_from_the_cohort_is_skipped_and_said():
+    decision = check_gates(_metrics(), {"per_class": {"CS_IDH_A_sensitivity_min": 0.8}})
+    assert decision.passed
+    assert decision.reasons == ["CS_IDH_A sensitivity: class absent from this cohort, gate skipped"]
+
+
+@pytest.mark.parametrize(
+    ("gates", "message"),
+    [
+        ({"per_class": {"DSRCT_min": 0.8}}, r"'DSRCT_min' must have the form <class>_<metric>_"),
+        ({"per_class": {"ABSENT_sensitivity_least": 0.8}}, r"must end in _min or _max, not _least"),
+        ({"calibrated": {"brier": 0.2}}, r"\[calibrated\] 'brier' must have the form <metric>_"),
+    ],
+)
+def test_malformed_gate_keys_fail_loudly_naming_the_key(gates, message):
+    # Also when the class is absent and when no evaluation ran: never silently skipped.
+    for metrics in (_metrics(), {}):
+        with pytest.raises(ClassifierError, match=message):
+            check_gates(metrics, gates)
+
+
+@pytest.mark.parametrize(
+    ("passed", "registered", "outcome"),
+    [(True, True, "promoted"), (False, True, "not promoted"), (True, False, "not registered")],
+)
+def test_outcome_names_the_champion_decision(passed, registered, outcome):
+    assert GateDecision(passed, []).outcome(registered) == outcome

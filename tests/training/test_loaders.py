@@ -186,6 +186,51 @@ def test_detection_pvalue_threshold_is_configurable_and_can_be_switched_off(tmp_
     pd.testing.assert_frame_equal(off.betas, expected_betas())
 
 
+def columns_with_pvalues(pvalues: np.ndarray, name: str) -> pd.DataFrame:
+    """CpGs as columns with a p-value column after each probe, named by ``name``."""
+    columns, names = [], []
+    for i, probe in enumerate(PROBES):
+        columns += [VALUES[:, i], pvalues[:, i]]
+        names += [probe, name.format(probe=probe)]
+    frame = pd.DataFrame(np.column_stack(columns), columns=names)
+    frame.insert(0, "sample_id", SAMPLES)
+    return frame
+
+
+@pytest.mark.parametrize(
+    ("name", "file"),
+    [
+        ("{probe}.Detection Pval", "b.tsv"),
+        ("{probe}_detP", "b.csv.gz"),
+        ("Detection Pval", "b.csv"),  # bare, right after its probe, repeated
+        ("{probe}_pval", "b.parquet"),
+    ],
+)
+def test_detection_pvalue_columns_with_cpgs_as_columns(tmp_path, name, file):
+    pvalues = np.full((4, 20), 0.001)
+    pvalues[0, 2] = pvalues[3, 19] = 0.05
+    pvalues[1, 0] = 0.01  # at the threshold: kept
+    matrix = read_beta_matrix(write(columns_with_pvalues(pvalues, name), tmp_path / file))
+    expected = expected_betas()
+    expected.loc["S1", PROBES[2]] = expected.loc["S4", PROBES[19]] = np.nan
+    pd.testing.assert_frame_equal(matrix.betas, expected)
+    assert matrix.orientation is Orientation.CPGS_AS_COLUMNS
+    assert (matrix.pvalue_columns, matrix.masked_cells) == (20, 2)
+    off = read_beta_matrix(tmp_path / file, detection_pvalue_threshold=None)
+    assert (off.pvalue_columns, off.masked_cells) == (20, 0)
+    pd.testing.assert_frame_equal(off.betas, expected_betas())
+
+
+@pytest.mark.parametrize("file", ["b.csv", "b.parquet"])
+def test_pvalue_column_belonging_to_no_probe_is_an_error(tmp_path, file):
+    frame = cpgs_as_columns()
+    frame.insert(1, "cg99999999.Detection Pval", 0.001)  # names a probe the matrix lacks
+    with pytest.raises(
+        CohortFormatError, match=r"cannot tell which probe .*'cg99999999.Detection Pval'"
+    ):
+        read_beta_matrix(write(frame, tmp_path / file))
+
+
 def test_pvalue_column_belonging_to_no_sample_is_an_error(tmp_path):
     frame = cpgs_as_rows()
     frame.insert(1, "Detection Pval", 0.001)  # before any sample column

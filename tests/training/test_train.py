@@ -1,11 +1,16 @@
 """End to end: the training CLI on a tiny cohort, tracked in a throwaway MLflow store."""
 
 import json
+import re
+from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from classifier.bundle import load_bundle
-from classifier.cohort import write_cohort
+from classifier.cohort import Cohort, write_cohort
+from classifier.manifest import DEFAULT_FILTERS, load_manifest
 from training.train import main
 
 PERMISSIVE = """
@@ -32,14 +37,34 @@ def mlflow_store(tmp_path, monkeypatch):
     return uri
 
 
-def _train(cohort_dir, out, gates_file, *extra):
+def _train(cohort_dir, out, gates_file, *extra, register="tiny-sarcoma"):
     return main(
         [
             "--cohort", str(cohort_dir), "--out", str(out), "--outer-folds", "3",
             "--inner-folds", "2", "--n-features", "150", "--gates", str(gates_file),
-            "--register", "tiny-sarcoma", "--experiment", "test", *extra,
+            "--experiment", "test", *(["--register", register] if register else []), *extra,
         ]
     )  # fmt: skip
+
+
+def _download(run_id, path, tmp_path):
+    import mlflow.artifacts
+
+    return Path(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=path,
+                                                    dst_path=str(tmp_path)))  # fmt: skip
+
+
+def _user_cohort(tmp_path, *, extra_ids=(), samples=None):
+    """A user's cohort: a few hundred CpGs, a handful of classes with their own labels."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat(["tumour type A", "tumour type B", "tumour type C", "rare D"], [8, 8, 8, 4])
+    ids = [f"cg{n:08d}" for n in rng.choice(10**7, 300, replace=False)] + list(extra_ids)
+    centres = {lab: rng.uniform(0.1, 0.9, len(ids)) for lab in np.unique(labels)}
+    values = np.array([centres[lab] + rng.normal(0, 0.05, len(ids)) for lab in labels]).clip(0, 1)
+    index = pd.Index([f"PATIENT-{i:03d}" for i in range(len(labels))], name="sample_id")
+    sheet = pd.DataFrame({"label": labels} | (samples or {}), index=index)
+    cohort = Cohort(betas=pd.DataFrame(values, index=index, columns=ids), samples=sheet)
+    return write_cohort(cohort, tmp_path / "user"), ids
 
 
 @pytest.mark.slow
@@ -73,6 +98,27 @@ def test_training_tracks_registers_and_promotes(cohort_dir, mlflow_store, tmp_pa
         "figures/score_distribution.png",
     }
 
+    # The bundle logged in MLflow is the final one, as written to disk last.
+    logged = _download(run.info.run_id, "bundle", tmp_path / "logged")
+    meta = json.loads((logged / "bundle.json").read_text())
+    assert meta["version"] == "1"
+    assert meta["provenance"]["mlflow"]["run_id"] == run.info.run_id
+    assert meta["provenance"]["mlflow"]["champion"] is True
+    logged_metrics = json.loads((logged / "metrics.json").read_text())
+    assert logged_metrics["promotion"]["passed"] is True
+    assert logged_metrics["promotion"]["decision"] == "promoted"
+    assert logged_metrics["mlflow"]["registered_version"] == "1"
+    assert logged_metrics == json.loads((tmp_path / "m1" / "metrics.json").read_text())
+    assert load_bundle(logged).version == "1"
+    promotion = json.loads(
+        (_download(run.info.run_id, "evaluation/promotion.json", tmp_path / "p1")).read_text()
+    )
+    assert (promotion["decision"], promotion["moved"], promotion["version"]) == (
+        "promoted",
+        True,
+        "1",
+    )
+
     # A second run that fails its gates is registered but the alias stays on version 1.
     strict = tmp_path / "strict.toml"
     strict.write_text(STRICT)
@@ -81,17 +127,42 @@ def test_training_tracks_registers_and_promotes(cohort_dir, mlflow_store, tmp_pa
     assert str(client.get_model_version_by_alias("tiny-sarcoma", "champion").version) == "1"
     versions = client.search_model_versions("name='tiny-sarcoma'")
     assert sorted(str(v.version) for v in versions) == ["1", "2"]
+    second = json.loads((tmp_path / "m2" / "metrics.json").read_text())
+    assert second["promotion"]["decision"] == "not promoted"
+    assert client.get_run(second["mlflow"]["run_id"]).data.tags["champion_decision"] == (
+        "not promoted"
+    )
 
 
 @pytest.mark.slow
-def test_logged_pyfunc_model_predicts(cohort_dir, mlflow_store, tmp_path, capsys):
+def test_unregistered_run_logs_its_gate_decision_and_a_pyfunc_model(
+    cohort_dir, mlflow_store, tmp_path, capsys
+):
     import mlflow.pyfunc
-    import numpy as np
+    from mlflow import MlflowClient
 
     gates = tmp_path / "gates.toml"
     gates.write_text(PERMISSIVE)
-    assert _train(cohort_dir, tmp_path / "m", gates) == 0
+    assert _train(cohort_dir, tmp_path / "m", gates, register=None) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["promotion"]["passed"] is True
+    assert summary["promotion"]["decision"] == "not registered"
+    assert summary["mlflow"]["registered_version"] is None
+
+    # The gate verdict is logged even without --register, so runs can be compared.
+    run_id = summary["mlflow"]["run_id"]
+    tags = MlflowClient(mlflow_store).get_run(run_id).data.tags
+    assert (tags["champion_decision"], tags["gates_passed"]) == ("not registered", "true")
+    promotion = json.loads(
+        _download(run_id, "evaluation/promotion.json", tmp_path / "p").read_text()
+    )
+    assert promotion["decision"] == "not registered" and promotion["gates_passed"] is True
+    assert promotion["moved"] is False and promotion["reasons"]
+    logged = _download(run_id, "bundle", tmp_path / "logged")
+    assert json.loads((logged / "bundle.json").read_text())["provenance"]["mlflow"]["run_id"] == (
+        run_id
+    )
+
     model = mlflow.pyfunc.load_model(summary["mlflow"]["model_uri"])
     bundle = load_bundle(tmp_path / "m")
     out = model.predict(np.asarray(bundle.estimator.medians_[None, :], dtype=np.float32))
@@ -122,26 +193,11 @@ def test_bad_arguments_exit_non_zero(tmp_path):
 
 def test_trains_unchanged_on_a_users_small_cohort(tmp_path, capsys):
     """A few hundred CpGs, a handful of classes with the user's own labels."""
-    import numpy as np
-    import pandas as pd
-
-    from classifier.cohort import Cohort
-    from classifier.manifest import DEFAULT_FILTERS, load_manifest
-
-    rng = np.random.default_rng(0)
-    labels = np.repeat(["tumour type A", "tumour type B", "tumour type C", "rare D"], [8, 8, 8, 4])
-    ids = [f"cg{n:08d}" for n in rng.choice(10**7, 300, replace=False)]
-    centres = {lab: rng.uniform(0.1, 0.9, 300) for lab in np.unique(labels)}
-    values = np.array([centres[lab] + rng.normal(0, 0.05, 300) for lab in labels]).clip(0, 1)
-    sample_ids = [f"S{i}" for i in range(len(labels))]
-    cohort = Cohort(
-        betas=pd.DataFrame(values, index=pd.Index(sample_ids, name="sample_id"), columns=ids),
-        samples=pd.DataFrame({"label": labels}, index=pd.Index(sample_ids, name="sample_id")),
-    )
-    cohort_dir = write_cohort(cohort, tmp_path / "user")
+    cohort_dir, ids = _user_cohort(tmp_path)
     code = main(["--cohort", str(cohort_dir), "--no-tracking", "--out", str(tmp_path / "m")])
     assert code == 0
     captured = capsys.readouterr()
+    assert len(captured.out.strip().splitlines()) == 1  # progress goes to stderr
     summary = json.loads(captured.out.strip().splitlines()[-1])
     # "rare D" has 4 samples: the outer folds are lowered to 4, and the output says so
     assert "outer folds lowered from 5 to 4" in captured.err
@@ -150,5 +206,110 @@ def test_trains_unchanged_on_a_users_small_cohort(tmp_path, capsys):
     filtered = pd.Index(ids).isin(load_manifest().excluded(DEFAULT_FILTERS)).sum()
     assert summary["training"]["n_cpgs_model"] == 300 - filtered
     assert summary["calibrated"]["accuracy"] > 0.9
+    assert summary["promotion"]["decision"] == "not registered"
     bundle = load_bundle(tmp_path / "m")
     assert set(bundle.class_families) == set(bundle.classes)  # unknown labels: own family
+
+
+def test_final_fit_says_when_it_starts_and_how_long_it_took(tmp_path, capsys):
+    cohort_dir, _ = _user_cohort(tmp_path)
+    code = main(
+        ["--cohort", str(cohort_dir), "--no-tracking", "--outer-folds", "2",
+         "--out", str(tmp_path / "m")]
+    )  # fmt: skip
+    assert code == 0
+    captured = capsys.readouterr()
+    err = captured.err.splitlines()
+    start = next(i for i, line in enumerate(err) if line.startswith("final fit on all 28 samples"))
+    assert "an outer fold took about" in err[start]
+    assert re.fullmatch(r"final fit done in \d+ s", err[start + 1])
+    assert "final_fit_seconds" in json.loads(captured.out.strip().splitlines()[-1])["training"]
+
+
+def test_reference_embedding_holds_no_sample_ids(tmp_path, capsys):
+    cohort_dir, _ = _user_cohort(tmp_path)
+    out = tmp_path / "m"
+    assert main(["--cohort", str(cohort_dir), "--no-tracking", "--outer-folds", "0",
+                 "--out", str(out)]) == 0  # fmt: skip
+    capsys.readouterr()
+    text = (out / "reference_embedding.csv").read_text()
+    assert "PATIENT-" not in text
+    embedding = load_bundle(out).reference_embedding
+    assert list(embedding.columns) == ["label", "family", "x", "y"]
+    assert len(embedding) == 28
+    assert embedding.loc[0, "family"] == embedding.loc[0, "label"]  # unknown label: own family
+
+
+def test_families_follow_the_chosen_label_column(tmp_path, capsys):
+    # The sheet's family column describes its "label" column, not "subtype".
+    subtype = ["DSRCT"] * 8 + ["EWS"] * 8 + ["my own class"] * 12
+    cohort_dir, _ = _user_cohort(
+        tmp_path, samples={"family": ["SHEET_FAMILY"] * 28, "subtype": subtype}
+    )
+    out = tmp_path / "m"
+    assert main(["--cohort", str(cohort_dir), "--no-tracking", "--outer-folds", "0",
+                 "--label-column", "subtype", "--out", str(out)]) == 0  # fmt: skip
+    capsys.readouterr()
+    bundle = load_bundle(out)
+    families = dict(zip(bundle.classes, bundle.class_families, strict=True))
+    assert families == {"DSRCT": "ROUND_CELL", "EWS": "ROUND_CELL", "my own class": "my own class"}
+    # With the default label column the sheet's families are used as given.
+    assert main(["--cohort", str(cohort_dir), "--no-tracking", "--outer-folds", "0",
+                 "--out", str(out)]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert set(load_bundle(out).class_families) == {"SHEET_FAMILY"}
+
+
+def test_probe_filters_can_be_chosen_or_switched_off(tmp_path, capsys):
+    manifest = load_manifest()
+    cohort_dir, ids = _user_cohort(tmp_path, extra_ids=manifest.excluded(["xy"])[:40])
+    removed = {
+        "none": 0,
+        "xy": pd.Index(ids).isin(manifest.excluded(["xy"])).sum(),
+        None: pd.Index(ids).isin(manifest.excluded(DEFAULT_FILTERS)).sum(),
+    }
+    assert removed["xy"] >= 40
+    for filters, expected in (("none", ()), ("xy", ("xy",)), (None, DEFAULT_FILTERS)):
+        out = tmp_path / f"m-{filters}"
+        args = ["--cohort", str(cohort_dir), "--no-tracking", "--outer-folds", "0",
+                "--out", str(out)] + (["--filters", filters] if filters else [])  # fmt: skip
+        assert main(args) == 0
+        summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert summary["training"]["n_cpgs_model"] == len(ids) - removed[filters]
+        assert tuple(load_bundle(out).estimator.filters) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("xy,bogus", r"unknown probe filter\(s\) \['bogus'\]; expected comma-separated names"),
+        ("none,xy", r"'none' cannot be combined"),
+        (",", r"unknown probe filter"),
+    ],
+)
+def test_unknown_probe_filter_is_a_clear_error(tmp_path, capsys, value, message):
+    with pytest.raises(SystemExit) as exc:
+        main(["--cohort", str(tmp_path), "--filters", value])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert re.search(message, err)
+    assert "snp_mnp" in err or "cannot be combined" in err  # the known names are listed
+
+
+def test_bundle_is_kept_when_mlflow_logging_fails(tmp_path, monkeypatch, capsys):
+    import training.tracking
+    from training.train import TrainConfig, train
+
+    def failing_log_run(**kwargs):
+        raise RuntimeError("tracking server unreachable")
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    monkeypatch.setattr(training.tracking, "log_run", failing_log_run)
+    cohort_dir, _ = _user_cohort(tmp_path)
+    config = TrainConfig(cohort=cohort_dir, outer_folds=0, out=tmp_path / "m")
+    with pytest.raises(RuntimeError, match="unreachable"):
+        train(config)
+    assert "bundle written untracked" in capsys.readouterr().err
+    bundle = load_bundle(tmp_path / "m")
+    assert bundle.version == "unregistered"
+    assert "mlflow" not in bundle.provenance

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 import numpy as np
+import orjson
 import pytest
 
 from api.schemas import ClassifyResponse
@@ -21,11 +24,6 @@ def _post_arrow(client, body: bytes, params=None):
     return client.post("/v1/classify", content=body, params=params, headers={"content-type": ARROW})
 
 
-def _unstored(results: list[dict]) -> list[dict]:
-    """Results without where they are stored (a resubmission returns the stored one)."""
-    return [{k: v for k, v in r.items() if k not in {"result_id", "stored"}} for r in results]
-
-
 def _rounded(obj, digits: int = 4):
     if isinstance(obj, float):
         return round(obj, digits)
@@ -34,6 +32,38 @@ def _rounded(obj, digits: int = 4):
     if isinstance(obj, list):
         return [_rounded(v, digits) for v in obj]
     return obj
+
+
+_PARTS = ("classification", "qc", "reclassification", "fusion_consistency")
+_EWSR1_FLI1 = {
+    "kind": "fusion",
+    "genes": ["EWSR1", "FLI1"],
+    "method": "rna_ngs",
+    "result": "detected",
+}
+
+
+def _sample_ids(test: str, *forms: str) -> dict[str, str]:
+    """A sample id per form, unused elsewhere: the same input and accession
+    from the same client would return the stored first result."""
+    run = uuid.uuid4().hex[:8]
+    return {form: f"{test}-{form}-{run}" for form in forms}
+
+
+def _fresh(response) -> dict:
+    """The one result of a response, checked to be classified now, not a stored one."""
+    assert response.status_code == 200, response.text
+    (result,) = response.json()["results"]
+    assert result["stored"]["resubmitted"] is False
+    return result
+
+
+def _assert_same_parts(result: dict, expected: dict, parts: tuple[str, ...] = _PARTS) -> None:
+    """Compare the parts of two results field by field, naming the first that differs."""
+    for part in parts:
+        assert set(result[part]) == set(expected[part]), part
+        for key, value in expected[part].items():
+            assert result[part][key] == value, f"{part}.{key}"
 
 
 def test_result_has_every_part_and_validates(post_json, world, client):
@@ -48,13 +78,18 @@ def test_result_has_every_part_and_validates(post_json, world, client):
         "result_id", "stored",
     }  # fmt: skip
     assert result["sample_id"] == "S1"
-    assert result["model"] == {
+    model = result["model"]
+    estimator = client.app.state.model.bundle.estimator
+    assert {k: model[k] for k in ("name", "version", "run_id", "threshold", "source")} == {
         "name": MODEL_NAME,
         "version": MODEL_VERSION,
         "run_id": RUN_ID,
         "threshold": 0.9,
         "source": str(client.app.state.settings.bundle_path),
     }
+    assert model["ood_threshold"] == pytest.approx(estimator.ood_.threshold_)
+    assert model["conformal_alpha"] == estimator.conformal_alpha
+    assert len(model["fingerprint"]) == len(model["manifest_sha256"]) == 64
 
 
 def test_classification_of_a_clean_profile(post_json, world):
@@ -129,25 +164,32 @@ def test_out_of_distribution_warning(post_json, world):
 def test_object_arrays_and_arrow_forms_give_identical_results(post_json, client, world):
     betas = world.betas("CIC", seed=3)
     betas[world.cpgs[7]] = None
-    common = {"diagnosis": "Ewing sarcoma", "findings": []}
-    as_object = post_json({"profiles": [{"sample_id": "S1", "betas": betas, **common}]})
-    as_arrays = post_json({"profiles": [arrays_profile("S1", betas, **common)]})
+    # A diagnosis and a finding that the call contradicts: every part has content.
+    common = {"diagnosis": "Ewing sarcoma", "findings": [_EWSR1_FLI1]}
+    ids = _sample_ids("forms", "object", "arrays", "arrow")
+    as_object = post_json({"profiles": [{"sample_id": ids["object"], "betas": betas, **common}]})
+    as_arrays = post_json({"profiles": [arrays_profile(ids["arrays"], betas, **common)]})
     as_arrow = _post_arrow(
         client,
         arrow_body(
             [
                 {
-                    "sample_id": "S1",
+                    "sample_id": ids["arrow"],
                     "probe_ids": list(betas),
                     "values": list(betas.values()),
-                    "diagnosis": "Ewing sarcoma",
-                    "findings": "[]",
+                    "diagnosis": common["diagnosis"],
+                    "findings": orjson.dumps(common["findings"]).decode(),
                 }
             ]
         ),
     )
-    results = [_unstored(r.json()["results"]) for r in (as_object, as_arrays, as_arrow)]
-    assert results[0] == results[1] == results[2]
+    expected = _fresh(as_object)
+    assert expected["classification"]["top_class"] == "CIC"
+    assert expected["reclassification"]["verdict"] == "reclassified"
+    assert expected["fusion_consistency"]["status"] == "inconsistent"
+    assert expected["qc"]["values_rejected"] == 1
+    for response in (as_arrays, as_arrow):
+        _assert_same_parts(_fresh(response), expected)
 
 
 def test_manifest_order_forms_match_the_id_form(post_json, client, world):
@@ -160,17 +202,40 @@ def test_manifest_order_forms_match_the_id_form(post_json, client, world):
     betas = world.betas("RMS_ALV")
     for probe, beta in betas.items():
         values[position[probe]] = beta
-    by_ids = post_json({"profiles": [{"sample_id": "S1", "betas": betas}]}).json()["results"][0]
-    arrow = arrow_body([{"sample_id": "S1", "values": values}], metadata={"array": "epic"})
-    by_order = _post_arrow(client, arrow).json()["results"][0]
-    assert by_order["classification"] == by_ids["classification"]
+    common = {"diagnosis": "alveolar rhabdomyosarcoma", "findings": [_EWSR1_FLI1]}
+    sample = _sample_ids("manifest", "ids", "arrow", "json")
+    by_ids = _fresh(
+        post_json({"profiles": [{"sample_id": sample["ids"], "betas": betas, **common}]})
+    )
+    arrow_row = {
+        "sample_id": sample["arrow"],
+        "values": values,
+        "diagnosis": common["diagnosis"],
+        "findings": orjson.dumps(common["findings"]).decode(),
+    }
+    arrow = arrow_body([arrow_row], metadata={"array": "epic"})
+    by_order = _fresh(_post_arrow(client, arrow))
+    listed = [None if np.isnan(v) else float(v) for v in values]
+    by_json_order = _fresh(
+        post_json(
+            {
+                "profiles": [
+                    {"sample_id": sample["json"], "array": "epic", "values": listed, **common}
+                ]
+            }
+        )
+    )
+    assert by_ids["classification"]["top_class"] == "RMS_ALV"
     assert by_order["qc"]["array_type"] == "epic"
     assert by_order["qc"]["probes_received"] == len(ids)
-    listed = [None if np.isnan(v) else float(v) for v in values]
-    by_json_order = post_json(
-        {"profiles": [{"sample_id": "S1", "array": "epic", "values": listed}]}
-    ).json()["results"][0]
-    assert by_json_order["classification"] == by_ids["classification"]
+    assert by_order["qc"]["values_rejected"] == len(ids) - len(betas)
+    _assert_same_parts(by_json_order, by_order)
+    # The id form received fewer probes, and rejected none; the model read the same CpGs.
+    _assert_same_parts(
+        by_order, by_ids, parts=("classification", "reclassification", "fusion_consistency")
+    )
+    for key in ("model_cpgs", "model_cpgs_present", "model_cpgs_missing", "missing_fraction"):
+        assert by_order["qc"][key] == by_ids["qc"][key], key
 
 
 def test_full_epic_id_list_takes_the_canonical_path(post_json, world):
@@ -245,14 +310,23 @@ def test_results_follow_request_order(post_json, world):
 
 
 def test_batch_equals_single_requests(post_json, world):
-    profiles = [
-        arrays_profile(f"S{i}", world.betas(label, seed=10 + i))
-        for i, label in enumerate(["CIC", "SS", "EWS"])
-    ]
-    batch = post_json({"profiles": profiles}).json()["results"]
-    singles = [post_json({"profiles": [p]}).json()["results"][0] for p in profiles]
-    # Matrix products of different shapes may differ in the last float32 digits.
-    assert _rounded(_unstored(batch)) == _rounded(_unstored(singles))
+    labels = ["CIC", "SS", "EWS"]
+    batch_ids = _sample_ids("batch", *labels)
+    single_ids = _sample_ids("single", *labels)
+
+    def profile(sample_id: str, i: int, label: str) -> dict:
+        return arrays_profile(sample_id, world.betas(label, seed=10 + i), diagnosis=label)
+
+    batch_profiles = [profile(batch_ids[label], i, label) for i, label in enumerate(labels)]
+    response = post_json({"profiles": batch_profiles})
+    assert response.status_code == 200, response.text
+    batch = response.json()["results"]
+    assert [r["stored"]["resubmitted"] for r in batch] == [False, False, False]
+    for i, label in enumerate(labels):
+        single = _fresh(post_json({"profiles": [profile(single_ids[label], i, label)]}))
+        assert single["classification"]["top_class"] == label
+        # Matrix products of different shapes may differ in the last float32 digits.
+        _assert_same_parts(_rounded(batch[i]), _rounded(single))
 
 
 def test_profiles_with_different_id_lists_in_one_batch(post_json, world):

@@ -84,6 +84,58 @@ def test_duplicate_probe_ids(post_json, world):
     assert item["field"] == "profiles[0].probe_ids[5]"
 
 
+def _repeat_key(body: bytes, replaced: str, repeated: str) -> bytes:
+    """``body`` with the key ``replaced`` written as ``repeated`` (which it already holds)."""
+    out = body.replace(f'"{replaced}":'.encode(), f'"{repeated}":'.encode(), 1)
+    assert out != body
+    return out
+
+
+def test_repeated_key_in_betas_names_the_probe(post_json, world):
+    first, second = world.cpgs[3], world.cpgs[9]
+    body = orjson.dumps({"profiles": [_profile(world), _profile(world, "S2")]})
+    head, sep, tail = body.rpartition(b'"sample_id":"S2"')
+    # orjson would keep the last value of the two and classify the profile.
+    body = head + sep + _repeat_key(tail, second, first)
+    item = _error(post_json(body), 422, "duplicate_probe_id")
+    assert item["field"] == f"profiles[1].betas.{first}"
+    assert item["loc"] == ["body", "profiles", 1, "betas", first]
+
+
+def test_repeated_key_is_found_when_other_keys_are_spaced(post_json, world):
+    # One key spaced from its colon and one repeated: a count of '":' alone would balance out.
+    first, second, spaced = world.cpgs[3], world.cpgs[9], world.cpgs[20]
+    body = _repeat_key(orjson.dumps({"profiles": [_profile(world)]}), second, first)
+    body = body.replace(f'"{spaced}":'.encode(), f'"{spaced}" :'.encode(), 1)
+    (kept,) = orjson.loads(body)["profiles"]
+    assert body.count(b'":') == 1 + len(kept) + len(kept["betas"])
+    item = _error(post_json(body), 422, "duplicate_probe_id")
+    assert item["field"] == f"profiles[0].betas.{first}"
+
+
+def test_repeated_key_outside_betas(post_json, world):
+    body = orjson.dumps({"profiles": [_profile(world, diagnosis="Ewing sarcoma")]})
+    body = _repeat_key(body, "diagnosis", "sample_id")
+    item = _error(post_json(body), 422, "duplicate_key")
+    assert item["field"] == "profiles[0].sample_id"
+
+
+@pytest.mark.parametrize(
+    "diagnosis",
+    [rb'"round cell \"EWSR1\": WT1"', b'"EWSR1::WT1"', rb'"escaped \u003a colon"'],
+)
+def test_colons_in_strings_and_spacing_are_no_repeated_keys(post_json, world, diagnosis):
+    body = orjson.dumps({"profiles": [_profile(world, diagnosis="PLACEHOLDER")]})
+    body = body.replace(b'"PLACEHOLDER"', diagnosis)
+    head, sep, betas = body.partition(b'"betas":')
+    body = head + sep + betas.replace(b'":', b'" : ')
+    response = post_json(body)
+    assert response.status_code == 200, response.text
+    (result,) = response.json()["results"]
+    assert result["qc"]["probes_received"] == len(world.cpgs)
+    assert result["qc"]["model_cpgs_missing"] == 0
+
+
 @pytest.mark.parametrize("bad", ["patient-4711", "cg123", "", "cg00000029_zz", 42, None, [1]])
 def test_strings_that_are_not_probe_ids(post_json, world, bad):
     profile = arrays_profile("S1", world.betas("DSRCT"))

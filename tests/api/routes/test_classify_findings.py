@@ -89,8 +89,9 @@ def test_no_findings_is_not_assessed(classify_one, world):
 
 def test_wt1_n_terminal_negative_does_not_contradict_dsrct(classify_one, world):
     fusion = classify_one(world.betas("DSRCT"), [WT1_N_NEG])["fusion_consistency"]
-    assert fusion["status"] == "consistent_unconfirmed"
-    assert fusion["contradicting"] == []
+    assert fusion["status"] == "not_assessed"
+    assert fusion["contradicting"] == [] and fusion["supporting"] == []
+    assert "expected, not a contradiction" in fusion["notes"][0]
 
 
 def test_wt1_c_terminal_positive_supports_dsrct(classify_one, world):

@@ -48,3 +48,27 @@ def test_an_admin_reads_no_results(client, api_key, stored):
 
 def test_an_unknown_result_is_404(client):
     assert client.get("/v1/results/0123456789abcdef0123456789abcdef/fhir").status_code == 404
+
+
+def test_a_correction_is_a_corrected_report_that_replaces_the_old(client, api_key, world):
+    body = {"profiles": [{"sample_id": "FHIR-2", "betas": world.betas("SS", seed=3)}]}
+    original = client.post("/v1/classify", json=body).json()["results"][0]["result_id"]
+    corrected = client.post(
+        f"/v1/results/{original}/corrections",
+        json={"reason": "reviewed", "reported_class": "SS", "comment": "SS18::SSX1 confirmed"},
+        headers=api_key("reviewer", "dr-fhir"),
+    ).json()["result_id"]
+    response = client.get(f"/v1/results/{corrected}/fhir")
+    assert response.status_code == 200
+    report = response.json()
+    DiagnosticReport.model_validate(report)
+    assert report["id"] == corrected and report["status"] == "corrected"
+    (replaces,) = report["extension"]
+    assert replaces["url"].endswith("/diagnosticReport-replaces")
+    assert replaces["valueReference"]["identifier"]["value"] == original
+    assert report["resultsInterpreter"] == [{"display": "dr-fhir"}]
+    assert "link" not in response.headers
+    # The replaced report is as it was issued, and points on to its correction.
+    old = client.get(f"/v1/results/{original}/fhir")
+    assert old.json()["status"] == "final" and "extension" not in old.json()
+    assert old.headers["link"] == f'</v1/results/{corrected}/fhir>; rel="successor-version"'

@@ -19,7 +19,7 @@ def test_model_card(client, settings):
     assert card["source"] == str(settings.bundle_path)
     assert card["threshold"] == 0.9
     assert card["n_cpgs"] == 200
-    assert card["learner"] == "linear"
+    assert card["learner"] == "rf"
     classes = {c["code"]: c for c in card["classes"]}
     assert set(classes) == set(CLASSES)
     assert classes["DSRCT"] == {

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 import pytest
 
-from api.schemas import ResultList, StoredResultOut
+from api.result_schemas import ResultList, StoredResultOut
+from api.schemas import ProfileResult
+from api.store import manifest_sha256, model_fingerprint
 
 
 def _accession() -> str:
@@ -128,3 +131,180 @@ def test_bad_queries_are_422(client, params):
     response = client.get("/v1/results", params=params)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][0] == "query"
+
+
+# ---------------------------------------------------------------- model block
+
+
+def test_the_model_block_names_every_threshold_and_the_manifest(client, post_json, world):
+    (result,) = _classify(post_json, world, _accession())["results"]
+    model = client.app.state.model
+    block = result["model"]
+    assert block["threshold"] == model.info.threshold
+    assert block["ood_threshold"] == pytest.approx(model.bundle.estimator.ood_.threshold_)
+    assert block["conformal_alpha"] == model.bundle.estimator.conformal_alpha
+    assert block["manifest_sha256"] == manifest_sha256()
+    assert block["fingerprint"] == model_fingerprint(model)
+    stored = client.get(f"/v1/results/{result['result_id']}").json()
+    assert stored["model"] == stored["result"]["model"] == block
+    row = client.app.state.results.get(result["result_id"])
+    assert (row.model_fingerprint, row.manifest_sha256) == (
+        block["fingerprint"],
+        block["manifest_sha256"],
+    )
+
+
+def test_a_retrained_model_with_the_same_name_and_version_makes_a_new_result(
+    client, post_json, world
+):
+    accession = _accession()
+    first = _classify(post_json, world, accession)["results"][0]
+    served = client.app.state.model
+    retrained = dataclasses.replace(served, info=dataclasses.replace(served.info, run_id="9" * 32))
+    client.app.state.model = retrained
+    try:
+        other = _classify(post_json, world, accession)["results"][0]
+        again = _classify(post_json, world, accession)["results"][0]
+    finally:
+        client.app.state.model = served
+    assert (other["model"]["name"], other["model"]["version"]) == ("tiny-test-model", "7")
+    assert other["result_id"] != first["result_id"]
+    assert other["stored"]["resubmitted"] is False
+    assert again["result_id"] == other["result_id"] and again["stored"]["resubmitted"]
+
+
+def test_results_are_listed_a_page_at_a_time(client, post_json, world):
+    accession = _accession()
+    for diagnosis in (None, "Ewing sarcoma", "synovial sarcoma"):
+        _classify(post_json, world, accession, diagnosis=diagnosis)
+    first = client.get("/v1/results", params={"accession": accession, "limit": 2}).json()
+    assert len(first["results"]) == 2 and first["next_offset"] == 2
+    rest = client.get(
+        "/v1/results", params={"accession": accession, "limit": 2, "offset": 2}
+    ).json()
+    assert len(rest["results"]) == 1 and rest["next_offset"] is None
+    ids = [r["result_id"] for r in first["results"] + rest["results"]]
+    assert len(set(ids)) == 3
+
+
+# ---------------------------------------------------------------- corrections
+
+
+def _correct(client, headers, result_id, **body):
+    return client.post(f"/v1/results/{result_id}/corrections", json=body, headers=headers)
+
+
+def test_a_reviewer_corrects_a_result(client, post_json, world, api_key):
+    accession = _accession()
+    original = _classify(post_json, world, accession, diagnosis="Ewing sarcoma")["results"][0]
+    reviewer = api_key("reviewer", "dr-review")
+    response = _correct(
+        client,
+        reviewer,
+        original["result_id"],
+        reason="the diagnosis was entered for the wrong case",
+        reclassification_verdict="not_classifiable",
+        reported_class="DSRCT",
+        comment="EWSR1::WT1 confirmed by RNA-NGS",
+    )
+    assert response.status_code == 201, response.text
+    corrected = StoredResultOut.model_validate(response.json())
+    assert response.headers["location"] == f"/v1/results/{corrected.result_id}"
+    assert corrected.supersedes_id == original["result_id"]
+    assert corrected.superseded_by is None
+    assert corrected.corrected_by == "dr-review"
+    assert corrected.correction_reason == "the diagnosis was entered for the wrong case"
+    assert corrected.client == "test-lis" and corrected.accession == accession
+    review = corrected.result.review
+    assert review is not None
+    assert (review.reported_class, review.reported_class_name) == (
+        "DSRCT",
+        "desmoplastic small round cell tumour",
+    )
+    assert review.comment == "EWSR1::WT1 confirmed by RNA-NGS"
+    assert corrected.result.reclassification.verdict == "not_classifiable"
+    # The model's statement is unchanged.
+    assert corrected.result.classification == ProfileResult.model_validate(original).classification
+    # The old version says it was superseded, and by which result; it is otherwise unchanged.
+    old = client.get(f"/v1/results/{original['result_id']}").json()
+    assert old["superseded_by"] == corrected.result_id
+    assert old["supersedes_id"] is None and old["corrected_by"] is None
+    assert old["result"]["reclassification"]["verdict"] == "reclassified"
+    assert "review" not in old["result"] or old["result"]["review"] is None
+    # The submitting LIS reads the correction too; listing shows the current version.
+    assert client.get(f"/v1/results/{corrected.result_id}").status_code == 200
+    listed = client.get("/v1/results", params={"accession": accession}).json()["results"]
+    assert [r["result_id"] for r in listed] == [corrected.result_id]
+    both = client.get(
+        "/v1/results", params={"accession": accession, "include_superseded": True}
+    ).json()["results"]
+    assert {r["result_id"] for r in both} == {corrected.result_id, original["result_id"]}
+
+
+def test_only_the_newest_version_is_corrected(client, post_json, world, api_key):
+    original = _classify(post_json, world, _accession())["results"][0]["result_id"]
+    reviewer = api_key("reviewer")
+    first = _correct(client, reviewer, original, reason="one", comment="first look")
+    assert first.status_code == 201
+    newest = first.json()["result_id"]
+    response = _correct(client, reviewer, original, reason="two", comment="second look")
+    assert response.status_code == 409
+    (item,) = response.json()["detail"]
+    assert (item["type"], item["field"]) == ("already_superseded", "result_id")
+    assert newest in item["msg"]
+    assert response.headers["link"] == f'</v1/results/{newest}>; rel="latest-version"'
+    assert _correct(client, reviewer, newest, reason="two", comment="ok").status_code == 201
+
+
+def test_a_resubmission_after_a_correction_returns_the_correction(
+    client, post_json, world, api_key
+):
+    accession = _accession()
+    original = _classify(post_json, world, accession)["results"][0]
+    corrected = _correct(
+        client, api_key("reviewer"), original["result_id"], reason="why", comment="seen"
+    ).json()
+    again = _classify(post_json, world, accession)["results"][0]
+    assert again["result_id"] == corrected["result_id"]
+    assert again["stored"]["resubmitted"] is True
+    assert again["review"]["comment"] == "seen"
+
+
+@pytest.mark.parametrize("role", ["lis", "admin"])
+def test_only_a_reviewer_corrects(client, post_json, world, api_key, role):
+    result_id = _classify(post_json, world, _accession())["results"][0]["result_id"]
+    headers = api_key(role, "test-lis") if role == "lis" else api_key(role)
+    response = _correct(client, headers, result_id, reason="why", comment="c")
+    assert response.status_code == 403
+    assert response.json()["detail"][0]["type"] == "forbidden"
+    assert client.get(f"/v1/results/{result_id}").json()["superseded_by"] is None
+
+
+def test_correcting_an_unknown_result_is_404(client, api_key):
+    response = _correct(client, api_key("reviewer"), "0" * 32, reason="why", comment="c")
+    assert response.status_code == 404
+    assert response.json()["detail"][0]["type"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "type_"),
+    [
+        ({"comment": "c"}, "reason", "missing"),
+        ({"reason": "   ", "comment": "c"}, "reason", "string_too_short"),
+        (
+            {"reason": "why", "reclassification_verdict": "maybe"},
+            "reclassification_verdict",
+            "enum",
+        ),
+        ({"reason": "why", "scores": {"DSRCT": 1.0}}, "scores", "extra_forbidden"),
+        ({"reason": "why", "reported_class": "NOT_A_CLASS"}, "reported_class", "unknown_class"),
+        ({"reason": "why"}, None, "nothing_to_correct"),
+    ],
+)
+def test_a_bad_correction_is_422(client, post_json, world, api_key, body, field, type_):
+    result_id = _classify(post_json, world, _accession())["results"][0]["result_id"]
+    response = _correct(client, api_key("reviewer"), result_id, **body)
+    assert response.status_code == 422
+    (item,) = response.json()["detail"]
+    assert (item["field"], item["type"]) == (field, type_)
+    assert client.get(f"/v1/results/{result_id}").json()["superseded_by"] is None

@@ -175,3 +175,39 @@ def test_the_worklist_names_the_classes(client, world, reviewer):
     _submit(client, world, label="SS")
     page = client.get("/ui/", headers=reviewer).text
     assert '<option value="SS" >synovial sarcoma (SS)</option>' in page
+
+
+def test_the_worklist_pages_keep_the_filters(client, world, reviewer, monkeypatch):
+    import api.routes.ui as ui_routes
+
+    monkeypatch.setattr(ui_routes, "_WORKLIST_LENGTH", 2)
+    for _ in range(3):
+        _submit(client, world, label="SS")
+    first = client.get("/ui/", params={"top_class": "SS"}, headers=reviewer).text
+    assert first.count('data-testid="worklist-row"') == 2
+    assert 'data-testid="previous-page"' not in first
+    (next_link,) = re.findall(r'href="([^"]+)" data-testid="next-page"', first)
+    assert next_link == "/ui/?top_class=SS&amp;offset=2"
+    second = client.get("/ui/", params={"top_class": "SS", "offset": 2}, headers=reviewer).text
+    assert 'data-testid="previous-page"' in second
+    assert "results 3&ndash;" in second
+    assert client.get("/ui/", params={"offset": -1}, headers=reviewer).status_code == 422
+
+
+def test_a_corrected_case_shows_the_review_and_the_original_links_to_it(client, world, reviewer):
+    _, result_id = _submit(client, world, diagnosis="Ewing sarcoma")
+    response = client.post(
+        f"/v1/results/{result_id}/corrections",
+        json={"reason": "wrong diagnosis entered", "comment": "RNA-NGS: EWSR1::WT1"},
+        headers=reviewer,
+    )
+    assert response.status_code == 201, response.text
+    corrected_id = response.json()["result_id"]
+    corrected = client.get(f"/ui/cases/{corrected_id}", headers=reviewer).text
+    assert 'data-testid="panel-review"' in corrected
+    assert "wrong diagnosis entered" in corrected and "RNA-NGS: EWSR1::WT1" in corrected
+    assert f'href="/ui/cases/{result_id}"' in corrected
+    original = client.get(f"/ui/cases/{result_id}", headers=reviewer).text
+    assert 'data-testid="superseded-notice"' in original
+    assert f'href="/ui/cases/{corrected_id}"' in original
+    assert 'data-testid="panel-review"' not in original

@@ -17,6 +17,7 @@ def test_the_permission_table_is_the_one_documented():
         Permission.READ_MODEL,
         Permission.READ_ALL_RESULTS,
         Permission.VIEW_UI,
+        Permission.CORRECT_RESULTS,
     }
     assert ROLE_PERMISSIONS[Role.ADMIN] == {
         Permission.READ_MODEL,

@@ -12,7 +12,13 @@ from api.db import make_engine
 from api.store import NewResult, ResultStore, upgrade_database
 from tests.api.postgres import BACKENDS, POSTGRES_URL, drop_everything
 
-MODEL = {"name": "tiny-test-model", "version": "7", "run_id": "0123"}
+MODEL = {
+    "name": "tiny-test-model",
+    "version": "7",
+    "run_id": "0123",
+    "fingerprint": "f" * 64,
+    "manifest_sha256": "m" * 64,
+}
 
 _RESULT = {
     "sample_id": "S1",
@@ -24,6 +30,11 @@ _RESULT = {
         "decision": "match",
         "threshold": 0.9,
         "out_of_distribution": False,
+        "scores": {"DSRCT": 0.97, "EWS": 0.02, "SS": 0.01},
+        "top_classes": [
+            {"code": "DSRCT", "name": "desmoplastic small round cell tumour", "score": 0.97},
+            {"code": "EWS", "name": "Ewing sarcoma", "score": 0.02},
+        ],
     },
     "reclassification": {"verdict": "confirmed"},
     "fusion_consistency": {"status": "confirmed", "dsrct_check": {"flagged": False}},

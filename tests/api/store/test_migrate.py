@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from api.db import make_engine
 from api.security.models import SecurityBase
-from api.store import current_revision, head_revision, upgrade_database
+from api.store import ResultStore, current_revision, head_revision, upgrade_database
+from api.store.migrate import alembic_config
 from api.store.tables import StoreBase
-from tests.api.postgres import POSTGRES_URL, drop_everything
+from tests.api.postgres import BACKENDS, POSTGRES_URL, drop_everything
+from tests.api.store.conftest import MODEL
 
 
 def test_migrations_build_exactly_the_models(engine):
@@ -28,6 +32,78 @@ def test_migrations_build_exactly_the_models(engine):
 def test_upgrading_twice_changes_nothing(engine):
     upgrade_database(engine)
     assert current_revision(engine) == head_revision()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_engine(request, tmp_path):
+    """An empty database (no migration run yet)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    else:
+        engine = make_engine(str(POSTGRES_URL))
+        drop_everything(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_results_stored_before_revision_0002_are_kept(empty_engine, new_result):
+    upgrade_database(empty_engine, "0001")
+    _insert_0001_result(empty_engine, "old-1")
+    upgrade_database(empty_engine)
+    assert current_revision(empty_engine) == "0002"
+    store = ResultStore(empty_engine, code_version="test-2")
+    old = store.get("old-1")
+    assert old is not None and old.accession == "A-1"
+    assert old.model_fingerprint is None and old.manifest_sha256 is None
+    # What made it is unknown: the same input gets a new result, once.
+    item = new_result("A-1")
+    (new,) = store.record(
+        request_id="r-new", client="lis-a", route="/v1/classify", model=MODEL, items=[item]
+    )
+    assert new.id != "old-1" and not new.resubmitted
+
+
+def test_revision_0002_can_be_undone(empty_engine):
+    upgrade_database(empty_engine)
+    with empty_engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0001")
+    assert current_revision(empty_engine) == "0001"
+    columns = {c["name"] for c in inspect(empty_engine).get_columns("results")}
+    assert "model_fingerprint" not in columns and "corrected_by" not in columns
+    upgrade_database(empty_engine)
+    assert current_revision(empty_engine) == head_revision()
+
+
+def _insert_0001_result(engine, result_id: str) -> None:
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO classify_requests VALUES (:rid, 'lis-a', '/v1/classify', :now, 1, 0)"
+            ),
+            {"rid": "r-old", "now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO results (id, request_id, client, accession, values_sha256, "
+                "input_sha256, array_type, model_name, model_version, model_run_id, "
+                "code_version, result, decision, top_class, score, fusion_status, "
+                "reclassification, out_of_distribution, needs_attention, supersedes_id, "
+                "created_at) VALUES (:id, 'r-old', 'lis-a', 'A-1', :values, :input, '450k', "
+                ":name, :version, :run, 'test-1', :result, 'match', 'DSRCT', 0.97, "
+                "'confirmed', 'confirmed', false, false, NULL, :now)"
+            ),
+            {
+                "id": result_id,
+                "values": "vin-1",
+                "input": "in-1".ljust(64, "0"),
+                "name": MODEL["name"],
+                "version": MODEL["version"],
+                "run": MODEL["run_id"],
+                "result": '{"sample_id": "A-1"}',
+                "now": now,
+            },
+        )
 
 
 def test_an_api_keys_table_made_before_the_migrations_is_kept(tmp_path):

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
-from api.store import ResultQuery, attention_reasons
+from api.store import Correction, Listing, ResultQuery, attention_reasons
 from api.store.tables import RequestRow, ResultRow
 from tests.api.store.conftest import MODEL
 
 
-def _record(store, items, request_id="req-1", client="lis-a"):
+def _record(store, items, request_id="req-1", client="lis-a", model=MODEL):
     return store.record(
-        request_id=request_id, client=client, route="/v1/classify", model=MODEL, items=items
+        request_id=request_id, client=client, route="/v1/classify", model=model, items=items
     )
 
 
@@ -32,6 +32,9 @@ def test_a_result_is_stored_with_its_audit_record(store, new_result):
         "7",
         "0123",
     )
+    assert read.model_fingerprint == MODEL["fingerprint"]
+    assert read.manifest_sha256 == MODEL["manifest_sha256"]
+    assert read.supersedes_id is read.superseded_by is read.corrected_by is None
     assert read.code_version == "test-1"
     assert read.array_type == "450k"
     assert (read.decision, read.top_class, read.score) == ("match", "DSRCT", 0.97)
@@ -68,6 +71,9 @@ def test_resubmission_returns_the_stored_result(store, new_result):
         {"input": "in-2"},
         {"client": "lis-b"},
         {"model": {**MODEL, "version": "8"}},
+        # A retrained bundle with the same name and version (e.g. "unregistered").
+        {"model": {**MODEL, "run_id": "4567", "fingerprint": "e" * 64}},
+        {"model": {**MODEL, "run_id": None, "fingerprint": "e" * 64}},
     ],
 )
 def test_another_accession_input_client_or_model_gives_a_new_result(store, new_result, change):
@@ -172,3 +178,76 @@ def test_attention_reasons_in_words(new_result):
         "out of distribution",
     ]
     assert attention_reasons(new_result("y").result) == []
+
+
+def test_a_retrained_bundle_keeps_its_own_resubmissions(store, new_result):
+    retrained = {**MODEL, "fingerprint": "e" * 64}
+    (old,) = _record(store, [new_result("A-1")], request_id="r1")
+    (new,) = _record(store, [new_result("A-1")], request_id="r2", model=retrained)
+    (again,) = _record(store, [new_result("A-1")], request_id="r3", model=retrained)
+    assert new.id != old.id and not new.resubmitted
+    assert again.id == new.id and again.resubmitted
+    assert store.get(new.id).model_fingerprint == "e" * 64
+
+
+def _backdate(store, result_id: str, days: int) -> None:
+    with Session(store.engine) as session, session.begin():
+        session.execute(
+            update(ResultRow)
+            .where(ResultRow.id == result_id)
+            .values(created_at=datetime.now(UTC) - timedelta(days=days))
+        )
+
+
+def test_old_attention_cases_do_not_push_recent_results_off_the_worklist(store, new_result):
+    (old_ood,) = _record(store, [new_result("old-ood", ood=True, input="a")], request_id="r1")
+    _backdate(store, old_ood.id, days=40)
+    _record(store, [new_result("recent-quiet", input="b")], request_id="r2")
+    _record(store, [new_result("recent-ood", ood=True, input="c")], request_id="r3")
+    query = ResultQuery(attention_first=True)
+    assert [r.accession for r in store.find(query)] == ["recent-ood", "recent-quiet", "old-ood"]
+    # A wider window lifts the old case too.
+    wide = Listing(attention_window=timedelta(days=60))
+    assert [r.accession for r in store.find(query, wide)] == [
+        "recent-ood",
+        "old-ood",
+        "recent-quiet",
+    ]
+    # The window ends at the listing's "now": in 31 days nothing is recent.
+    later = Listing(now=datetime.now(UTC) + timedelta(days=31))
+    assert [r.accession for r in store.find(query, later)] == [
+        "recent-ood",
+        "recent-quiet",
+        "old-ood",
+    ]
+    assert [r.accession for r in store.find(ResultQuery(attention_first=True, limit=1), later)] == [
+        "recent-ood"
+    ]
+
+
+def test_pages_follow_one_another(store, new_result):
+    for i in range(5):
+        _record(store, [new_result(f"A-{i}", input=f"in-{i}")], request_id=f"r{i}")
+    query = ResultQuery(limit=2)
+    first = store.find_page(query)
+    assert (first.offset, first.next_offset, first.previous_offset) == (0, 2, None)
+    second = store.find_page(query, Listing(offset=first.next_offset))
+    third = store.find_page(query, Listing(offset=second.next_offset))
+    assert (second.next_offset, second.previous_offset) == (4, 0)
+    assert third.next_offset is None and len(third.results) == 1
+    seen = [r.accession for page in (first, second, third) for r in page.results]
+    assert seen == ["A-4", "A-3", "A-2", "A-1", "A-0"]
+    assert store.find_page(query, Listing(offset=10)).results == []
+
+
+def test_listings_show_the_current_version_unless_asked(store, new_result):
+    (original,) = _record(store, [new_result("A-1")])
+    (other,) = _record(store, [new_result("A-1", input="in-2")], request_id="r2")
+    corrected = store.correct(original.id, Correction("typo", comment="ok"), corrected_by="dr-x")
+    current = store.find(ResultQuery(accession="A-1"))
+    assert {r.id for r in current} == {corrected.id, other.id}
+    assert all(r.superseded_by is None for r in current)
+    everything = store.find(ResultQuery(accession="A-1"), Listing(include_superseded=True))
+    by_id = {r.id: r for r in everything}
+    assert set(by_id) == {original.id, corrected.id, other.id}
+    assert by_id[original.id].superseded_by == corrected.id

@@ -37,3 +37,19 @@ def test_a_model_without_the_curve_quotes_the_threshold_figures():
 def test_a_model_without_evaluation_or_not_loaded():
     assert "without nested cross-validation" in score_meaning({}, 0.5, 0.9)["sentence"]
     assert "not the one loaded now" in score_meaning(None, 0.5, 0.9)["sentence"]
+
+
+def test_the_map_colours_the_called_class_and_its_nearest_classes():
+    import pandas as pd
+
+    from api.ui.case_view import _nearest_classes
+
+    rows = pd.DataFrame(
+        {
+            "label": ["DSRCT", "DSRCT", "EWS", "CIC", "LMS", "SS"],
+            "x": [0.0, 0.1, 5.0, 1.0, 9.0, 2.0],
+            "y": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        }
+    )
+    # The called class first, whatever its distance; then the others by distance.
+    assert _nearest_classes(rows, (1.1, 0.0), "EWS") == ["EWS", "CIC", "SS", "DSRCT", "LMS"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from api.ui.charts import Bar, MapPoint, family_colours, reliability_chart, scatter_map, score_bars
+from api.ui.charts import Bar, MapPoint, class_colours, reliability_chart, scatter_map, score_bars
 
 
 def _x(svg: str, pattern: str) -> float:
@@ -49,7 +49,7 @@ def test_the_map_highlights_the_case_and_the_called_class():
         MapPoint(1.0, 2.0, "ROUND_CELL", "DSRCT <ref>", emphasised=True),
         MapPoint(3.0, 1.0, "ADIPOCYTIC", "lipoma"),
     ]
-    colours = family_colours(["ROUND_CELL", "ADIPOCYTIC"])
+    colours = class_colours(["ROUND_CELL", "ADIPOCYTIC"])
     svg = scatter_map(points, (1.5, 1.5), colours, case_label="this case", caption="m")
     assert svg.count("<circle") == 4  # three dots and the case's ring
     assert svg.count("dot-called") == 1
@@ -59,5 +59,5 @@ def test_the_map_highlights_the_case_and_the_called_class():
 
 
 def test_many_groups_share_a_neutral_colour():
-    colours = family_colours([f"F{i}" for i in range(30)])
+    colours = class_colours([f"F{i}" for i in range(30)])
     assert len(set(colours.values())) == 25  # 24 colours, then grey

@@ -64,6 +64,10 @@ def test_a_json_profile_keeps_its_own_fields_when_the_form_is_empty():
         (b"probe_id,b1,b2\ncg1,0.4,0.5\n", "2 value columns"),
         (b'["not", "an object"]', "a /v1/classify request body"),
         (b'{"profiles": []}', "a /v1/classify request body"),
+        (
+            b'{"profiles": [{"sample_id": "S", "betas": {"cg00000029": 0.1, "cg00000029": 0.9}}]}',
+            "refused at profiles.0.betas.cg00000029: probe id given more than once",
+        ),
     ],
 )
 def test_unreadable_files_say_why(content, message):

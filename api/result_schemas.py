@@ -1,0 +1,72 @@
+"""Request and response bodies of ``/v1/results``: stored results and their corrections."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from api.schemas import ModelRef, ProfileResult
+from api.store.corrections import MAX_COMMENT_LENGTH, MAX_REASON_LENGTH
+from classifier.reclassification import Verdict
+
+__all__ = ["CorrectionIn", "ResultList", "StoredResultOut"]
+
+
+class StoredResultOut(BaseModel):
+    """A stored result with its audit record."""
+
+    result_id: str
+    request_id: str = Field(description="The request that produced it.")
+    client: str | None = Field(description="Name of the API key's client that submitted it.")
+    accession: str = Field(description="The sample_id as submitted.")
+    values_sha256: str = Field(description="SHA-256 of the submitted probe ids and values.")
+    input_sha256: str = Field(
+        description="SHA-256 of the values, diagnosis, findings and result options."
+    )
+    array_type: str | None
+    model: ModelRef
+    code_version: str
+    supersedes_id: str | None = Field(description="The result this one corrects, if any.")
+    superseded_by: str | None = Field(
+        default=None,
+        description="The correction that replaces this result (it is then not the current "
+        "version; read that one).",
+    )
+    corrected_by: str | None = Field(
+        default=None, description="For a correction: the reviewer's client."
+    )
+    correction_reason: str | None = Field(default=None, description="For a correction: why.")
+    created_at: str
+    needs_attention: list[str] = Field(
+        description="Why a reviewer should look first: no match, fusion evidence "
+        "inconsistent, DSRCT check flagged, reclassified, out of distribution."
+    )
+    result: ProfileResult
+
+
+class ResultList(BaseModel):
+    """Stored results, newest first, one page."""
+
+    results: list[StoredResultOut]
+    next_offset: int | None = Field(
+        default=None, description="The offset of the next page; null on the last."
+    )
+
+
+class CorrectionIn(BaseModel):
+    """A correction of a result's interpretation (the model's scores cannot be changed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REASON_LENGTH)
+    ] = Field(description="Why the result is corrected (mandatory).")
+    reclassification_verdict: Verdict | None = Field(
+        default=None,
+        description="The verdict against the submitted diagnosis, as the reviewer sees it.",
+    )
+    reported_class: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        default=None, description="Code of the class the laboratory reports (a class of the model)."
+    )
+    comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT_LENGTH)] | None = None

@@ -1,0 +1,215 @@
+"""A reviewer's correction of a stored result: what may change, and how it is written.
+
+A correction amends the interpretation, never the measurement: the
+model's scores, decision, QC and out-of-distribution flag stay as the model
+wrote them. A reviewer may
+
+* set the reclassification verdict (``confirmed``, ``reclassified``,
+  ``not_classifiable``, ``diagnosis_unrecognised``); the service's own
+  verdict is kept beside it as ``reclassification.service_verdict``;
+* name the class the laboratory reports (one of the classes of the model
+  that made the result);
+* add a comment;
+
+and must say why. The corrected result is the old one with the verdict
+amended and a ``review`` block (see :func:`amend`); it is stored as a new
+row whose ``supersedes_id`` names the old one, which is never changed.
+Amendments accumulate: correcting a correction keeps what the earlier one
+set unless it is set again.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from classifier.reclassification import Verdict
+from classifier.taxonomy import load_taxonomy
+
+__all__ = [
+    "MAX_COMMENT_LENGTH",
+    "MAX_REASON_LENGTH",
+    "Correction",
+    "CorrectionError",
+    "ResultNotFoundError",
+    "ResultSupersededError",
+    "amend",
+]
+
+MAX_REASON_LENGTH = 2000
+MAX_COMMENT_LENGTH = 4000
+
+
+class CorrectionError(ValueError):
+    """A correction that cannot be applied.
+
+    Attributes
+    ----------
+    field : str or None
+        The correction's field at fault (``reason``, ``reported_class``, ...).
+    type : str
+        A stable code: ``missing_reason``, ``too_long``, ``unknown_verdict``,
+        ``unknown_class``, ``nothing_to_correct``.
+    """
+
+    def __init__(self, message: str, *, field: str | None, type: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.type = type
+
+
+class ResultNotFoundError(LookupError):
+    """No stored result has the id."""
+
+    def __init__(self, result_id: str) -> None:
+        super().__init__(f"no stored result has the id {result_id!r}")
+        self.result_id = result_id
+
+
+class ResultSupersededError(Exception):
+    """The result has been corrected already: correct its newest version.
+
+    Attributes
+    ----------
+    result_id : str
+    superseded_by : str
+        The correction that replaces it.
+    newest : str
+        The current version of the result (the end of the chain of corrections).
+    """
+
+    def __init__(self, result_id: str, superseded_by: str, newest: str) -> None:
+        super().__init__(
+            f"result {result_id} has been superseded by {superseded_by}; "
+            f"correct the newest version, {newest}"
+        )
+        self.result_id = result_id
+        self.superseded_by = superseded_by
+        self.newest = newest
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What a reviewer changes in a result, and why.
+
+    Parameters
+    ----------
+    reason : str
+        Why the result is corrected (mandatory, free text).
+    reclassification_verdict : str, optional
+        A value of :class:`classifier.reclassification.Verdict`.
+    reported_class : str, optional
+        Code of the class the laboratory reports; a class of the model
+        that made the result.
+    comment : str, optional
+        The reviewer's comment, shown with the result.
+
+    Raises
+    ------
+    CorrectionError
+        For a blank or overlong reason or comment, an unknown verdict, or
+        a correction that changes nothing.
+    """
+
+    reason: str
+    reclassification_verdict: str | None = None
+    reported_class: str | None = None
+    comment: str | None = None
+
+    def __post_init__(self) -> None:
+        reason = (self.reason or "").strip()
+        if not reason:
+            raise CorrectionError(
+                "a correction needs a reason (free text)", field="reason", type="missing_reason"
+            )
+        _check_length("reason", reason, MAX_REASON_LENGTH)
+        object.__setattr__(self, "reason", reason)
+        comment = (self.comment or "").strip() or None
+        if comment is not None:
+            _check_length("comment", comment, MAX_COMMENT_LENGTH)
+        object.__setattr__(self, "comment", comment)
+        verdicts = [v.value for v in Verdict]
+        if self.reclassification_verdict is not None and (
+            self.reclassification_verdict not in verdicts
+        ):
+            raise CorrectionError(
+                f"reclassification_verdict must be one of {', '.join(verdicts)}; "
+                f"got {self.reclassification_verdict!r}",
+                field="reclassification_verdict",
+                type="unknown_verdict",
+            )
+        if self.reclassification_verdict is None and self.reported_class is None and not comment:
+            raise CorrectionError(
+                "a correction must change something: give reclassification_verdict, "
+                "reported_class or comment",
+                field=None,
+                type="nothing_to_correct",
+            )
+
+
+def amend(
+    result: dict[str, Any],
+    correction: Correction,
+    *,
+    supersedes_id: str,
+    corrected_by: str | None,
+    corrected_at: datetime,
+) -> dict[str, Any]:
+    """The corrected result: a new dict, ``result`` is left as it is.
+
+    ``review`` holds ``supersedes_id``, ``corrected_by``, ``corrected_at``
+    (ISO 8601), ``reason``, ``reported_class`` and ``reported_class_name``
+    (or ``None``), ``comment`` (or ``None``), as set by this correction or
+    kept from an earlier one.
+
+    Raises
+    ------
+    CorrectionError
+        If ``reported_class`` is not a class of the model that made ``result``.
+    """
+    amended = copy.deepcopy(result)
+    earlier = amended.get("review") or {}
+    reported_class = earlier.get("reported_class")
+    reported_name = earlier.get("reported_class_name")
+    if correction.reported_class is not None:
+        reported_class = correction.reported_class
+        reported_name = _class_name(amended["classification"], reported_class)
+    reclassification = amended["reclassification"]
+    if correction.reclassification_verdict is not None:
+        reclassification.setdefault("service_verdict", reclassification["verdict"])
+        reclassification["verdict"] = correction.reclassification_verdict
+    amended["review"] = {
+        "supersedes_id": supersedes_id,
+        "corrected_by": corrected_by,
+        "corrected_at": corrected_at.isoformat(),
+        "reason": correction.reason,
+        "reported_class": reported_class,
+        "reported_class_name": reported_name,
+        "comment": correction.comment if correction.comment else earlier.get("comment"),
+    }
+    return amended
+
+
+def _class_name(classification: dict[str, Any], code: str) -> str:
+    classes = classification.get("scores") or {}
+    if code not in classes:
+        raise CorrectionError(
+            f"reported_class {code!r} is not a class of the model that made this result "
+            f"({len(classes)} classes; see classification.scores)",
+            field="reported_class",
+            type="unknown_class",
+        )
+    listed = {entry["code"]: entry["name"] for entry in classification.get("top_classes", [])}
+    return listed.get(code) or load_taxonomy().display_name(code)
+
+
+def _check_length(name: str, text: str, most: int) -> None:
+    if len(text) > most:
+        raise CorrectionError(
+            f"{name} has {len(text)} characters; at most {most} are kept",
+            field=name,
+            type="too_long",
+        )
