@@ -50,6 +50,10 @@ class ProfileQc:
         Model CpGs measured by more than one probe (EPICv2 replicates), averaged.
     model_cpgs_present : int
         Model CpGs with a measured value.
+    canonical_order : str or None
+        The array whose canonical probe order the values follow (named, or
+        an id list equal to it); ``None`` for any other id list or the
+        model's own order.
     """
 
     array_type: str | None
@@ -58,6 +62,7 @@ class ProfileQc:
     probes_unrecognised: int
     replicates_collapsed: int
     model_cpgs_present: int
+    canonical_order: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ class _Gather:
     replicated: int  # model columns fed by more than one position
     array_type: str | None = None
     unrecognised: int = 0
+    canonical: bool = False  # positions are an array's canonical order
 
 
 # Values already in the model's order: nothing to gather, no array to name.
@@ -112,7 +118,7 @@ class ProbeAligner:
             self._arrow[array] = pa.array(ids, type=pa.string())
             self._by_length[len(ids)] = array
             cols = self._model_index.get_indexer(pd.Index(bases, dtype=object))
-            self._gathers[array] = _make_gather(cols, array.value)
+            self._gathers[array] = _make_gather(cols, array.value, canonical=True)
         self._ids = ProbeIdIndex(self._model_index, manifest)
 
     def array_size(self, array: ArrayType) -> int:
@@ -152,6 +158,7 @@ class ProbeAligner:
             probes_unrecognised=gather.unrecognised,
             replicates_collapsed=gather.replicated,
             model_cpgs_present=int(np.count_nonzero(~np.isnan(row))),
+            canonical_order=gather.array_type if gather.canonical else None,
         )
         return row, qc
 
@@ -185,12 +192,14 @@ class ProbeAligner:
         return _make_gather(found.cols, found.array_type, unrecognised=found.unrecognised)
 
 
-def _make_gather(cols: np.ndarray, array_type: str | None, *, unrecognised: int = 0) -> _Gather:
+def _make_gather(
+    cols: np.ndarray, array_type: str | None, *, unrecognised: int = 0, canonical: bool = False
+) -> _Gather:
     src = np.flatnonzero(cols >= 0)
     dst = cols[src]
     # Model columns fed by several probes (EPICv2 replicates of one CpG).
     replicated = int((np.bincount(dst) > 1).sum()) if len(dst) else 0
-    return _Gather(src, dst, replicated, array_type, unrecognised)
+    return _Gather(src, dst, replicated, array_type, unrecognised, canonical)
 
 
 def _apply(values: np.ndarray, gather: _Gather, n_cpgs: int) -> np.ndarray:

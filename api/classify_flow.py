@@ -72,8 +72,8 @@ def prepare_results(model: ServedModel, job: ClassifyJob) -> list[NewResult]:
     batch = classify_profiles(model, job)
     options = {"top": job.options.top, "raw_scores": job.options.raw_scores}
     items = []
-    for profile, result in zip(batch.profiles, batch.results, strict=True):
-        values_hash = values_sha256(profile, model.info.cpgs_sha256)
+    for profile, qc, result in zip(batch.profiles, batch.qcs, batch.results, strict=True):
+        values_hash = values_sha256(profile, model.info.cpgs_sha256, qc.canonical_order)
         items.append(
             NewResult(
                 accession=profile.sample_id,

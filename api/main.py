@@ -28,8 +28,9 @@ from api.request_id import RequestIdMiddleware
 from api.routes import admin, classify, fhir, health, metrics, model, results, ui, ui_submit
 from api.security.setup import install_access_control
 from api.settings import Settings, get_settings
-from api.store import ResultStore, code_version, manifest_sha256, upgrade_database
+from api.store import ResultStore, manifest_sha256, upgrade_database
 from api.ui import install_ui
+from classifier.code_version import code_version
 
 __all__ = ["app", "create_app"]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import orjson
 
-from api.alignment import AlignmentCache
+from api.alignment import AlignmentCache, ProfileQc
 from api.arrow_input import parse_arrow_body
 from api.body import BodyFormat
 from api.errors import InputError
@@ -56,9 +56,10 @@ class ClassifyJob:
 
 @dataclass(frozen=True)
 class ClassifiedBatch:
-    """The profiles of a request and their results, in request order."""
+    """The profiles of a request, what alignment found, and their results, in request order."""
 
     profiles: list[ProfileInput]
+    qcs: list[ProfileQc]
     results: list[dict]
 
 
@@ -116,4 +117,4 @@ def classify_profiles(model: ServedModel, job: ClassifyJob) -> ClassifiedBatch:
     ]
     if job.observe is not None:
         job.observe(results)
-    return ClassifiedBatch(profiles=profiles, results=results)
+    return ClassifiedBatch(profiles=profiles, qcs=qcs, results=results)

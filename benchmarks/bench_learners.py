@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/bench_learners.py --cohort work/cohort [--outer-folds 5]
-        [--inner-folds 3] [--configs rf:ridge,rf500:ridge,rf:temperature,xgb:ridge,linear:ridge]
+        [--inner-folds 3] [--configs rf:ridge,rf500:ridge,xgb:ridge,linear:ridge]
         [--scaling] [--out benchmarks/results/learners.json]
 
 For each configuration (learner:calibration) it runs the nested
@@ -65,7 +65,7 @@ def run_config(cohort, name: str, calibration: str, args) -> dict:
         learner=learner, learner_params=params, calibration=calibration,
         n_features=n_features, inner_folds=args.inner_folds, n_jobs=2,
     ).fit(cohort.betas.iloc[::2], cohort.labels[::2])  # fmt: skip
-    if hasattr(fitted.base_, "n_jobs"):
+    if hasattr(fitted.base_, "n_jobs"):  # as served: one thread
         fitted.base_.n_jobs = 1
     size_mb = len(pickle.dumps(fitted)) / 1e6
     aligned = fitted.align(cohort.betas.iloc[1::2].iloc[:50])
@@ -127,9 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inner-folds", type=int, default=3)
     parser.add_argument("--n-features", type=int, default=10_000)
     parser.add_argument("--xgb-features", type=int, default=2_000)
-    parser.add_argument(
-        "--configs", default="rf:ridge,rf500:ridge,rf:temperature,xgb:ridge,linear:ridge"
-    )
+    parser.add_argument("--configs", default="rf:ridge,rf500:ridge,xgb:ridge,linear:ridge")
     parser.add_argument("--scaling", action="store_true")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/learners.json"))
     args = parser.parse_args(argv)

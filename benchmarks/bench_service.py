@@ -9,7 +9,9 @@ beside the time orjson alone takes to parse the same JSON body::
 
 Only loopback traffic; every loop is bounded by ``--repeats``. Profiles are
 random beta values (1 % failed probes) over the real manifest ids: timing
-does not depend on what the values say.
+does not depend on what the values say. Every request carries new sample
+ids, so that each is classified and stored (a repeated accession and input
+would return the stored result instead).
 """
 
 from __future__ import annotations
@@ -58,6 +60,14 @@ class Case:
     parse_baseline: bool = False
     profiles: int = 1
 
+    def fresh(self, run: int) -> bytes:
+        """The body with sample ids no earlier request used (same length, so Arrow stays valid)."""
+        return self.body.replace(_RUN_MARK, f"R{run:05d}".encode())
+
+
+# Every sample id carries this mark, replaced by the run number of each request.
+_RUN_MARK = b"R00000"
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; returns 1 if a goal was missed."""
@@ -95,35 +105,51 @@ def _cases(rng: np.random.Generator, cpgs: list[str], sha: str, batch: int) -> l
     values = rng.uniform(0, 1, len(epic_ids)).astype(np.float32)
     values[rng.random(len(values)) < 0.01] = np.nan
     listed = [None if np.isnan(v) else round(float(v), 4) for v in values]
+    sid = "BENCH-1-" + _RUN_MARK.decode()
     epic_object = orjson.dumps(
-        {"profiles": [{"sample_id": "BENCH-1", "betas": dict(zip(epic_ids, listed, strict=True))}]}
+        {"profiles": [{"sample_id": sid, "betas": dict(zip(epic_ids, listed, strict=True))}]}
     )
+    # The same probes in another order: looked up, not matched to the manifest.
+    order = rng.permutation(len(epic_ids))
+    shuffled = {epic_ids[i]: listed[i] for i in order}
+    epic_shuffled = orjson.dumps({"profiles": [{"sample_id": sid, "betas": shuffled}]})
     epic_arrays = orjson.dumps(
-        {"profiles": [{"sample_id": "BENCH-1", "probe_ids": epic_ids, "values": listed}]}
+        {"profiles": [{"sample_id": sid, "probe_ids": epic_ids, "values": listed}]}
     )
-    epic_arrow = _arrow({"sample_id": ["BENCH-1"], "values": [values]}, {"array": "epic"})
+    epic_arrow = _arrow({"sample_id": [sid], "values": [values]}, {"array": "epic"})
     model_values = [round(float(v), 4) for v in rng.uniform(0, 1, len(cpgs))]
     small = orjson.dumps(
+        {"profiles": [{"sample_id": sid, "betas": dict(zip(cpgs, model_values, strict=True))}]}
+    )
+    n_json = min(batch, 100)
+    rows = rng.uniform(0, 1, (n_json, len(cpgs))).round(4).tolist()
+    json_batch = orjson.dumps(
         {
             "profiles": [
-                {"sample_id": "BENCH-2", "betas": dict(zip(cpgs, model_values, strict=True))}
+                {"sample_id": f"J{i:05d}-{sid[-6:]}", "betas": dict(zip(cpgs, row, strict=True))}
+                for i, row in enumerate(rows)
             ]
         }
     )
     matrix = rng.uniform(0, 1, (batch, len(cpgs))).astype(np.float32)
     batch_arrow = _arrow(
-        {"sample_id": [f"B{i}" for i in range(batch)], "values": list(matrix)},
+        {"sample_id": [f"B{i:05d}-{_RUN_MARK.decode()}" for i in range(batch)],
+         "values": list(matrix)},
         {"array": "model", "cpgs_sha256": sha},
-    )
+    )  # fmt: skip
     return [
         Case("EPIC, JSON object", epic_object, JSON, "<= 1.3x orjson parse",
              lambda t, parse: parse is not None and t <= 1.3 * parse, parse_baseline=True),
+        Case("EPIC, JSON object, keys shuffled", epic_shuffled, JSON, "(no goal)",
+             lambda t, p: True, parse_baseline=True),
         Case("EPIC, JSON arrays", epic_arrays, JSON, "(no goal)", lambda t, p: True,
              parse_baseline=True),
         Case("EPIC, Arrow values (array=epic)", epic_arrow, ARROW, "<= 10 ms",
              lambda t, p: t <= 0.010),
         Case(f"{len(cpgs):,}-CpG JSON object", small, JSON, "<= 10 ms",
              lambda t, p: t <= 0.010, parse_baseline=True),
+        Case(f"batch of {n_json:,} {len(cpgs):,}-CpG JSON objects", json_batch, JSON,
+             "(no goal)", lambda t, p: True, profiles=n_json),
         Case(f"batch of {batch:,}, Arrow in model order", batch_arrow, ARROW,
              ">= 500 profiles/s", lambda t, p: batch / t >= 500, profiles=batch),
     ]  # fmt: skip
@@ -141,15 +167,18 @@ def _arrow(columns: dict, metadata: dict[str, str]) -> bytes:
 
 def _run(client: httpx.Client, case: Case, repeats: int) -> dict:
     headers = {"content-type": case.content_type}
-    response = client.post("/v1/classify", content=case.body, headers=headers)  # warm-up
+    response = client.post("/v1/classify", content=case.fresh(0), headers=headers)  # warm-up
     if response.status_code != 200:
         raise SystemExit(f"{case.name}: HTTP {response.status_code}: {response.text[:500]}")
     times, parses = [], []
-    for _ in range(repeats):
+    for run in range(1, repeats + 1):
+        body = case.fresh(run)
         start = time.perf_counter()
-        response = client.post("/v1/classify", content=case.body, headers=headers)
+        response = client.post("/v1/classify", content=body, headers=headers)
         times.append(time.perf_counter() - start)
         response.raise_for_status()
+        if any(r["stored"]["resubmitted"] for r in response.json()["results"]):
+            raise SystemExit(f"{case.name}: the service returned a stored result")
         if case.parse_baseline:
             start = time.perf_counter()
             orjson.loads(case.body)

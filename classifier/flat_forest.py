@@ -55,9 +55,13 @@ class FlatForest:
         self._right = np.where(leaf, nodes, right + shift)
         self._feature = np.where(leaf, 0, np.concatenate([t.feature for t in trees]))
         self._threshold = np.where(leaf, np.inf, np.concatenate([t.threshold for t in trees]))
-        values = np.concatenate([t.value[:, 0, :] for t in trees])
+        # Class distributions of the leaves only (internal nodes' are never
+        # read), normalised as the trees' predict_proba does.
+        values = np.concatenate([t.value[:, 0, :] for t in trees])[leaf]
         totals = values.sum(axis=1, keepdims=True)
-        self._value = values / np.where(totals == 0, 1.0, totals)
+        self._leaf_value = values / np.where(totals == 0, 1.0, totals)
+        self._leaf_of = np.full(len(left), -1, dtype=np.int64)
+        self._leaf_of[leaf] = np.arange(int(leaf.sum()))
         self._roots = offsets
         self._depth = max(t.max_depth for t in trees)
         self.classes_ = forest.classes_
@@ -81,7 +85,7 @@ class FlatForest:
             raise ValueError(
                 f"X has shape {X.shape}; the forest was fitted with {self.n_features_in_} features"
             )
-        out = np.empty((len(X), self._value.shape[1]))
+        out = np.empty((len(X), self._leaf_value.shape[1]))
         for start in range(0, len(X), _CHUNK):
             block = X[start : start + _CHUNK]
             rows = np.arange(len(block))[:, None]
@@ -89,5 +93,5 @@ class FlatForest:
             for _ in range(self._depth):
                 goes_left = block[rows, self._feature[node]] <= self._threshold[node]
                 node = np.where(goes_left, self._left[node], self._right[node])
-            out[start : start + len(block)] = self._value[node].mean(axis=1)
+            out[start : start + len(block)] = self._leaf_value[self._leaf_of[node]].mean(axis=1)
         return out

@@ -22,7 +22,6 @@ import argparse
 import hashlib
 import json
 import logging
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, replace
@@ -32,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from classifier.bundle import ModelBundle, save_bundle, to_jsonable
+from classifier.code_version import code_version
 from classifier.cohort import Cohort, read_cohort
 from classifier.errors import ClassifierError
 from classifier.estimator import MethylationClassifier
@@ -149,7 +149,7 @@ def train(config: TrainConfig) -> dict:
         "final_fit_seconds": round(fit_seconds, 1),
     }
     provenance = {
-        "code_version": _code_version(),
+        "code_version": code_version(),
         "training_data": {
             "cohort": str(config.cohort),
             "label_column": config.label_column,
@@ -314,20 +314,6 @@ def _reference_embedding(model: MethylationClassifier, cohort: Cohort, families:
             "y": (coords[:, 1] if coords.shape[1] > 1 else np.zeros(len(coords))).round(4),
         }
     )
-
-
-def _code_version() -> str:
-    try:
-        return subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=5,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 def _say(message: str) -> None:

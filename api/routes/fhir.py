@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import orjson
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Path, Response
 
 from api.deps import ResultReaderDep, SettingsDep, StoreDep
+from api.errors import error_item
 from api.fhir import FHIR_MEDIA_TYPE, result_to_fhir
 from api.schemas import ErrorResponse
 from api.security import AUTH_RESPONSES
@@ -30,13 +33,19 @@ router = APIRouter(prefix="/v1/results", tags=["results"], responses=AUTH_RESPON
     },
 )
 def get_result_fhir(
-    result_id: str, client: ResultReaderDep, store: StoreDep, settings: SettingsDep
+    result_id: Annotated[str, Path(max_length=64)],
+    client: ResultReaderDep,
+    store: StoreDep,
+    settings: SettingsDep,
 ) -> Response:
     """The result as a FHIR R4 DiagnosticReport (class, score, family, both checks)."""
     stored = store.get(result_id)
     # Another client's result is "not found": a LIS learns nothing about others' accessions.
     if stored is None or not client.can_read_result_of(stored.client or ""):
-        raise HTTPException(status_code=404, detail="no result with this id")
+        raise HTTPException(
+            status_code=404,
+            detail=[error_item(f"no stored result has the id {result_id!r}", (), "not_found")],
+        )
     report = result_to_fhir(
         stored.result,
         result_id=stored.id,

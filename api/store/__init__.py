@@ -26,7 +26,6 @@ from api.store.queries import (
 )
 from api.store.records import NewResult, StoredResult, attention_reasons
 from api.store.repository import ResultStore
-from api.store.version import code_version
 
 __all__ = [
     "DEFAULT_ATTENTION_WINDOW",
@@ -42,7 +41,6 @@ __all__ = [
     "ResultSupersededError",
     "StoredResult",
     "attention_reasons",
-    "code_version",
     "current_revision",
     "head_revision",
     "input_sha256",

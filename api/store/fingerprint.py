@@ -2,10 +2,10 @@
 
 ``values_sha256`` is the SHA-256 of
 
-* a header naming the probe order: ``ids:`` followed by the probe ids
-  joined by newlines, ``array:<450k|epic|epicv2>`` for values in a
-  manifest's canonical order, or ``model:<cpgs_sha256>`` for values in the
-  model's own CpG order; then a newline;
+* a header naming the probe order: ``array:<450k|epic|epicv2>`` for values
+  in a manifest's canonical order (named, or an id list equal to it),
+  ``model:<cpgs_sha256>`` for values in the model's own CpG order, else
+  ``ids:`` followed by the probe ids joined by newlines; then a newline;
 * the values as little-endian float32, "not measured" (null, NaN) written
   as one canonical NaN.
 
@@ -31,7 +31,9 @@ from api.profiles import ProfileInput
 __all__ = ["input_sha256", "values_sha256"]
 
 
-def values_sha256(profile: ProfileInput, model_cpgs_sha256: str) -> str:
+def values_sha256(
+    profile: ProfileInput, model_cpgs_sha256: str, canonical_order: str | None = None
+) -> str:
     """SHA-256 of a profile's probe order and values (see the module docstring).
 
     Parameters
@@ -39,15 +41,19 @@ def values_sha256(profile: ProfileInput, model_cpgs_sha256: str) -> str:
     profile : ProfileInput
     model_cpgs_sha256 : str
         The served model's CpG list hash, naming the order of model-ordered values.
+    canonical_order : str, optional
+        The array whose canonical order the profile's values follow, as
+        alignment found it (:attr:`api.alignment.ProfileQc.canonical_order`):
+        a whole-array id list is then not joined and hashed (~25 ms for EPIC).
     """
     digest = hashlib.sha256()
-    if profile.ids is not None:
+    if profile.model_order:
+        digest.update(f"model:{model_cpgs_sha256}".encode())
+    elif canonical_order is not None or profile.ids is None:
+        digest.update(f"array:{canonical_order or profile.array}".encode())
+    else:
         digest.update(b"ids:")
         digest.update(_joined_ids(profile.ids))
-    elif profile.model_order:
-        digest.update(f"model:{model_cpgs_sha256}".encode())
-    else:
-        digest.update(f"array:{profile.array}".encode())
     digest.update(b"\n")
     values = np.asarray(profile.values, dtype="<f4").copy()
     values[np.isnan(values)] = np.float32("nan")

@@ -13,7 +13,7 @@ from typing import Any
 
 from api.store.tables import ResultRow
 
-__all__ = ["ROW_FIELDS", "NewResult", "StoredResult", "attention_reasons"]
+__all__ = ["ROW_FIELDS", "STATEMENT_FIELDS", "NewResult", "StoredResult", "attention_reasons"]
 
 
 @dataclass(frozen=True)
@@ -155,9 +155,9 @@ def attention_reasons(result: dict[str, Any]) -> list[str]:
     return reasons
 
 
-#: The columns of ``results`` that :class:`StoredResult` carries as they are.
-ROW_FIELDS: tuple[str, ...] = (
-    "id",
+#: The columns of ``results`` that hold the request and the model's statement:
+#: a correction copies them unchanged from the result it replaces.
+STATEMENT_FIELDS: tuple[str, ...] = (
     "request_id",
     "client",
     "accession",
@@ -169,14 +169,20 @@ ROW_FIELDS: tuple[str, ...] = (
     "model_run_id",
     "model_fingerprint",
     "manifest_sha256",
-    "code_version",
-    "result",
     "decision",
     "top_class",
     "score",
     "fusion_status",
-    "reclassification",
     "out_of_distribution",
+)
+
+#: The columns of ``results`` that :class:`StoredResult` carries as they are.
+ROW_FIELDS: tuple[str, ...] = (
+    "id",
+    *STATEMENT_FIELDS,
+    "code_version",
+    "result",
+    "reclassification",
     "needs_attention",
     "supersedes_id",
     "corrected_by",

@@ -31,7 +31,7 @@ from api.store.corrections import (
     amend,
 )
 from api.store.queries import Listing, ResultPage, ResultQuery, select_results
-from api.store.records import NewResult, StoredResult, attention_reasons
+from api.store.records import STATEMENT_FIELDS, NewResult, StoredResult, attention_reasons
 from api.store.tables import DeliveryRow, RequestRow, ResultRow
 
 __all__ = ["ResultStore"]
@@ -234,8 +234,12 @@ class ResultStore:
         items: Sequence[NewResult],
     ) -> dict[tuple[str, str], ResultRow]:
         hashes = sorted({item.input_sha256 for item in items})
+        # By accession too: the same values sent for many accessions (a control
+        # run daily, say) would otherwise load every one of their rows.
+        accessions = sorted({item.accession for item in items})
         stmt = select(ResultRow).where(
             ResultRow.client.is_not_distinct_from(client),
+            ResultRow.accession.in_(accessions),
             ResultRow.model_name == str(model["name"]),
             ResultRow.model_version == str(model["version"]),
             ResultRow.model_fingerprint == str(model["fingerprint"]),
@@ -291,27 +295,7 @@ class ResultStore:
             corrected_at=now,
         )
         # The model's statement is copied; only the interpretation columns follow the review.
-        copied = {
-            name: getattr(old, name)
-            for name in (
-                "request_id",
-                "client",
-                "accession",
-                "values_sha256",
-                "input_sha256",
-                "array_type",
-                "model_name",
-                "model_version",
-                "model_run_id",
-                "model_fingerprint",
-                "manifest_sha256",
-                "decision",
-                "top_class",
-                "score",
-                "fusion_status",
-                "out_of_distribution",
-            )
-        }
+        copied = {name: getattr(old, name) for name in STATEMENT_FIELDS}
         return ResultRow(
             **copied,
             id=uuid.uuid4().hex,

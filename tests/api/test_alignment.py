@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -40,7 +42,10 @@ def test_canonical_order_equals_id_lookup(aligner, array):
     np.testing.assert_array_equal(by_order, by_list)
     np.testing.assert_array_equal(by_order, by_arrow)
     np.testing.assert_allclose(by_order, by_lookup, rtol=1e-6)
-    assert qc_order == qc_list == qc_lookup
+    assert qc_order == qc_list
+    # Only the shuffled list does not follow the canonical order.
+    assert qc_order.canonical_order == array.value and qc_lookup.canonical_order is None
+    assert dataclasses.replace(qc_lookup, canonical_order=array.value) == qc_order
     assert qc_order.array_type == array.value
 
 

@@ -342,3 +342,21 @@ def test_unknown_but_valid_probe_ids_are_counted(post_json, world):
     betas = world.betas("SS") | {"cg99999998": 0.5, "cg99999997_TC21": 0.4}
     qc = post_json({"profiles": [{"sample_id": "S1", "betas": betas}]}).json()["results"][0]["qc"]
     assert qc["probes_unrecognised"] == 2
+
+
+def test_a_whole_array_sent_as_ids_or_in_canonical_order_has_one_values_hash(client, post_json):
+    from classifier.manifest import load_manifest
+    from classifier.probes import ArrayType
+
+    ids = [str(p) for p in load_manifest().array_probe_ids(ArrayType.EPIC)]
+    values = np.random.default_rng(3).uniform(0, 1, len(ids)).round(3).tolist()
+    accession = f"HASH-{uuid.uuid4().hex[:8]}"
+    as_ids = post_json(
+        {"profiles": [{"sample_id": accession, "probe_ids": ids, "values": values}]}
+    ).json()["results"][0]
+    in_order = post_json(
+        {"profiles": [{"sample_id": accession, "array": "epic", "values": values}]}
+    ).json()["results"][0]
+    # The same measurement from the same client: the stored result comes back.
+    assert in_order["result_id"] == as_ids["result_id"]
+    assert in_order["stored"]["resubmitted"] is True

@@ -60,3 +60,11 @@ def test_input_hash_covers_diagnosis_findings_and_options():
     assert input_sha256("v", None, ({"kind": "ihc"},), {"top": 5, "raw_scores": False}) != base
     assert input_sha256("v", None, (), {"top": 10, "raw_scores": False}) != base
     assert input_sha256("w", None, (), {"top": 5, "raw_scores": False}) != base
+
+
+def test_an_id_list_in_a_canonical_order_hashes_as_that_array():
+    values = [0.1, np.nan, 0.9]
+    named = values_sha256(_profile(values, ids=None, array=ArrayType.EPIC), "m")
+    listed = _profile(values)  # alignment found these ids to be EPIC's canonical order
+    assert values_sha256(listed, "m", canonical_order="epic") == named
+    assert values_sha256(listed, "m") != named

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.store import code_version
+from classifier.code_version import code_version
 
 
 def test_a_deployment_given_version_comes_first():

@@ -1,4 +1,4 @@
-"""The version of the service's code, recorded with every stored result."""
+"""The version of this code: recorded in every model bundle and every stored result."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 __all__ = ["code_version"]
 
-_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_PROJECT_ROOT = Path(__file__).resolve().parents[1]
 _DISTRIBUTION = "sarcoma-methylation-classifier"
 # The width of the results.code_version column.
 _MAX_LENGTH = 64
@@ -23,8 +23,8 @@ def code_version(override: str | None = None) -> str:
     ----------
     override : str, optional
         A version given by the deployment (the ``CODE_VERSION`` of a container
-        image, passed on by the settings); used when not blank. This module
-        reads no environment itself.
+        image, passed on by the service's settings); used when not blank.
+        This module reads no environment variable.
 
     Returns
     -------
