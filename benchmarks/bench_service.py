@@ -105,35 +105,39 @@ def _cases(rng: np.random.Generator, cpgs: list[str], sha: str, batch: int) -> l
     values = rng.uniform(0, 1, len(epic_ids)).astype(np.float32)
     values[rng.random(len(values)) < 0.01] = np.nan
     listed = [None if np.isnan(v) else round(float(v), 4) for v in values]
-    sid = "BENCH-1-" + _RUN_MARK.decode()
+    mark = _RUN_MARK.decode()
+
+    def sid(case: int) -> str:  # one accession per form: the forms share values
+        return f"BENCH-{case}-{mark}"
+
     epic_object = orjson.dumps(
-        {"profiles": [{"sample_id": sid, "betas": dict(zip(epic_ids, listed, strict=True))}]}
+        {"profiles": [{"sample_id": sid(1), "betas": dict(zip(epic_ids, listed, strict=True))}]}
     )
     # The same probes in another order: looked up, not matched to the manifest.
     order = rng.permutation(len(epic_ids))
     shuffled = {epic_ids[i]: listed[i] for i in order}
-    epic_shuffled = orjson.dumps({"profiles": [{"sample_id": sid, "betas": shuffled}]})
+    epic_shuffled = orjson.dumps({"profiles": [{"sample_id": sid(2), "betas": shuffled}]})
     epic_arrays = orjson.dumps(
-        {"profiles": [{"sample_id": sid, "probe_ids": epic_ids, "values": listed}]}
+        {"profiles": [{"sample_id": sid(3), "probe_ids": epic_ids, "values": listed}]}
     )
-    epic_arrow = _arrow({"sample_id": [sid], "values": [values]}, {"array": "epic"})
+    epic_arrow = _arrow({"sample_id": [sid(4)], "values": [values]}, {"array": "epic"})
     model_values = [round(float(v), 4) for v in rng.uniform(0, 1, len(cpgs))]
     small = orjson.dumps(
-        {"profiles": [{"sample_id": sid, "betas": dict(zip(cpgs, model_values, strict=True))}]}
+        {"profiles": [{"sample_id": sid(5), "betas": dict(zip(cpgs, model_values, strict=True))}]}
     )
     n_json = min(batch, 100)
     rows = rng.uniform(0, 1, (n_json, len(cpgs))).round(4).tolist()
     json_batch = orjson.dumps(
         {
             "profiles": [
-                {"sample_id": f"J{i:05d}-{sid[-6:]}", "betas": dict(zip(cpgs, row, strict=True))}
+                {"sample_id": f"J{i:05d}-{mark}", "betas": dict(zip(cpgs, row, strict=True))}
                 for i, row in enumerate(rows)
             ]
         }
     )
     matrix = rng.uniform(0, 1, (batch, len(cpgs))).astype(np.float32)
     batch_arrow = _arrow(
-        {"sample_id": [f"B{i:05d}-{_RUN_MARK.decode()}" for i in range(batch)],
+        {"sample_id": [f"B{i:05d}-{mark}" for i in range(batch)],
          "values": list(matrix)},
         {"array": "model", "cpgs_sha256": sha},
     )  # fmt: skip

@@ -7,9 +7,9 @@ learn how far its scores can be trusted on samples it has not seen.
 found it the best calibrator whatever the base model): an L2-penalised
 multinomial logistic regression whose inputs are the scores of all classes,
 so it can also correct systematic confusions between classes. As in the
-reference, the inputs are the scores themselves: on the default cohort, log
-scores lost 2-3 points of accuracy (the log of a rare class's tiny score is
-mostly noise), while raw scores kept or improved it (``docs/benchmarks.md``).
+reference, the inputs are the scores themselves, not their logs: the log of
+a rare class's tiny score is mostly noise, and a forest gives many exact
+zeros. Its effect on the default cohort is in ``docs/benchmarks.md``.
 :class:`TemperatureScaling` divides the log scores by one fitted temperature:
 it keeps the ranking and only sharpens or softens, the usual baseline.
 """
@@ -57,9 +57,8 @@ class _ScoreCalibrator(ClassifierMixin, BaseEstimator):
 class RidgeCalibrator(_ScoreCalibrator):
     """Ridge multinomial logistic regression on raw class scores.
 
-    The inputs are the base learner's scores as they are, not their logs:
-    on the default cohort log scores lost 2-3 points of accuracy
-    (``docs/benchmarks.md``).
+    The inputs are the base learner's scores as they are, not their logs
+    (see the module docstring).
 
     Parameters
     ----------

@@ -90,8 +90,12 @@ class FlatForest:
             block = X[start : start + _CHUNK]
             rows = np.arange(len(block))[:, None]
             node = np.broadcast_to(self._roots, (len(block), len(self._roots)))
-            for _ in range(self._depth):
+            for level in range(self._depth):
                 goes_left = block[rows, self._feature[node]] <= self._threshold[node]
                 node = np.where(goes_left, self._left[node], self._right[node])
+                # Most trees are much shallower than the deepest: stop once
+                # every walk rests on a leaf (checked every few levels).
+                if level % 4 == 3 and (self._leaf_of[node] >= 0).all():
+                    break
             out[start : start + len(block)] = self._leaf_value[self._leaf_of[node]].mean(axis=1)
         return out

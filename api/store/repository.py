@@ -17,10 +17,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -194,33 +195,37 @@ class ResultStore:
     ) -> list[StoredResult]:
         now = datetime.now(UTC)
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            known = self._newest_versions(session, self._originals(session, client, model, items))
-            rows: list[ResultRow] = []
+            known: dict[tuple[str, str], Any] = self._newest_versions(
+                session, self._originals(session, client, model, items)
+            )
+            new: list[dict[str, Any]] = []
             flags: list[bool] = []
             for item in items:
                 # A profile repeated within the batch gets the first one's row.
                 key = (item.accession, item.input_sha256)
                 flags.append(key in known)
                 if key not in known:
-                    known[key] = self._new_row(item, request_id, client, model, now)
-                    rows.append(known[key])
-            session.add(
-                RequestRow(
-                    request_id=request_id,
-                    client=client,
-                    route=route,
-                    received_at=now,
-                    n_results=len(items),
-                    n_resubmitted=sum(flags),
-                )
-            )
-            session.flush()
-            session.add_all(rows)
-            session.flush()
+                    new.append(self._new_row(item, request_id, client, model, now))
+                    known[key] = SimpleNamespace(**new[-1])
             delivered = [known[(i.accession, i.input_sha256)] for i in items]
-            session.add_all(
-                DeliveryRow(request_id=request_id, position=p, result_id=r.id, resubmitted=f)
-                for p, (r, f) in enumerate(zip(delivered, flags, strict=True))
+            # Bulk inserts: no unit of work to track rows that are written once.
+            request = {
+                "request_id": request_id,
+                "client": client,
+                "route": route,
+                "received_at": now,
+                "n_results": len(items),
+                "n_resubmitted": sum(flags),
+            }
+            session.execute(insert(RequestRow), [request])
+            if new:
+                session.execute(insert(ResultRow), new)
+            session.execute(
+                insert(DeliveryRow),
+                [
+                    {"request_id": request_id, "position": p, "result_id": r.id, "resubmitted": f}
+                    for p, (r, f) in enumerate(zip(delivered, flags, strict=True))
+                ],
             )
         return [
             StoredResult.from_row(r, resubmitted=f) for r, f in zip(delivered, flags, strict=True)
@@ -316,11 +321,11 @@ class ResultStore:
         client: str | None,
         model: dict[str, Any],
         now: datetime,
-    ) -> ResultRow:
+    ) -> dict[str, Any]:
         # orjson makes the result plain JSON (numpy numbers, NaN as null).
         result = orjson.loads(orjson.dumps(item.result, option=orjson.OPT_SERIALIZE_NUMPY))
         call = result["classification"]
-        return ResultRow(
+        return dict(
             id=uuid.uuid4().hex,
             request_id=request_id,
             client=client,

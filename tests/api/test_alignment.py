@@ -81,3 +81,17 @@ def test_batch_cache_reuses_a_shared_id_list(aligner, world):
     first = cache.gather
     aligner.align(_profile(np.full(len(ids), 0.4), ids=list(ids)), cache)
     assert cache.gather is first
+
+
+def test_the_models_own_order_equals_id_lookup(aligner):
+    ids = aligner.cpgs.tolist()
+    rng = np.random.default_rng(1)
+    values = rng.uniform(0, 1, len(ids)).astype(np.float32)
+    own, qc_own = aligner.align(_profile(values, ids=list(ids)), AlignmentCache())
+    order = rng.permutation(len(ids))
+    shuffled, qc_shuffled = aligner.align(
+        _profile(values[order], ids=[ids[i] for i in order]), AlignmentCache()
+    )
+    np.testing.assert_array_equal(own, values)
+    np.testing.assert_array_equal(own, shuffled)
+    assert qc_own == qc_shuffled
