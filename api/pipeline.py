@@ -78,8 +78,21 @@ def run_classify(model: ServedModel, job: ClassifyJob) -> bytes:
     )
 
 
-def classify_profiles(model: ServedModel, job: ClassifyJob) -> ClassifiedBatch:
+def classify_profiles(
+    model: ServedModel,
+    job: ClassifyJob,
+    on_aligned: Callable[[list[ProfileInput], list[ProfileQc]], None] | None = None,
+) -> ClassifiedBatch:
     """Parse, check and classify every profile of a request.
+
+    Parameters
+    ----------
+    model : ServedModel
+    job : ClassifyJob
+    on_aligned : callable, optional
+        Called with the profiles and their QC once every profile is aligned
+        and checked, before classification (work that needs only the input,
+        such as its fingerprint, can then run beside it).
 
     Raises
     ------
@@ -107,6 +120,8 @@ def classify_profiles(model: ServedModel, job: ClassifyJob) -> ClassifiedBatch:
             )
         matrix[i] = row
         qcs.append(qc)
+    if on_aligned is not None:
+        on_aligned(profiles, qcs)
     calls = model.bundle.classify_aligned(matrix)
     # Where each case lies among the reference cohort (the review page's map).
     coords = model.bundle.estimator.embed_aligned(matrix).tolist()

@@ -55,9 +55,11 @@ def values_sha256(
         digest.update(b"ids:")
         digest.update(_joined_ids(profile.ids))
     digest.update(b"\n")
-    values = np.asarray(profile.values, dtype="<f4").copy()
-    values[np.isnan(values)] = np.float32("nan")
-    digest.update(values.tobytes())
+    values = np.asarray(profile.values, dtype="<f4")
+    missing = np.isnan(values)
+    if missing.any():
+        values = np.where(missing, np.float32("nan"), values)  # one canonical NaN
+    digest.update(np.ascontiguousarray(values).data)
     return digest.hexdigest()
 
 
