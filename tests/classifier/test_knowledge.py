@@ -1,5 +1,4 @@
 import re
-from pathlib import Path
 
 import pytest
 
@@ -97,8 +96,6 @@ GSE140686_DIAGNOSES = {
     "Undifferentiated sarcoma": ("class", "USARC"),
     "Well-differentiated liposarcoma": ("class", "WDLPS"),
 }
-
-SHARED_SHEETS = Path(__file__).resolve().parents[3] / "shared" / "data" / "gse140686"
 
 
 # -- version -------------------------------------------------------------------
@@ -300,12 +297,11 @@ def test_most_gse140686_diagnoses_name_a_class_or_family():
     assert len(resolved) == 72
 
 
-def test_copied_diagnosis_list_matches_the_shared_sheets():
-    pd = pytest.importorskip("pandas")
-    sheets = [SHARED_SHEETS / "samples_450k.csv", SHARED_SHEETS / "samples_epic.csv"]
-    if not all(p.exists() for p in sheets):
-        pytest.skip("GSE140686 sample sheets are not beside the clone")
-    distinct = set(pd.concat([pd.read_csv(p) for p in sheets])["Diagnosis"].dropna())
+def test_copied_diagnosis_list_matches_the_projects_sample_sheet():
+
+    from training.synthetic import load_reference_sheet
+
+    distinct = set(load_reference_sheet()["diagnosis"].dropna())
     assert distinct == set(GSE140686_DIAGNOSES)
 
 
