@@ -15,10 +15,12 @@ import hashlib
 import logging
 import tempfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from api.alignment import ProbeAligner
 from api.settings import MODEL_URI_PATTERN, Settings
+from api.store.provenance import model_fingerprint
 from classifier.bundle import ModelBundle, load_bundle
 from classifier.errors import ModelBundleError
 from classifier.knowledge import load_knowledge
@@ -97,6 +99,15 @@ class ServedModel:
     def n_cpgs(self) -> int:
         """Number of CpGs the model reads."""
         return len(self.bundle.cpgs)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of the trained bundle (:func:`~api.store.provenance.model_fingerprint`).
+
+        Computed once per loaded model: every result names it, and it hashes
+        the bundle's provenance and training medians.
+        """
+        return model_fingerprint(self)
 
 
 def load_served_model(settings: Settings) -> ServedModel:

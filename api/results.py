@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from api.alignment import ProfileQc
 from api.model_loader import ServedModel
 from api.profiles import ProfileInput
-from api.store.provenance import manifest_sha256, model_fingerprint
+from api.store.provenance import manifest_sha256
 from classifier.bundle import Call
 from classifier.decision import Decision
 from classifier.fusion_consistency import assess_fusion_consistency
@@ -61,7 +61,7 @@ def model_ref(model: ServedModel) -> dict:
         "source": info.source,
         "ood_threshold": float(estimator.ood_.threshold_),
         "conformal_alpha": float(estimator.conformal_alpha),
-        "fingerprint": model_fingerprint(model),
+        "fingerprint": model.fingerprint,
         "manifest_sha256": manifest_sha256(),
     }
 

@@ -50,9 +50,8 @@ def manifest_sha256() -> str:
 def model_fingerprint(model: ServedModel) -> str:
     """SHA-256 identifying a served model beyond its name and version.
 
-    Cheap enough to compute per request (a few tens of microseconds): the
-    bundle's provenance is small and the training medians are one float32
-    per model CpG.
+    A served model keeps its own (:attr:`api.model_loader.ServedModel.fingerprint`),
+    computed once when it is loaded.
 
     Parameters
     ----------

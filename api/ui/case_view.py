@@ -17,7 +17,6 @@ from markupsafe import Markup
 
 from api.model_loader import ServedModel
 from api.store import StoredResult
-from api.store.provenance import model_fingerprint
 from api.ui.charts import (
     OTHER_COLOUR,
     Bar,
@@ -168,7 +167,7 @@ def _made_by(model: ServedModel | None, stored: StoredResult) -> bool:
     if model is None:
         return False
     if stored.model_fingerprint is not None:
-        return model_fingerprint(model) == stored.model_fingerprint
+        return model.fingerprint == stored.model_fingerprint
     # Results stored before fingerprints were recorded.
     info = model.info
     return (info.name, info.version, info.run_id) == (

@@ -32,6 +32,9 @@ def test_the_fingerprint_is_stable_for_one_bundle(model, settings):
     again = load_served_model(settings)
     assert len(model_fingerprint(model)) == 64
     assert model_fingerprint(again) == model_fingerprint(model)
+    # The served model keeps its own, computed once.
+    assert again.fingerprint == model_fingerprint(again)
+    assert "fingerprint" in vars(again)
 
 
 @pytest.mark.parametrize(
