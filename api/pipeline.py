@@ -123,12 +123,11 @@ def classify_profiles(
     if on_aligned is not None:
         on_aligned(profiles, qcs)
     calls = model.bundle.classify_aligned(matrix)
-    # Where each case lies among the reference cohort (the review page's map).
-    coords = model.bundle.estimator.embed_aligned(matrix).tolist()
     ref = model_ref(model)
     results = [
-        build_result(profile, qc, call, model, job.options, ref, embedding=xy)
-        for profile, qc, call, xy in zip(profiles, qcs, calls, coords, strict=True)
+        # call.embedding: where the case lies among the reference cohort (the map).
+        build_result(profile, qc, call, model, job.options, ref, embedding=call.embedding)
+        for profile, qc, call in zip(profiles, qcs, calls, strict=True)
     ]
     if job.observe is not None:
         job.observe(results)

@@ -89,7 +89,7 @@ def build_result(
         :func:`model_ref` of the model, built once per request.
     embedding : sequence of two floats, optional
         The profile's coordinates in the reference embedding
-        (:meth:`~classifier.estimator.MethylationClassifier.embed_aligned`).
+        (:attr:`classifier.bundle.Call.embedding`).
     """
     threshold = model.bundle.threshold
     # The family reclassification judges: the matched one for a family-level

@@ -81,6 +81,9 @@ class Call:
     ood_threshold : float
     prediction_set : list of str
         Classes that cannot be excluded at the conformal level.
+    embedding : tuple of float
+        Position among the reference cohort (first two components of the
+        out-of-distribution space), for the case page's map.
     """
 
     top_class: str
@@ -96,6 +99,7 @@ class Call:
     ood_distance: float
     ood_threshold: float
     prediction_set: list[str]
+    embedding: tuple[float, float]
 
     def top(self, n: int = 5) -> list[tuple[str, float]]:
         """Return the ``n`` best classes with their calibrated scores."""
@@ -182,6 +186,10 @@ class ModelBundle:
                     ood_distance=float(prediction.ood_distance[i]),
                     ood_threshold=float(self.estimator.ood_.threshold_),
                     prediction_set=prediction.prediction_sets[i],
+                    embedding=(
+                        float(prediction.embedding[i, 0]),
+                        float(prediction.embedding[i, 1]),
+                    ),
                 )
             )
         return out

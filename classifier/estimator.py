@@ -58,6 +58,10 @@ class Prediction:
         Whether the distance exceeds the reference threshold.
     prediction_sets : list of list of str
         Classes that cannot be excluded at the conformal confidence level.
+    embedding : ndarray (n_samples, 2)
+        Coordinates in the first two components of the out-of-distribution
+        space, where the reference cohort can be drawn beside the profile
+        (see :meth:`MethylationClassifier.embed_aligned`).
     """
 
     raw: np.ndarray
@@ -66,6 +70,7 @@ class Prediction:
     ood_distance: np.ndarray
     ood: np.ndarray
     prediction_sets: list[list[str]]
+    embedding: np.ndarray
 
 
 class MethylationClassifier(ClassifierMixin, BaseEstimator):
@@ -281,7 +286,9 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
         filled = fill_missing(aligned, self.medians_)
         raw = _full_proba(self.base_, filled, len(self.classes_))
         calibrated = _full_proba(self.calibrator_, raw, len(self.classes_))
-        distance = self.ood_.score_samples(filled)
+        # One projection serves the distance and the map position.
+        projected = self.ood_.transform(filled)
+        distance = self.ood_.score_projected(projected)
         sets = [self.classes_[1.0 - p <= self.conformal_quantile_].tolist() for p in calibrated]
         return Prediction(
             raw=raw,
@@ -290,6 +297,7 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
             ood_distance=distance,
             ood=distance > self.ood_.threshold_,
             prediction_sets=sets,
+            embedding=_first_components(projected, 2),
         )
 
     def embed_aligned(self, aligned: np.ndarray, n_components: int = 2) -> np.ndarray:
@@ -302,10 +310,7 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "cpgs_")
         filled = fill_missing(np.asarray(aligned, dtype=np.float32), self.medians_)
-        coords = self.ood_.pca_.transform(filled)[:, :n_components]
-        if coords.shape[1] < n_components:
-            coords = np.pad(coords, ((0, 0), (0, n_components - coords.shape[1])))
-        return coords
+        return _first_components(self.ood_.transform(filled), n_components)
 
     # ---------------------------------------------------------------- helpers
 
@@ -337,6 +342,14 @@ def _as_matrix(X) -> tuple[np.ndarray, np.ndarray | None]:
             f"X must be 2-D (samples x CpGs), got shape {values.shape}", field="X"
         )
     return values, None
+
+
+def _first_components(coords: np.ndarray, n: int) -> np.ndarray:
+    """The first ``n`` columns, padded with zeros for a model with fewer components."""
+    coords = coords[:, :n]
+    if coords.shape[1] < n:
+        coords = np.pad(coords, ((0, 0), (0, n - coords.shape[1])))
+    return coords
 
 
 def _full_proba(model, X: np.ndarray, n_classes: int) -> np.ndarray:

@@ -58,11 +58,19 @@ class ReferenceDistance(BaseEstimator):
         self.threshold_ = float(np.quantile(loo, self.quantile))
         return self
 
+    def transform(self, X) -> np.ndarray:
+        """Return profiles projected into the reduced space of the reference cohort."""
+        check_is_fitted(self, "reference_")
+        return self.pca_.transform(np.asarray(X, dtype=np.float32)).astype(np.float32)
+
     def score_samples(self, X) -> np.ndarray:
         """Return the mean distance to the ``k`` nearest reference samples."""
+        return self.score_projected(self.transform(X))
+
+    def score_projected(self, Z) -> np.ndarray:
+        """:meth:`score_samples` of profiles already projected by :meth:`transform`."""
         check_is_fitted(self, "reference_")
-        Z = self.pca_.transform(np.asarray(X, dtype=np.float32)).astype(np.float32)
-        return self._distance(Z, exclude_self=False)
+        return self._distance(np.asarray(Z, dtype=np.float32), exclude_self=False)
 
     def predict(self, X) -> np.ndarray:
         """Return True for profiles farther from the reference than the threshold."""

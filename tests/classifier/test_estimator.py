@@ -79,3 +79,14 @@ def test_single_class_and_tiny_class_are_rejected(tiny_cohort):
 def test_label_count_must_match_samples(tiny_cohort):
     with pytest.raises(ClassifierError, match="3 labels"):
         MethylationClassifier().fit(tiny_cohort.betas.iloc[:6], ["A", "B", "A"])
+
+
+def test_the_prediction_carries_the_map_position_of_embed_aligned(tiny_model, tiny_cohort):
+    aligned = tiny_model.align(tiny_cohort.betas.iloc[:5])
+    detail = tiny_model.predict_aligned(aligned)
+    assert detail.embedding.shape == (5, 2)
+    np.testing.assert_allclose(detail.embedding, tiny_model.embed_aligned(aligned), rtol=1e-6)
+    filled = np.where(np.isnan(aligned), tiny_model.medians_, aligned)
+    np.testing.assert_allclose(
+        detail.ood_distance, tiny_model.ood_.score_samples(filled), rtol=1e-6
+    )
