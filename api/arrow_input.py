@@ -18,6 +18,7 @@ so that a batch prepared for another model is refused instead of misread).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,12 @@ __all__ = ["MODEL_ORDER", "parse_arrow_body"]
 MODEL_ORDER = "model"
 
 
-def parse_arrow_body(body: bytes, max_batch: int, cpgs_sha256: str) -> list[ProfileInput]:
+def parse_arrow_body(
+    body: bytes,
+    max_batch: int,
+    cpgs_sha256: str,
+    on_read: Callable[[list[ProfileInput]], None] | None = None,
+) -> list[ProfileInput]:
     """Parse and check an Arrow IPC stream body.
 
     Parameters
@@ -45,6 +51,11 @@ def parse_arrow_body(body: bytes, max_batch: int, cpgs_sha256: str) -> list[Prof
     max_batch : int
     cpgs_sha256 : str
         Hash of the served model's CpG list, for ``array=model``.
+    on_read : callable, optional
+        Called with the profiles as soon as the stream is read, before their
+        values are range-checked (an error may still follow), so that work
+        needing only the values as sent, such as their fingerprint, can
+        start beside the checks.
 
     Returns
     -------
@@ -73,7 +84,7 @@ def parse_arrow_body(body: bytes, max_batch: int, cpgs_sha256: str) -> list[Prof
     sample_ids = _strings(table, "sample_id", required=True)
     diagnoses = _strings(table, "diagnosis", required=False)
     findings_text = _strings(table, "findings", required=False)
-    values, offsets, missing = _values(table)
+    values, offsets, missing = _flat_values(table)
     ids_flat = _probe_ids(table, offsets) if "probe_ids" in table.column_names else None
 
     array: ArrayType | None = None
@@ -103,6 +114,9 @@ def parse_arrow_body(body: bytes, max_batch: int, cpgs_sha256: str) -> list[Prof
                 n_rejected=int(np.count_nonzero(missing[start:stop])),
             )
         )
+    if on_read is not None:
+        on_read(profiles)
+    _check_range(values, offsets, missing)
     return profiles
 
 
@@ -123,13 +137,15 @@ def _strings(table: pa.Table, name: str, *, required: bool) -> list[Any]:
     return column.to_pylist()
 
 
-def _values(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _flat_values(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Flatten ``values`` to float32; return it, the row offsets and its NaN mask."""
     if "values" not in table.column_names:
         raise InputError(
             "column 'values' is required", loc=("profiles", 0, "values"), type="missing"
         )
-    column = table.column("values").combine_chunks()
+    column = table.column("values")
+    # One chunk (the usual stream of one record batch) is used as it is: combining copies.
+    column = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
     if not _is_list(column.type) or not pa.types.is_floating(column.type.value_type):
         raise InputError(
             f"column 'values' must be a list of float32 (or float64), got {column.type}",
@@ -142,9 +158,15 @@ def _values(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False).astype(np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     flat = pc.list_flatten(column).cast(pa.float32()).to_numpy(zero_copy_only=False)
-    # Null and NaN both mean "not measured" here; only infinities and values
-    # outside [0, 1] are refused (NaN fails both comparisons, hence the mask).
-    missing = np.isnan(flat)
+    return flat, offsets, np.isnan(flat)
+
+
+def _check_range(flat: np.ndarray, offsets: np.ndarray, missing: np.ndarray) -> None:
+    """Refuse infinities and values outside [0, 1]; null and NaN mean "not measured"."""
+    # Two reductions (~0.3 ms for an EPIC profile) clear almost every body;
+    # only a bad one pays for finding its first offending value.
+    if missing.all() or (np.nanmin(flat) >= 0.0 and np.nanmax(flat) <= 1.0):
+        return
     bad = np.flatnonzero(~((flat >= 0.0) & (flat <= 1.0)) & ~missing)
     if len(bad):
         j = int(bad[0])
@@ -157,7 +179,6 @@ def _values(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raise InputError(
             f"beta value {float(flat[j]):g} is outside [0, 1]", loc=loc, type="value_out_of_range"
         )
-    return flat, offsets, missing
 
 
 def _probe_ids(table: pa.Table, offsets: np.ndarray) -> pa.Array:

@@ -76,22 +76,40 @@ async def classify_and_store(
 def prepare_results(model: ServedModel, job: ClassifyJob) -> list[NewResult]:
     """Classify a request's profiles and fingerprint their inputs (worker thread).
 
-    The SHA-256 of the values (3.5 MB for an EPIC profile, ~3 ms) is computed
-    in another thread while the profiles are classified: hashlib releases the
-    GIL, and the service has a second core.
+    The SHA-256 of the values (3.5 MB for an EPIC profile, ~3 ms: longer
+    than the classification) is computed in another thread: hashlib releases
+    the GIL, and the service has a second core. Values in a named order
+    are hashed as soon as they are read; an id list is hashed once alignment
+    has told whether it is an array's canonical order.
     """
-    hashing: list[Future[list[str]]] = []
+    sha = model.info.cpgs_sha256
+    early: list[Future[dict[int, str]]] = []
+    late: list[Future[dict[int, str]]] = []
 
-    def hash_values(profiles: list[ProfileInput], qcs: list[ProfileQc]) -> None:
-        hashing.append(_HASHER.submit(_values_hashes, profiles, qcs, model.info.cpgs_sha256))
+    def hash_named_orders(profiles: list[ProfileInput]) -> None:
+        named = [p for p in profiles if p.ids is None]
+        if named:
+            early.append(_HASHER.submit(_values_hashes, named, [None] * len(named), sha))
 
-    batch = classify_profiles(model, job, on_aligned=hash_values)
-    values_hashes = hashing[0].result()
+    def hash_id_lists(profiles: list[ProfileInput], qcs: list[ProfileQc]) -> None:
+        listed = [
+            (p, qc.canonical_order)
+            for p, qc in zip(profiles, qcs, strict=True)
+            if p.ids is not None
+        ]
+        if listed:
+            late.append(
+                _HASHER.submit(_values_hashes, [p for p, _ in listed], [c for _, c in listed], sha)
+            )
+
+    batch = classify_profiles(model, job, on_parsed=hash_named_orders, on_aligned=hash_id_lists)
+    values_hashes: dict[int, str] = {}
+    for future in early + late:
+        values_hashes.update(future.result())
     options = {"top": job.options.top, "raw_scores": job.options.raw_scores}
     items = []
-    for profile, values_hash, result in zip(
-        batch.profiles, values_hashes, batch.results, strict=True
-    ):
+    for profile, result in zip(batch.profiles, batch.results, strict=True):
+        values_hash = values_hashes[profile.index]
         items.append(
             NewResult(
                 accession=profile.sample_id,
@@ -106,9 +124,10 @@ def prepare_results(model: ServedModel, job: ClassifyJob) -> list[NewResult]:
 
 
 def _values_hashes(
-    profiles: list[ProfileInput], qcs: list[ProfileQc], cpgs_sha256: str
-) -> list[str]:
-    return [
-        values_sha256(profile, cpgs_sha256, qc.canonical_order)
-        for profile, qc in zip(profiles, qcs, strict=True)
-    ]
+    profiles: list[ProfileInput], orders: list[str | None], cpgs_sha256: str
+) -> dict[int, str]:
+    # A profile without ids follows its named order whatever alignment says.
+    return {
+        profile.index: values_sha256(profile, cpgs_sha256, order)
+        for profile, order in zip(profiles, orders, strict=True)
+    }

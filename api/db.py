@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
@@ -28,14 +29,22 @@ def make_engine(url: str) -> Engine:
         ``postgresql+psycopg://user:password@host/db``.
     """
     parsed = make_url(url)
+    json = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, **json)
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    engine = create_engine(url, connect_args={"check_same_thread": False}, **json)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _json_text(value: object) -> str:
+    # orjson for the JSON columns (a stored result): ~10x the standard
+    # library's speed, on the path of every answer. NaN cannot occur: results
+    # are made plain JSON (NaN as null) before they are stored.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

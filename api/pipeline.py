@@ -81,6 +81,7 @@ def run_classify(model: ServedModel, job: ClassifyJob) -> bytes:
 def classify_profiles(
     model: ServedModel,
     job: ClassifyJob,
+    on_parsed: Callable[[list[ProfileInput]], None] | None = None,
     on_aligned: Callable[[list[ProfileInput], list[ProfileQc]], None] | None = None,
 ) -> ClassifiedBatch:
     """Parse, check and classify every profile of a request.
@@ -89,10 +90,14 @@ def classify_profiles(
     ----------
     model : ServedModel
     job : ClassifyJob
+    on_parsed : callable, optional
+        Called with the profiles as soon as they are read, possibly before
+        their values are checked (an error may still follow): work that needs
+        only the input as sent, such as its fingerprint, can start beside
+        the checks and the classification.
     on_aligned : callable, optional
         Called with the profiles and their QC once every profile is aligned
-        and checked, before classification (work that needs only the input,
-        such as its fingerprint, can then run beside it).
+        and checked, before classification.
 
     Raises
     ------
@@ -100,9 +105,13 @@ def classify_profiles(
         For any bad input, located at its field (see :mod:`api.errors`).
     """
     if job.format is BodyFormat.ARROW:
-        profiles = parse_arrow_body(job.body, job.max_batch, model.info.cpgs_sha256)
+        profiles = parse_arrow_body(
+            job.body, job.max_batch, model.info.cpgs_sha256, on_read=on_parsed
+        )
     else:
         profiles = parse_json_body(job.body, job.max_batch)
+        if on_parsed is not None:
+            on_parsed(profiles)
     needed = job.min_cpgs
     matrix = np.empty((len(profiles), model.n_cpgs), dtype=np.float32)
     cache = AlignmentCache()

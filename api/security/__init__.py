@@ -5,6 +5,7 @@ from api.security.auth import (
     API_KEY_HEADER,
     AUTH_RESPONSES,
     authenticated_client,
+    client_for_token,
     require,
 )
 from api.security.keys import ApiKeyInfo, ApiKeyStore, UnknownKeyError
@@ -24,5 +25,6 @@ __all__ = [
     "TokenBucketLimiter",
     "UnknownKeyError",
     "authenticated_client",
+    "client_for_token",
     "require",
 ]

@@ -18,9 +18,10 @@ loudly at start-up.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, NoReturn
 
+import anyio.to_thread
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
@@ -36,6 +37,7 @@ __all__ = [
     "API_KEY_HEADER",
     "AUTH_RESPONSES",
     "authenticated_client",
+    "client_for_token",
     "require",
 ]
 
@@ -70,39 +72,66 @@ _api_key_header = APIKeyHeader(
 )
 
 
-def authenticated_client(
+async def authenticated_client(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     header_key: Annotated[str | None, Depends(_api_key_header)],
 ) -> Client:
     """The client whose key the request carries; also takes one token of its rate limit.
 
+    A coroutine, so that FastAPI runs it on the event loop rather than
+    sending it to a worker thread: a key checked in the last few seconds is
+    answered from memory, and only a database lookup goes to a thread.
+
     Raises
     ------
     HTTPException
         401 without a valid key, 429 over the rate limit.
     """
-    settings: Settings = getattr(request.app.state, "settings", None) or get_settings()
-    if not settings.auth_required:
-        client = Client.unauthenticated()
-        request.state.client = client
-        return client
+    if not _settings(request).auth_required:
+        return _admit(request, None, Client.unauthenticated())
     token = bearer.credentials if bearer is not None else header_key
     if not token and request.method in _SAFE_METHODS:
         token = request.cookies.get(API_KEY_COOKIE)
-    if not token:
-        _refuse(
-            request,
-            401,
-            "not_authenticated",
-            "an API key is required: send 'Authorization: Bearer <token>' or "
-            f"'{API_KEY_HEADER}: <token>'",
-        )
+    client = None
+    if token:
+        store: ApiKeyStore = request.app.state.api_keys
+        known, client = store.cached(token)
+        if not known:
+            client = await anyio.to_thread.run_sync(store.authenticate, token)
+    return _admit(request, token, client)
+
+
+def client_for_token(request: Request, token: str | None) -> Client:
+    """Like :func:`authenticated_client` for a token already read (blocking; for the pages).
+
+    Raises
+    ------
+    HTTPException
+        401 without a valid key, 429 over the rate limit.
+    """
+    if not _settings(request).auth_required:
+        return _admit(request, None, Client.unauthenticated())
     store: ApiKeyStore = request.app.state.api_keys
-    found = store.authenticate(token)
-    if found is None:
+    return _admit(request, token, store.authenticate(token) if token else None)
+
+
+def _settings(request: Request) -> Settings:
+    return getattr(request.app.state, "settings", None) or get_settings()
+
+
+def _admit(request: Request, token: str | None, client: Client | None) -> Client:
+    """Refuse a missing or unknown key and a key over its rate; remember the client."""
+    if client is None:
+        if not token:
+            _refuse(
+                request,
+                401,
+                "not_authenticated",
+                "an API key is required: send 'Authorization: Bearer <token>' or "
+                f"'{API_KEY_HEADER}: <token>'",
+            )
         _refuse(request, 401, "invalid_api_key", "the API key is unknown or revoked")
-    client = found
     request.state.client = client
     limiter: TokenBucketLimiter | None = getattr(request.app.state, "rate_limiter", None)
     if limiter is not None and client.id is not None:
@@ -125,7 +154,7 @@ def authenticated_client(
     return client
 
 
-def require(*permissions: Permission) -> Callable[..., Client]:
+def require(*permissions: Permission) -> Callable[..., Awaitable[Client]]:
     """A dependency admitting clients that hold at least one of ``permissions``.
 
     Authentication (and the rate limit) runs once per request however many
@@ -135,7 +164,9 @@ def require(*permissions: Permission) -> Callable[..., Client]:
         raise ValueError("require() needs at least one permission")
     needed = ", ".join(p.value for p in permissions)
 
-    def check(request: Request, client: Annotated[Client, Depends(authenticated_client)]) -> Client:
+    async def check(
+        request: Request, client: Annotated[Client, Depends(authenticated_client)]
+    ) -> Client:
         if not any(client.can(p) for p in permissions):
             _refuse(
                 request,

@@ -190,18 +190,36 @@ class ApiKeyStore:
         key_id = _key_id(token)
         if key_id is None:
             return None
+        known, client = self.cached(token)
+        if known:
+            return client
         now = self._clock()
         digest = _digest(token)
-        with self._lock:
-            cached = self._cache.get(digest)
-        if cached is not None and now - cached[0] < self.cache_seconds:
-            return cached[2]
         client = self._lookup(key_id, digest)
         with self._lock:
             if len(self._cache) > 10_000:  # bounded: unknown tokens are cached too
                 self._cache.clear()
             self._cache[digest] = (now, key_id, client)
         return client
+
+    def cached(self, token: str) -> tuple[bool, Client | None]:
+        """Answer from memory when possible, without touching the database.
+
+        Returns
+        -------
+        known : bool
+            True when the answer below is final: the token is malformed, or
+            was checked less than ``cache_seconds`` ago.
+        client : Client or None
+            The client holding ``token`` (``None`` for a refused token).
+        """
+        if _key_id(token) is None:
+            return True, None
+        with self._lock:
+            cached = self._cache.get(_digest(token))
+        if cached is not None and self._clock() - cached[0] < self.cache_seconds:
+            return True, cached[2]
+        return False, None
 
     def _lookup(self, key_id: str, digest: str) -> Client | None:
         with Session(self.engine) as session:

@@ -30,6 +30,9 @@ from api.profiles import ProfileInput
 
 __all__ = ["input_sha256", "values_sha256"]
 
+# Bit pattern of np.float32("nan"), the NaN every "not measured" value is hashed as.
+_CANONICAL_NAN_BITS = np.array([np.nan], dtype="<f4").view(np.uint32)[0]
+
 
 def values_sha256(
     profile: ProfileInput, model_cpgs_sha256: str, canonical_order: str | None = None
@@ -57,8 +60,9 @@ def values_sha256(
     digest.update(b"\n")
     values = np.asarray(profile.values, dtype="<f4")
     missing = np.isnan(values)
-    if missing.any():
-        values = np.where(missing, np.float32("nan"), values)  # one canonical NaN
+    # One canonical NaN; rewriting copies the values, so only when a NaN differs.
+    if missing.any() and (values.view(np.uint32)[missing] != _CANONICAL_NAN_BITS).any():
+        values = np.where(missing, np.float32("nan"), values)
     digest.update(np.ascontiguousarray(values).data)
     return digest.hexdigest()
 

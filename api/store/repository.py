@@ -18,10 +18,10 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, Row, Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,24 @@ from api.store.records import STATEMENT_FIELDS, NewResult, StoredResult, attenti
 from api.store.tables import DeliveryRow, RequestRow, ResultRow
 
 __all__ = ["ResultStore"]
+
+_REQUESTS = cast(Table, RequestRow.__table__)
+_RESULTS = cast(Table, ResultRow.__table__)
+_DELIVERIES = cast(Table, DeliveryRow.__table__)
+# Built once: constructing a statement (and its cache key) on every request
+# cost more than running it.
+_INSERT_REQUEST = _REQUESTS.insert()
+_INSERT_RESULTS = _RESULTS.insert()
+_INSERT_DELIVERIES = _DELIVERIES.insert()
+_ORIGINALS = select(_RESULTS).where(
+    _RESULTS.c.client.is_not_distinct_from(bindparam("client")),
+    _RESULTS.c.accession.in_(bindparam("accessions", expanding=True)),
+    _RESULTS.c.model_name == bindparam("model_name"),
+    _RESULTS.c.model_version == bindparam("model_version"),
+    _RESULTS.c.model_fingerprint == bindparam("model_fingerprint"),
+    _RESULTS.c.input_sha256.in_(bindparam("hashes", expanding=True)),
+    _RESULTS.c.supersedes_id.is_(None),
+)
 
 
 class ResultStore:
@@ -194,9 +212,11 @@ class ResultStore:
         items: Sequence[NewResult],
     ) -> list[StoredResult]:
         now = datetime.now(UTC)
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        # Core statements on one connection, not an ORM session: rows written
+        # once need no unit of work, and this runs before every answer.
+        with self.engine.begin() as conn:
             known: dict[tuple[str, str], Any] = self._newest_versions(
-                session, self._originals(session, client, model, items)
+                conn, self._originals(conn, client, model, items)
             )
             new: list[dict[str, Any]] = []
             flags: list[bool] = []
@@ -208,7 +228,6 @@ class ResultStore:
                     new.append(self._new_row(item, request_id, client, model, now))
                     known[key] = SimpleNamespace(**new[-1])
             delivered = [known[(i.accession, i.input_sha256)] for i in items]
-            # Bulk inserts: no unit of work to track rows that are written once.
             request = {
                 "request_id": request_id,
                 "client": client,
@@ -217,11 +236,11 @@ class ResultStore:
                 "n_results": len(items),
                 "n_resubmitted": sum(flags),
             }
-            session.execute(insert(RequestRow), [request])
+            conn.execute(_INSERT_REQUEST, [request])
             if new:
-                session.execute(insert(ResultRow), new)
-            session.execute(
-                insert(DeliveryRow),
+                conn.execute(_INSERT_RESULTS, new)
+            conn.execute(
+                _INSERT_DELIVERIES,
                 [
                     {"request_id": request_id, "position": p, "result_id": r.id, "resubmitted": f}
                     for p, (r, f) in enumerate(zip(delivered, flags, strict=True))
@@ -233,36 +252,34 @@ class ResultStore:
 
     def _originals(
         self,
-        session: Session,
+        conn: Connection,
         client: str | None,
         model: dict[str, Any],
         items: Sequence[NewResult],
-    ) -> dict[tuple[str, str], ResultRow]:
-        hashes = sorted({item.input_sha256 for item in items})
-        # By accession too: the same values sent for many accessions (a control
-        # run daily, say) would otherwise load every one of their rows.
-        accessions = sorted({item.accession for item in items})
-        stmt = select(ResultRow).where(
-            ResultRow.client.is_not_distinct_from(client),
-            ResultRow.accession.in_(accessions),
-            ResultRow.model_name == str(model["name"]),
-            ResultRow.model_version == str(model["version"]),
-            ResultRow.model_fingerprint == str(model["fingerprint"]),
-            ResultRow.input_sha256.in_(hashes),
-            ResultRow.supersedes_id.is_(None),
-        )
-        return {(row.accession, row.input_sha256): row for row in session.scalars(stmt)}
+    ) -> dict[tuple[str, str], Row]:
+        params = {
+            "client": client,
+            # By accession too: the same values sent for many accessions (a
+            # control run daily, say) would otherwise load every one of their rows.
+            "accessions": sorted({item.accession for item in items}),
+            "model_name": str(model["name"]),
+            "model_version": str(model["version"]),
+            "model_fingerprint": str(model["fingerprint"]),
+            "hashes": sorted({item.input_sha256 for item in items}),
+        }
+        rows = conn.execute(_ORIGINALS, params)
+        return {(row.accession, row.input_sha256): row for row in rows}
 
     @staticmethod
     def _newest_versions(
-        session: Session, originals: dict[tuple[str, str], ResultRow]
-    ) -> dict[tuple[str, str], ResultRow]:
+        conn: Connection, originals: dict[tuple[str, str], Row]
+    ) -> dict[tuple[str, str], Row]:
         # A resubmission gets the current version: a corrected result's correction.
         newest = dict(originals)
         frontier = {row.id: key for key, row in originals.items()}
         while frontier:
-            successors = session.scalars(
-                select(ResultRow).where(ResultRow.supersedes_id.in_(sorted(frontier)))
+            successors = conn.execute(
+                select(_RESULTS).where(_RESULTS.c.supersedes_id.in_(sorted(frontier)))
             ).all()
             following: dict[str, tuple[str, str]] = {}
             for row in successors:

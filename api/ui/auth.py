@@ -17,9 +17,8 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.security import HTTPAuthorizationCredentials
 
-from api.security import API_KEY_COOKIE, API_KEY_HEADER, Client, Permission, authenticated_client
+from api.security import API_KEY_COOKIE, API_KEY_HEADER, Client, Permission, client_for_token
 
 __all__ = [
     "LoginRequired",
@@ -116,9 +115,8 @@ def _header_token(request: Request) -> str | None:
 
 
 def _client(request: Request, token: str | None) -> Client:
-    bearer = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token) if token else None
     try:
-        return authenticated_client(request, bearer, None)
+        return client_for_token(request, token)
     except HTTPException as exc:
         if exc.status_code == 401:
             raise LoginRequired(request.url.path) from None

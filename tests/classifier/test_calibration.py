@@ -35,3 +35,17 @@ def test_temperature_above_one_softens_overconfidence():
 def test_unknown_calibrator_is_rejected():
     with pytest.raises(ValueError, match="unknown calibration 'isotonic'"):
         make_calibrator("isotonic")
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_ridge_probabilities_equal_the_logistic_regressions(n_classes):
+    # predict_proba computes the multinomial softmax itself; same values as sklearn.
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, n_classes, 300)
+    scores = rng.dirichlet(np.ones(n_classes), 300)
+    calibrator = RidgeCalibrator().fit(scores, y)
+    np.testing.assert_allclose(
+        calibrator.predict_proba(scores[:7]),
+        calibrator.model_.predict_proba(scores[:7]),
+        atol=1e-12,
+    )

@@ -252,6 +252,32 @@ def test_full_epic_id_list_takes_the_canonical_path(post_json, world):
     assert result["classification"]["top_class"] == "DSRCT"
 
 
+def test_a_named_order_and_its_full_id_list_are_one_input(post_json, client, world):
+    # Values in a named order are fingerprinted as soon as they are read, an id
+    # list after alignment: the same EPIC profile sent either way is one input,
+    # so the second submission gets the stored result of the first.
+    from classifier.manifest import load_manifest
+    from classifier.probes import ArrayType
+
+    ids = list(load_manifest().array_probe_ids(ArrayType.EPIC))
+    betas = world.betas("DSRCT", seed=11)
+    values = np.array([betas.get(probe, np.nan) for probe in ids], dtype=np.float32)
+    sample = _sample_ids("one-input", "epic")["epic"]
+    first = _fresh(_post_arrow(client, arrow_body([{"sample_id": sample, "values": values}],
+                                                  metadata={"array": "epic"})))  # fmt: skip
+    listed = [None if np.isnan(v) else float(v) for v in values]
+    again = post_json({"profiles": [{"sample_id": sample, "probe_ids": ids, "values": listed}]})
+    (second,) = again.json()["results"]
+    assert second["stored"]["resubmitted"] is True
+    assert second["result_id"] == first["result_id"]
+    # A changed value is another input.
+    values[np.flatnonzero(~np.isnan(values))[0]] = 0.5
+    other = _post_arrow(
+        client, arrow_body([{"sample_id": sample, "values": values}], metadata={"array": "epic"})
+    )
+    assert other.json()["results"][0]["stored"]["resubmitted"] is False
+
+
 def test_arrow_model_order_batch(client, world, post_json):
     card = client.get("/v1/model").json()
     cpgs = client.get("/v1/model/cpgs").text.split()

@@ -306,6 +306,26 @@ def test_arrow_infinite_value(client, world):
     assert item["field"] == "profiles[0].values[9]"
 
 
+@pytest.mark.parametrize(
+    ("bad", "type_"), [(1.5, "value_out_of_range"), (-float("inf"), "value_not_finite")]
+)
+def test_arrow_bad_value_in_a_named_order(client, world, bad, type_):
+    # Values in a named order start hashing before they are range-checked:
+    # the check still refuses the body, and nothing is stored.
+    card = client.get("/v1/model").json()
+    values = world.values("DSRCT").tolist()
+    values[3] = bad
+    body = arrow_body(
+        [{"sample_id": "S-bad-value", "values": values}],
+        metadata={"array": "model", "cpgs_sha256": card["cpgs_sha256"]},
+    )
+    response = client.post("/v1/classify", content=body, headers={"content-type": ARROW})
+    item = _error(response, 422, type_)
+    assert item["field"] == "profiles[0].values[3]"
+    listed = client.get("/v1/results", params={"accession": "S-bad-value"})
+    assert listed.status_code == 200 and listed.json()["results"] == []
+
+
 def test_arrow_null_probe_id(client, world):
     ids: list = list(world.cpgs)
     ids[6] = None

@@ -121,3 +121,18 @@ def test_revoking_through_a_store_clears_its_own_cache(engine):
     assert store.authenticate(token) is not None
     store.revoke(info.id)
     assert store.authenticate(token) is None
+
+
+def test_the_cache_answers_only_what_it_has_checked(engine):
+    # authenticated_client answers from cached() on the event loop and sends
+    # only a miss to a thread for authenticate().
+    clock = FakeClock()
+    store = ApiKeyStore(engine, cache_seconds=5.0, clock=clock)
+    store.create_schema()
+    _, token = store.create("lis-main", Role.LIS)
+    assert store.cached("not-a-token") == (True, None)  # malformed: refused without a lookup
+    assert store.cached(token) == (False, None)
+    client = store.authenticate(token)
+    assert client is not None and store.cached(token) == (True, client)
+    clock.now += 5.5
+    assert store.cached(token) == (False, None)
