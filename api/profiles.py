@@ -60,7 +60,8 @@ class ProfileInput:
     model_order : bool
         ``values`` follow the served model's own CpG list (binary form only).
     n_rejected : int
-        Values not used: null (failed probe) or NaN in the binary form.
+        Values not used: null (failed probe) or NaN in the binary form; the
+        number of NaNs in ``values`` (the fingerprint relies on it).
     """
 
     index: int

@@ -13,13 +13,15 @@ IDS = ["cg00000029", "cg00000108", "cg00000109"]
 
 
 def _profile(values, ids=IDS, **extra) -> ProfileInput:
+    values = np.asarray(values, dtype=np.float32)
     return ProfileInput(
         index=0,
         sample_id="S1",
         diagnosis=None,
         findings=(),
-        values=np.asarray(values, dtype=np.float32),
+        values=values,
         ids=ids,
+        n_rejected=int(np.isnan(values).sum()),  # as the parsers count it
         **extra,
     )
 
@@ -36,9 +38,11 @@ def test_same_ids_and_values_give_the_same_hash_as_list_or_arrow():
 def test_any_nan_is_one_not_measured():
     quiet = np.float32("nan")
     signalling = np.frombuffer(np.uint32(0x7FA00000).tobytes(), dtype=np.float32)[0]
-    assert values_sha256(_profile([0.1, quiet, 0.9]), "m") == values_sha256(
-        _profile([0.1, signalling, 0.9]), "m"
-    )
+    negative = np.frombuffer(np.uint32(0xFFC00000).tobytes(), dtype=np.float32)[0]
+    expected = values_sha256(_profile([0.1, quiet, 0.9, quiet]), "m")
+    assert values_sha256(_profile([0.1, signalling, 0.9, quiet]), "m") == expected
+    assert values_sha256(_profile([0.1, quiet, 0.9, negative]), "m") == expected
+    assert values_sha256(_profile([0.1, quiet, 0.9, 0.2]), "m") != expected
 
 
 def test_values_ids_and_order_change_the_hash():
