@@ -21,6 +21,7 @@ from api.body_limit import BodyLimitMiddleware
 from api.db import make_engine
 from api.errors import install_error_handlers
 from api.logging_config import configure_logging
+from api.memory import release_unused_memory
 from api.metrics import MetricsMiddleware, ServiceMetrics
 from api.model_loader import load_served_model
 from api.model_swap import ModelSwapper
@@ -56,6 +57,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await anyio.to_thread.run_sync(manifest_sha256)
     await anyio.to_thread.run_sync(install_access_control, app.state, settings, engine)
     app.state.model = await anyio.to_thread.run_sync(load_served_model, settings)
+    await anyio.to_thread.run_sync(release_unused_memory)  # the loading's scratch space
     app.state.metrics.set_model(app.state.model.info)
     swapper = ModelSwapper(app.state, settings, metrics=app.state.metrics)
     app.state.model_swapper = swapper

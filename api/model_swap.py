@@ -23,6 +23,7 @@ import anyio
 import anyio.to_thread
 import numpy as np
 
+from api.memory import release_unused_memory
 from api.metrics import ServiceMetrics
 from api.model_loader import ModelInfo, ServedModel, load_served_model, resolve_registry_version
 from api.settings import MODEL_URI_PATTERN, Settings
@@ -171,6 +172,7 @@ class ModelSwapper:
             if self.metrics is not None:
                 self.metrics.set_model(new.info)
             self._count("swapped")
+            await anyio.to_thread.run_sync(release_unused_memory)
             log.info(
                 "model swapped: %s version %s -> %s version %s",
                 previous.info.name,

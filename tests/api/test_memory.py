@@ -1,0 +1,33 @@
+"""Returning freed memory to the OS after a model is loaded."""
+
+from __future__ import annotations
+
+import gc
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from api.memory import release_unused_memory
+
+
+def _resident_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+def test_memory_freed_by_many_small_arrow_arrays_goes_back_to_the_os():
+    # Many small string arrays, as the manifest's decoding leaves behind: the
+    # pool keeps their pages after they are freed, until asked to release them.
+    arrays = [pa.array(np.arange(i * 1000, i * 1000 + 100_000).astype(str)) for i in range(40)]
+    assert pa.total_allocated_bytes() > 20 * 2**20
+    del arrays
+    gc.collect()
+    kept = _resident_mb()
+    release_unused_memory()
+    assert _resident_mb() < kept - 20
