@@ -12,7 +12,7 @@ from api.body import body_format, read_body
 from api.classify_flow import classify_and_store
 from api.deps import CpuLimiterDep, ModelDep, SettingsDep, StoreDep, SubmitterDep
 from api.errors import request_id_of
-from api.memory import release_unused_memory
+from api.memory import release_if_above
 from api.openapi_docs import CLASSIFY_DESCRIPTION, CLASSIFY_OPENAPI_EXTRA, ERROR_RESPONSES
 from api.results import ResultOptions
 from api.schemas import ClassifyResponse
@@ -23,7 +23,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1", tags=["classification"])
 
 #: Bodies from this size on (whole-EPIC JSON, large batches) are followed by
-#: :func:`~api.memory.release_unused_memory`; a 3.5 MB Arrow profile is not.
+#: :func:`~api.memory.release_if_above`; a 3.5 MB Arrow profile is not.
 LARGE_BODY_BYTES = 8_000_000
 
 
@@ -68,10 +68,7 @@ async def classify(
         observe=request.app.state.metrics.observe_results,
     )
     payload = {"request_id": request_id, "results": [result.response() for result in stored]}
-    # After a large body, hand its freed memory back to the OS once the answer is sent.
-    release = (
-        BackgroundTask(release_unused_memory, collect=False)
-        if len(body) >= LARGE_BODY_BYTES
-        else None
-    )
+    # After a large body, once the answer is sent, hand freed memory back to
+    # the OS if the process has grown (see api.memory).
+    release = BackgroundTask(release_if_above) if len(body) >= LARGE_BODY_BYTES else None
     return Response(orjson.dumps(payload), media_type="application/json", background=release)

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from api.memory import release_unused_memory
+from api.memory import release_if_above, release_unused_memory, resident_mb
 
 
 def _resident_mb() -> float:
@@ -31,3 +31,14 @@ def test_memory_freed_by_many_small_arrow_arrays_goes_back_to_the_os():
     kept = _resident_mb()
     release_unused_memory()
     assert _resident_mb() < kept - 20
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+def test_resident_size_and_the_release_above_a_limit(monkeypatch):
+    assert resident_mb() == pytest.approx(_resident_mb(), rel=0.05)
+    calls = []
+    monkeypatch.setattr("api.memory.release_unused_memory", lambda collect: calls.append(collect))
+    release_if_above(limit_mb=1e9)  # far below the limit: nothing to do
+    assert calls == []
+    release_if_above(limit_mb=1.0)
+    assert calls == [False]  # no garbage collection on the request path
