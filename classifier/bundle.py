@@ -161,8 +161,8 @@ class ModelBundle:
 
     def calls(self, prediction: Prediction) -> list[Call]:
         """Turn an estimator prediction into one :class:`Call` per profile."""
-        classes = self.classes  # a property that builds the tuple: once, not per profile
-        agg = FamilyAggregator(classes, self.class_families)
+        agg = self.aggregator
+        classes = agg.classes  # built once here, not per profile by the property
         fam_scores = agg.family_scores(prediction.calibrated)
         families = agg.families
         out = []
