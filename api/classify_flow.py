@@ -9,6 +9,7 @@ request always has its rows (see :mod:`api.store.repository`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 
@@ -83,13 +84,13 @@ def prepare_results(model: ServedModel, job: ClassifyJob) -> list[NewResult]:
     has told whether it is an array's canonical order.
     """
     sha = model.info.cpgs_sha256
-    early: list[Future[dict[int, str]]] = []
-    late: list[Future[dict[int, str]]] = []
+    hashing: list[Future[dict[int, str]]] = []
 
     def hash_named_orders(profiles: list[ProfileInput]) -> None:
-        named = [p for p in profiles if p.ids is None]
+        # A profile without ids follows its named order whatever alignment says.
+        named = [(p, None) for p in profiles if p.ids is None]
         if named:
-            early.append(_HASHER.submit(_values_hashes, named, [None] * len(named), sha))
+            hashing.append(_HASHER.submit(_values_hashes, named, sha))
 
     def hash_id_lists(profiles: list[ProfileInput], qcs: list[ProfileQc]) -> None:
         listed = [
@@ -98,13 +99,11 @@ def prepare_results(model: ServedModel, job: ClassifyJob) -> list[NewResult]:
             if p.ids is not None
         ]
         if listed:
-            late.append(
-                _HASHER.submit(_values_hashes, [p for p, _ in listed], [c for _, c in listed], sha)
-            )
+            hashing.append(_HASHER.submit(_values_hashes, listed, sha))
 
     batch = classify_profiles(model, job, on_parsed=hash_named_orders, on_aligned=hash_id_lists)
     values_hashes: dict[int, str] = {}
-    for future in early + late:
+    for future in hashing:
         values_hashes.update(future.result())
     options = {"top": job.options.top, "raw_scores": job.options.raw_scores}
     items = []
@@ -124,10 +123,9 @@ def prepare_results(model: ServedModel, job: ClassifyJob) -> list[NewResult]:
 
 
 def _values_hashes(
-    profiles: list[ProfileInput], orders: list[str | None], cpgs_sha256: str
+    profiles: Sequence[tuple[ProfileInput, str | None]], cpgs_sha256: str
 ) -> dict[int, str]:
-    # A profile without ids follows its named order whatever alignment says.
+    """``values_sha256`` of each (profile, canonical order), by profile index."""
     return {
-        profile.index: values_sha256(profile, cpgs_sha256, order)
-        for profile, order in zip(profiles, orders, strict=True)
+        profile.index: values_sha256(profile, cpgs_sha256, order) for profile, order in profiles
     }

@@ -1,4 +1,4 @@
-"""Returning memory freed at start-up to the operating system.
+"""Returning freed memory to the operating system.
 
 Loading a model decodes the probe manifest from Parquet and builds the
 alignment indices: a few hundred megabytes of scratch space, freed when the
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import gc
 import os
 
@@ -69,7 +70,9 @@ def release_if_above(limit_mb: float = TRIM_ABOVE_MB) -> None:
         release_unused_memory(collect=False)
 
 
+@functools.cache
 def _malloc_trim():
+    # Looked up once: find_library may run ldconfig in a subprocess.
     name = ctypes.util.find_library("c")
     if name is None:
         return None
