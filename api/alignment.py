@@ -177,7 +177,7 @@ class ProbeAligner:
             ids = ids.to_pylist()
         elif array is not None and self._is_canonical(ids, array):
             return self._gathers[array]
-        elif len(ids) == self.n_cpgs and _same_list(ids, self._own_ids):
+        if len(ids) == self.n_cpgs and _same_list(ids, self._own_ids):
             return self._own_gather
         if cache.ids is not None and cache.gather is not None and ids == cache.ids:
             return cache.gather

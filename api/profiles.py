@@ -6,6 +6,14 @@ checked here by hand, with every error located at its field. Beta values
 become float32 with NaN for "not measured" (JSON ``null``). Aligning the
 probes to the model's CpGs is :mod:`api.alignment`'s job.
 
+A body of ``betas`` objects and nothing unusual is read first without a
+Python object per probe: msgspec checks the JSON and hands over each
+``betas`` text, which :mod:`api.betas_object` splits into Arrow ids and
+float values (a whole EPIC object: ~100 ms instead of ~330). The profiles
+are the same as orjson's reading gives (the tests compare them); whenever
+that reader declines, orjson reads the body and the errors are worded from
+its reading.
+
 orjson keeps the last of repeated keys: :mod:`api.repeated_keys` refuses a
 body in which a key (e.g. a probe id of ``betas``) was given twice.
 """
@@ -18,11 +26,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import numpy as np
 import orjson
 
+from api.betas_object import split_betas_object
 from api.errors import InputError, Loc, from_domain_error
-from api.repeated_keys import refuse_repeated_keys
+from api.repeated_keys import no_key_dropped, refuse_repeated_keys
 from classifier.errors import ClassifierError
 from classifier.findings import parse_findings
 from classifier.probes import ArrayType
@@ -122,6 +132,9 @@ def parse_json_body(body: bytes, max_batch: int) -> list[ProfileInput]:
         400 for malformed JSON, 413 for too many profiles, 422 for any
         other bad field (a repeated key too), located at the field.
     """
+    plain = _read_plain_betas(body, max_batch)
+    if plain is not None:
+        return plain
     doc = _loads(body)
     refuse_repeated_keys(body, doc)
     if not isinstance(doc, dict):
@@ -233,21 +246,87 @@ def _loads(body: bytes) -> Any:
         ) from None
 
 
+class _PlainProfile(msgspec.Struct, forbid_unknown_fields=True):
+    """A profile of the plain ``betas`` form; any other field sends it to orjson."""
+
+    sample_id: Any = msgspec.UNSET
+    diagnosis: Any = msgspec.UNSET
+    findings: Any = msgspec.UNSET
+    betas: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+
+
+class _PlainBody(msgspec.Struct, forbid_unknown_fields=True):
+    profiles: list[_PlainProfile]
+
+
+_PLAIN_DECODER = msgspec.json.Decoder(_PlainBody)
+_UNSET = msgspec.UNSET
+
+
+def _read_plain_betas(body: bytes, max_batch: int) -> list[ProfileInput] | None:
+    """The profiles of a body of plain ``betas`` objects, or None to read it with orjson.
+
+    None for any other form and for any error, so that errors are always
+    found, located and worded the one way.
+    """
+    try:
+        doc = _PLAIN_DECODER.decode(body)
+    except (msgspec.MsgspecError, ValueError):  # UnicodeDecodeError is a ValueError
+        return None
+    if not 0 < len(doc.profiles) <= max_batch:
+        return None
+    may_have_escapes = b"\\" in body
+    outer: list[dict[str, Any]] = []
+    splits = []
+    for profile in doc.profiles:
+        if isinstance(profile.betas, msgspec.UnsetType):
+            return None
+        split = split_betas_object(memoryview(profile.betas), may_have_escapes=may_have_escapes)
+        if split is None:
+            return None
+        splits.append(split)
+        # The profile as orjson would give it, its betas text counted apart.
+        fields = {f: getattr(profile, f) for f in profile.__struct_fields__}
+        outer.append({f: {} if f == "betas" else v for f, v in fields.items() if v is not _UNSET})
+    if not no_key_dropped(body, {"profiles": outer}, sum(s.colons for s in splits)):
+        return None
+    try:
+        return [
+            ProfileInput(
+                i,
+                *_profile_fields(i, raw),
+                split.values,
+                ids=split.ids,
+                ids_field="betas",
+                n_rejected=split.n_null,
+            )
+            for i, (raw, split) in enumerate(zip(outer, splits, strict=True))
+        ]
+    except InputError:
+        return None
+
+
 def _json_profile(i: int, raw: Any) -> ProfileInput:
-    loc: Loc = ("profiles", i)
     if not isinstance(raw, dict):
         raise InputError(
-            f"each profile must be an object, got {_kind(raw)}", loc=loc, type="invalid_type"
+            f"each profile must be an object, got {_kind(raw)}",
+            loc=("profiles", i),
+            type="invalid_type",
         )
-    sample_id = _text(raw.get("sample_id"), (*loc, "sample_id"), required=True)
-    assert sample_id is not None
-    diagnosis = _text(raw.get("diagnosis"), (*loc, "diagnosis"), required=False)
-    findings = parse_findings_at(raw.get("findings"), loc)
-
-    values, where = _json_values(raw, loc)
+    sample_id, diagnosis, findings = _profile_fields(i, raw)
+    values, where = _json_values(raw, ("profiles", i))
     return ProfileInput(
         i, sample_id, diagnosis, findings, values, n_rejected=_n_nan(values), **where
     )
+
+
+def _profile_fields(i: int, raw: dict) -> tuple[str, str | None, tuple]:
+    """A profile object's sample id, diagnosis and parsed findings."""
+    loc: Loc = ("profiles", i)
+    sample_id = _text(raw.get("sample_id"), (*loc, "sample_id"), required=True)
+    assert sample_id is not None
+    diagnosis = _text(raw.get("diagnosis"), (*loc, "diagnosis"), required=False)
+    return sample_id, diagnosis, parse_findings_at(raw.get("findings"), loc)
 
 
 def _json_values(raw: dict, loc: Loc) -> tuple[np.ndarray, dict[str, Any]]:

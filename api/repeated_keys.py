@@ -17,9 +17,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
+
 from api.errors import InputError, Loc
 
-__all__ = ["refuse_repeated_keys"]
+__all__ = ["no_key_dropped", "refuse_repeated_keys"]
 
 # Fields holding one value per probe: too many strings to count colons in.
 _BULK_FIELDS = frozenset({"betas", "probe_ids", "values"})
@@ -42,8 +44,7 @@ def refuse_repeated_keys(body: bytes, doc: Any) -> None:
         probe id given twice in ``betas``; 422 ``duplicate_key`` at the key
         for any other object.
     """
-    escaped_colon = b"\\" in body and b"\\u003" in body
-    if not escaped_colon and body.count(b":") == _keys_and_colons(doc):
+    if no_key_dropped(body, doc):
         return
     loc = _first_repeated_key(body)
     if loc is None:
@@ -60,6 +61,32 @@ def refuse_repeated_keys(body: bytes, doc: Any) -> None:
         loc=loc,
         type="duplicate_key",
     )
+
+
+def no_key_dropped(body: bytes, doc: Any, bulk_colons: int = 0) -> bool:
+    """Whether the colon count proves that parsing ``body`` into ``doc`` dropped no key.
+
+    Parameters
+    ----------
+    body : bytes
+        The JSON text.
+    doc : object
+        ``body`` as parsed, its per-probe objects replaced by empty ones
+        when their colons are given as ``bulk_colons``.
+    bulk_colons : int
+        Colons in the text of the per-probe objects read separately
+        (:class:`api.betas_object.SplitBetas`).
+
+    Returns
+    -------
+    bool
+        False when a key may have been dropped (or an escaped colon keeps the
+        count from proving it): only the exact check can then tell.
+    """
+    if b"\\" in body and b"\\u003" in body:
+        return False
+    colons = int(np.count_nonzero(np.frombuffer(body, dtype=np.uint8) == b":"[0]))
+    return colons == _keys_and_colons(doc) + bulk_colons
 
 
 def _keys_and_colons(doc: Any) -> int:

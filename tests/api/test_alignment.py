@@ -95,3 +95,19 @@ def test_the_models_own_order_equals_id_lookup(aligner):
     np.testing.assert_array_equal(own, values)
     np.testing.assert_array_equal(own, shuffled)
     assert qc_own == qc_shuffled
+
+
+def test_arrow_ids_in_the_models_own_order_skip_the_lookup(aligner, monkeypatch):
+    # JSON betas objects arrive as Arrow ids (api.betas_object); a LIS that
+    # sends the model's CpGs in order must not pay for the id lookup.
+    ids = aligner.cpgs.tolist()
+    values = np.random.default_rng(2).uniform(0, 1, len(ids)).astype(np.float32)
+    as_list, qc_list = aligner.align(_profile(values, ids=list(ids)), AlignmentCache())
+
+    def no_lookup(*args):
+        raise AssertionError("the ids were looked up")
+
+    monkeypatch.setattr(aligner, "_lookup", no_lookup)
+    as_arrow, qc_arrow = aligner.align(_profile(values, ids=pa.array(ids)), AlignmentCache())
+    np.testing.assert_array_equal(as_arrow, as_list)
+    assert qc_arrow == qc_list

@@ -1,0 +1,187 @@
+"""Parsing JSON bodies: the reader of plain betas objects agrees with orjson's reading."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import orjson
+import pytest
+
+from api import profiles
+from api.errors import InputError
+from api.profiles import ProfileInput, parse_json_body
+
+_FINDINGS = [
+    {"kind": "fusion", "genes": ["EWSR1", "WT1"], "method": "rna_ngs", "result": "detected"},
+    {"kind": "ihc", "marker": "WT1", "epitope": "C-terminal", "result": "positive"},
+]
+
+
+def _betas(n: int, seed: int) -> dict:
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(0, 1, n)
+    return {
+        f"cg{i:08d}": None if i % 50 == 0 else (round(float(v)) if i % 97 == 0 else float(v))
+        for i, v in zip(range(n), values, strict=True)
+    }
+
+
+def _exact(body: bytes, monkeypatch, max_batch: int = 10) -> list[ProfileInput]:
+    with monkeypatch.context() as m:
+        m.setattr(profiles, "_read_plain_betas", lambda body, max_batch: None)
+        return parse_json_body(body, max_batch)
+
+
+def _plain(body: bytes, monkeypatch, max_batch: int = 10) -> list[ProfileInput]:
+    """parse_json_body, failing if orjson had to read the body."""
+
+    def no_orjson(body):
+        raise AssertionError("the body was read by orjson")
+
+    with monkeypatch.context() as m:
+        m.setattr(profiles, "_loads", no_orjson)
+        return parse_json_body(body, max_batch)
+
+
+def _assert_same(got: list[ProfileInput], want: list[ProfileInput]) -> None:
+    assert len(got) == len(want)
+    for a, b in zip(got, want, strict=True):
+        assert (a.index, a.sample_id, a.diagnosis, a.findings) == (
+            b.index,
+            b.sample_id,
+            b.diagnosis,
+            b.findings,
+        )
+        assert a.values.dtype == b.values.dtype == np.float32
+        assert a.values.tobytes() == b.values.tobytes()
+        ids = a.ids.to_pylist() if hasattr(a.ids, "to_pylist") else a.ids
+        assert ids == b.ids
+        assert (a.ids_field, a.array, a.model_order, a.n_rejected) == (
+            b.ids_field,
+            b.array,
+            b.model_order,
+            b.n_rejected,
+        )
+
+
+@pytest.mark.parametrize(
+    "dump",
+    [orjson.dumps, lambda d: json.dumps(d).encode(), lambda d: json.dumps(d, indent=2).encode()],
+    ids=["compact", "spaced", "indented"],
+)
+def test_plain_bodies_are_read_as_orjson_reads_them(dump, monkeypatch):
+    doc = {
+        "profiles": [
+            {
+                "sample_id": " S1 ",
+                "diagnosis": "DSRCT",
+                "findings": _FINDINGS,
+                "betas": _betas(500, 1),
+            },
+            {"sample_id": "S2", "betas": _betas(300, 2)},
+            {"betas": {"cg00000029": 0.5}, "diagnosis": None, "sample_id": 'a "quoted": id'},
+        ]
+    }
+    body = dump(doc)
+    got = _plain(body, monkeypatch)
+    _assert_same(got, _exact(body, monkeypatch))
+    assert got[0].sample_id == "S1" and got[0].n_rejected == 10
+    assert len(got[0].findings) == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # forms and fields the plain reader leaves to orjson
+        b'{"profiles": [{"sample_id": "S1", "probe_ids": ["cg1"], "values": [0.5]}]}',
+        b'{"profiles": [{"sample_id": "S1", "array": "epic", "values": [0.5]}]}',
+        b'{"profiles": [{"sample_id": "S1", "betas": {"cg1": 0.5}, "note": "x"}]}',
+        b'{"profiles": [{"sample_id": "S1", "betas": {"cg1": 0.5}}], "extra": 1}',
+        b'{"profiles": [{"sample_id": "S1", "betas": {"cg\\u0031": 0.5}}]}',
+        b'{"profiles": [{"sample_id": "S1", "betas": {"cg1": -0.0, "cg2": -0}}]}',
+        b'{"profiles": [{"sample_id": "S\\u0031", "betas": {"cg1": 0.5}}]}',
+    ],
+)
+def test_declined_bodies_are_read_by_orjson(body, monkeypatch):
+    assert profiles._read_plain_betas(body, 10) is None
+    _assert_same(parse_json_body(body, 10), _exact(body, monkeypatch))
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "type_"),
+    [
+        (
+            b'{"profiles": [{"sample_id": "S1", "betas": {"cg1": "0.5"}}]}',
+            ("profiles", 0, "betas", "cg1"),
+            "value_not_numeric",
+        ),
+        (
+            b'{"profiles": [{"sample_id": "S1", "betas": {"cg1": true}}]}',
+            ("profiles", 0, "betas", "cg1"),
+            "value_not_numeric",
+        ),
+        (
+            b'{"profiles": [{"sample_id": "S1", "betas": {"cg1": 0.5, "cg2": 1.5}}]}',
+            ("profiles", 0, "betas", "cg2"),
+            "value_out_of_range",
+        ),
+        (
+            b'{"profiles": [{"sample_id": "S1", "betas": {"cg1": 1e400}}]}',
+            ("profiles", 0, "betas", "cg1"),
+            "value_not_finite",
+        ),
+        (
+            b'{"profiles": [{"sample_id": "S1", "betas": {"cg1": NaN}}]}',
+            ("profiles", 0, "betas", "cg1"),
+            "value_not_finite",
+        ),
+        (
+            b'{"profiles": [{"sample_id": "S1", "sample_id": "S2", "betas": {"cg1": 0.5}}]}',
+            ("profiles", 0, "sample_id"),
+            "duplicate_key",
+        ),
+        (
+            b'{"profiles": [{"sample_id": "S1", "betas": {"cg1": 0.5, "cg1": 0.6}}], "x": 1}',
+            ("profiles", 0, "betas", "cg1"),
+            "duplicate_probe_id",
+        ),
+        (
+            b'{"profiles": [{"sample_id": 7, "betas": {"cg1": 0.5}}]}',
+            ("profiles", 0, "sample_id"),
+            "invalid_type",
+        ),
+        (b'{"profiles": [{"betas": {"cg1": 0.5}}]}', ("profiles", 0, "sample_id"), "missing"),
+        (
+            b'{"profiles": [{"sample_id": "S1", "betas": []}]}',
+            ("profiles", 0, "betas"),
+            "invalid_type",
+        ),
+        (b'{"profiles": [{"sample_id": "S\xff", "betas": {"cg1": 0.5}}]}', (), "json_invalid"),
+        (b'{"profiles": []}', ("profiles",), "empty_batch"),
+    ],
+)
+def test_bad_bodies_get_the_error_of_orjsons_reading(body, loc, type_, monkeypatch):
+    with pytest.raises(InputError) as got:
+        parse_json_body(body, 10)
+    with pytest.raises(InputError) as want:
+        _exact(body, monkeypatch)
+    assert (got.value.loc, got.value.type) == (want.value.loc, want.value.type) == (loc, type_)
+    assert str(got.value) == str(want.value)
+
+
+def test_a_batch_over_the_limit_is_refused_by_the_same_check(monkeypatch):
+    profile = {"sample_id": "S1", "betas": {"cg1": 0.5}}
+    body = orjson.dumps({"profiles": [profile, profile, profile]})
+    assert profiles._read_plain_betas(body, 2) is None
+    with pytest.raises(InputError) as got:
+        parse_json_body(body, 2)
+    assert got.value.status_code == 413
+
+
+def test_a_probe_id_given_twice_is_kept_for_alignment_to_refuse(monkeypatch):
+    # The colon count cannot tell a repeated probe id from two ids: both are
+    # read, and alignment refuses the second (tests/api/routes: 422).
+    body = b'{"profiles": [{"sample_id": "S1", "betas": {"cg1": 0.5, "cg1": 0.6}}]}'
+    (profile,) = _plain(body, monkeypatch)
+    assert profile.ids.to_pylist() == ["cg1", "cg1"]
