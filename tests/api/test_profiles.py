@@ -27,6 +27,12 @@ def _betas(n: int, seed: int) -> dict:
     }
 
 
+@pytest.fixture(autouse=True)
+def plain_reader_for_small_bodies(monkeypatch):
+    """Offer every body to the plain reader, not only those of a megabyte or more."""
+    monkeypatch.setattr(profiles, "PLAIN_READER_MIN_BYTES", 0)
+
+
 def _exact(body: bytes, monkeypatch, max_batch: int = 10) -> list[ProfileInput]:
     with monkeypatch.context() as m:
         m.setattr(profiles, "_read_plain_betas", lambda body, max_batch: None)
@@ -185,3 +191,15 @@ def test_a_probe_id_given_twice_is_kept_for_alignment_to_refuse(monkeypatch):
     body = b'{"profiles": [{"sample_id": "S1", "betas": {"cg1": 0.5, "cg1": 0.6}}]}'
     (profile,) = _plain(body, monkeypatch)
     assert profile.ids.to_pylist() == ["cg1", "cg1"]
+
+
+def test_small_bodies_are_left_to_orjson(monkeypatch):
+    monkeypatch.setattr(profiles, "PLAIN_READER_MIN_BYTES", 1_000_000)
+
+    def refuse(body, max_batch):
+        raise AssertionError("the plain reader ran")
+
+    monkeypatch.setattr(profiles, "_read_plain_betas", refuse)
+    body = orjson.dumps({"profiles": [{"sample_id": "S1", "betas": _betas(1000, 3)}]})
+    (profile,) = parse_json_body(body, 10)
+    assert profile.ids == list(_betas(1000, 3))

@@ -8,6 +8,7 @@ import numpy as np
 import orjson
 import pytest
 
+from api import profiles
 from api.schemas import ClassifyResponse
 from tests.api.builders import (
     MODEL_NAME,
@@ -252,7 +253,7 @@ def test_full_epic_id_list_takes_the_canonical_path(post_json, world):
     assert result["classification"]["top_class"] == "DSRCT"
 
 
-def test_a_named_order_and_its_full_id_list_are_one_input(post_json, client, world):
+def test_a_named_order_and_its_full_id_list_are_one_input(post_json, client, world, monkeypatch):
     # Values in a named order are fingerprinted as soon as they are read, an id
     # list after alignment: the same EPIC profile sent either way is one input,
     # so the second submission gets the stored result of the first.
@@ -270,12 +271,23 @@ def test_a_named_order_and_its_full_id_list_are_one_input(post_json, client, wor
     (second,) = again.json()["results"]
     assert second["stored"]["resubmitted"] is True
     assert second["result_id"] == first["result_id"]
+    # As a betas object too (read without orjson, api.betas_object).
+    monkeypatch.setattr(profiles, "_loads", _refuse_orjson)
+    betas_object = {"sample_id": sample, "betas": dict(zip(ids, listed, strict=True))}
+    (third,) = post_json({"profiles": [betas_object]}).json()["results"]
+    assert third["stored"]["resubmitted"] is True
+    assert third["result_id"] == first["result_id"]
+    monkeypatch.undo()
     # A changed value is another input.
     values[np.flatnonzero(~np.isnan(values))[0]] = 0.5
     other = _post_arrow(
         client, arrow_body([{"sample_id": sample, "values": values}], metadata={"array": "epic"})
     )
     assert other.json()["results"][0]["stored"]["resubmitted"] is False
+
+
+def _refuse_orjson(body):
+    raise AssertionError("orjson read the body")
 
 
 def test_arrow_model_order_batch(client, world, post_json):
