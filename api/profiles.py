@@ -7,12 +7,12 @@ become float32 with NaN for "not measured" (JSON ``null``). Aligning the
 probes to the model's CpGs is :mod:`api.alignment`'s job.
 
 A large body (``PLAIN_READER_MIN_BYTES``) of ``betas`` objects and nothing
-unusual is read first without a Python object per probe: msgspec checks the JSON and hands over each
-``betas`` text, which :mod:`api.betas_object` splits into Arrow ids and
-float values (a whole EPIC object: ~100 ms instead of ~330). The profiles
-are the same as orjson's reading gives (the tests compare them); whenever
-that reader declines, orjson reads the body and the errors are worded from
-its reading.
+unusual is read first without a Python object per probe: msgspec checks
+the JSON and hands over each ``betas`` text, which :mod:`api.betas_object`
+splits into Arrow ids and float values (a whole EPIC object: ~100 ms
+instead of ~330). The profiles are those orjson's reading gives (the tests
+compare them); whenever that reader declines, orjson reads the body, and
+every error is found and worded from orjson's reading.
 
 orjson keeps the last of repeated keys: :mod:`api.repeated_keys` refuses a
 body in which a key (e.g. a probe id of ``betas``) was given twice.
@@ -293,6 +293,9 @@ def _read_plain_betas(body: bytes, max_batch: int) -> list[ProfileInput] | None:
         # The profile as orjson would give it, its betas text counted apart.
         fields = {f: getattr(profile, f) for f in profile.__struct_fields__}
         outer.append({f: {} if f == "betas" else v for f, v in fields.items() if v is not _UNSET})
+    # Outside the betas objects no key may have been dropped by msgspec. Inside
+    # them nothing is dropped: a probe id given twice stays in the ids, and
+    # alignment refuses it (duplicate_probe_id, at the id).
     if not no_key_dropped(body, {"profiles": outer}, sum(s.colons for s in splits)):
         return None
     try:
