@@ -12,7 +12,7 @@ that while skipping over it, without building anything):
   is ``:``, the value and ``,`` (with optional whitespace);
 * the values are parsed by Arrow's string-to-double cast, correctly
   rounded, so that they are the doubles orjson returns (the tests compare
-  them on edge cases and on half a million random numbers).
+  them on edge cases and on 20,000 random numbers).
 
 It answers only for the plain form: a flat object of unescaped keys whose
 values are numbers in [0, 1] or null. For anything else (an escape, a
