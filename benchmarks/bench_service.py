@@ -262,7 +262,10 @@ def _lis_token(database_url: str) -> str:
         engine.dispose()
 
 
-def _start_server(model_path: Path, port: int, database_url: str) -> subprocess.Popen:
+def _start_server(
+    model_path: Path, port: int, database_url: str, root: Path = ROOT
+) -> subprocess.Popen:
+    # ``python -m`` puts ``root`` first on the import path: the code served is root's.
     env = os.environ | {
         "MODEL_PATH": str(model_path),
         "DATABASE_URL": database_url,
@@ -275,7 +278,7 @@ def _start_server(model_path: Path, port: int, database_url: str) -> subprocess.
     env.pop("MODEL_URI", None)
     command = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", HOST,
                "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
-    return subprocess.Popen(command, cwd=ROOT, env=env)
+    return subprocess.Popen(command, cwd=root, env=env)
 
 
 def _wait_ready(client: httpx.Client, server: subprocess.Popen, timeout: float) -> None:
