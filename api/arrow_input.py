@@ -9,6 +9,9 @@ One row per profile. Columns:
     means "not measured".
 ``probe_ids`` (list of string, optional): ids of ``values``, same length.
 
+Any other column is refused, as an unknown field of a JSON profile is,
+except the index columns pandas adds (``__index_level_0__``, ...).
+
 Without ``probe_ids``, the schema metadata key ``array`` names the order of
 ``values``: ``450k``, ``epic`` or ``epicv2`` (the manifest's canonical probe
 order of that array) or ``model`` (the served model's CpG list, which then
@@ -27,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from api.errors import InputError, Loc
-from api.profiles import ProfileInput, check_batch_size, parse_findings_at
+from api.profiles import ProfileInput, check_batch_size, parse_findings_at, refuse_unknown_fields
 from classifier.errors import ClassifierError
 from classifier.probes import ArrayType
 
@@ -35,6 +38,8 @@ __all__ = ["MODEL_ORDER", "parse_arrow_body"]
 
 #: ``array`` metadata value for values in the model's own CpG order.
 MODEL_ORDER = "model"
+
+_COLUMNS = ("sample_id", "diagnosis", "findings", "values", "probe_ids")
 
 
 def parse_arrow_body(
@@ -76,6 +81,12 @@ def parse_arrow_body(
         ) from None
     n = table.num_rows
     check_batch_size(n, max_batch)
+    refuse_unknown_fields(
+        (c for c in table.column_names if not _is_pandas_index(c)),
+        _COLUMNS,
+        ("profiles", 0),
+        "an Arrow profile",
+    )
     meta = {
         k.decode(errors="replace"): v.decode(errors="replace")
         for k, v in (table.schema.metadata or {}).items()
@@ -118,6 +129,11 @@ def parse_arrow_body(
         on_read(profiles)
     _check_range(values, offsets, missing)
     return profiles
+
+
+def _is_pandas_index(column: str) -> bool:
+    # pa.Table.from_pandas keeps a non-default index as such a column.
+    return column.startswith("__index_level_") and column.endswith("__")
 
 
 def _strings(table: pa.Table, name: str, *, required: bool) -> list[Any]:

@@ -37,9 +37,22 @@ from classifier.errors import ClassifierError
 from classifier.findings import parse_findings
 from classifier.probes import ArrayType
 
-__all__ = ["ProfileInput", "check_batch_size", "parse_findings_at", "parse_json_body", "to_betas"]
+__all__ = [
+    "PROFILE_FIELDS",
+    "ProfileInput",
+    "check_batch_size",
+    "parse_findings_at",
+    "parse_json_body",
+    "refuse_unknown_fields",
+    "to_betas",
+]
 
 _NUMERIC_OR_NULL = frozenset({float, int, type(None)})
+
+#: The fields of a JSON profile. Any other is refused (``extra_forbidden``):
+#: a misspelt ``finding`` would otherwise drop the molecular evidence unseen.
+PROFILE_FIELDS = ("sample_id", "diagnosis", "findings", "betas", "probe_ids", "values", "array")
+_BODY_FIELDS = ("profiles",)
 
 #: Bodies from this size on are first offered to the reader of plain betas
 #: objects. Below it orjson is as fast, and its lists of ids are cheaper
@@ -156,8 +169,33 @@ def parse_json_body(body: bytes, max_batch: int) -> list[ProfileInput]:
             loc=("profiles",),
             type="missing" if profiles is None else "invalid_type",
         )
+    refuse_unknown_fields(doc, _BODY_FIELDS, (), "the body")
     check_batch_size(len(profiles), max_batch)
     return [_json_profile(i, p) for i, p in enumerate(profiles)]
+
+
+def refuse_unknown_fields(fields: Any, known: Sequence[str], loc: Loc, what: str) -> None:
+    """Refuse the first of ``fields`` that is not in ``known`` (422 ``extra_forbidden``).
+
+    Parameters
+    ----------
+    fields : iterable of str
+        The keys of an object (or the columns of a table) as sent.
+    known : sequence of str
+        The accepted names, in the order the message lists them.
+    loc : tuple
+        Location of the object; the error is located at the unknown field.
+    what : str
+        The object in words, e.g. ``"a profile"``.
+    """
+    unknown = next((name for name in fields if name not in known), None)
+    if unknown is not None:
+        raise InputError(
+            f"unknown field '{unknown}': {what} has only "
+            + ", ".join(f"'{name}'" for name in known),
+            loc=(*loc, unknown),
+            type="extra_forbidden",
+        )
 
 
 def parse_findings_at(raw: Any, loc: Loc) -> tuple:
@@ -321,6 +359,7 @@ def _json_profile(i: int, raw: Any) -> ProfileInput:
             loc=("profiles", i),
             type="invalid_type",
         )
+    refuse_unknown_fields(raw, PROFILE_FIELDS, ("profiles", i), "a profile")
     sample_id, diagnosis, findings = _profile_fields(i, raw)
     values, where = _json_values(raw, ("profiles", i))
     return ProfileInput(

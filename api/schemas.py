@@ -45,6 +45,9 @@ Decision = Literal["match", "family_match", "no_match"]
 class ProfileRequest(BaseModel):
     """One profile: ids with values as an object, as parallel arrays, or in a manifest order."""
 
+    # Documents the parser's rule (api.profiles.PROFILE_FIELDS): other fields are refused.
+    model_config = ConfigDict(extra="forbid")
+
     sample_id: str = Field(description="Sample or accession id, echoed in the result.")
     diagnosis: str | None = Field(
         default=None,
@@ -78,6 +81,8 @@ class ProfileRequest(BaseModel):
 
 class ClassifyRequest(BaseModel):
     """A batch of profiles (one or more), answered in the same order."""
+
+    model_config = ConfigDict(extra="forbid")
 
     profiles: list[ProfileRequest] = Field(min_length=1)
 

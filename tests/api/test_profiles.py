@@ -11,6 +11,7 @@ import pytest
 from api import profiles
 from api.errors import InputError
 from api.profiles import ProfileInput, parse_json_body
+from api.schemas import ProfileRequest
 
 _FINDINGS = [
     {"kind": "fusion", "genes": ["EWSR1", "WT1"], "method": "rna_ngs", "result": "detected"},
@@ -103,8 +104,6 @@ def test_plain_bodies_are_read_as_orjson_reads_them(dump, monkeypatch):
         # forms and fields the plain reader leaves to orjson
         b'{"profiles": [{"sample_id": "S1", "probe_ids": ["cg1"], "values": [0.5]}]}',
         b'{"profiles": [{"sample_id": "S1", "array": "epic", "values": [0.5]}]}',
-        b'{"profiles": [{"sample_id": "S1", "betas": {"cg1": 0.5}, "note": "x"}]}',
-        b'{"profiles": [{"sample_id": "S1", "betas": {"cg1": 0.5}}], "extra": 1}',
         b'{"profiles": [{"sample_id": "S1", "betas": {"cg\\u0031": 0.5}}]}',
         b'{"profiles": [{"sample_id": "S1", "betas": {"cg1": -0.0, "cg2": -0}}]}',
         b'{"profiles": [{"sample_id": "S\\u0031", "betas": {"cg1": 0.5}}]}',
@@ -166,6 +165,17 @@ def test_declined_bodies_are_read_by_orjson(body, monkeypatch):
         ),
         (b'{"profiles": [{"sample_id": "S\xff", "betas": {"cg1": 0.5}}]}', (), "json_invalid"),
         (b'{"profiles": []}', ("profiles",), "empty_batch"),
+        # an unknown field, a misspelt "findings" say, is refused, not ignored
+        (
+            b'{"profiles": [{"sample_id": "S1", "betas": {"cg1": 0.5}, "finding": []}]}',
+            ("profiles", 0, "finding"),
+            "extra_forbidden",
+        ),
+        (
+            b'{"profiles": [{"sample_id": "S1", "betas": {"cg1": 0.5}}], "extra": 1}',
+            ("extra",),
+            "extra_forbidden",
+        ),
     ],
 )
 def test_bad_bodies_get_the_error_of_orjsons_reading(body, loc, type_, monkeypatch):
@@ -266,3 +276,9 @@ def test_random_bodies_are_read_alike_by_both_readers(monkeypatch):
         assert got == want, body
     # Both readers are exercised: plain bodies, and odd ones sent back to orjson.
     assert 100 < plain_read < 300
+
+
+def test_the_documented_profile_schema_has_exactly_the_accepted_fields():
+    # OpenAPI documents ProfileRequest; the parser refuses any other field.
+    assert set(ProfileRequest.model_fields) == set(profiles.PROFILE_FIELDS)
+    assert ProfileRequest.model_config["extra"] == "forbid"

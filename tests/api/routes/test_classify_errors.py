@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import orjson
+import pyarrow as pa
 import pytest
 
 from tests.api.builders import arrays_profile, arrow_body
@@ -229,6 +230,49 @@ def test_both_betas_and_arrays(post_json, world):
 def test_neither_betas_nor_arrays(post_json):
     item = _error(post_json({"profiles": [{"sample_id": "S1"}]}), 422, "missing")
     assert item["field"] == "profiles[0].betas"
+
+
+def test_unknown_profile_field_is_refused_not_ignored(post_json, world):
+    # "finding" for "findings": ignoring it would classify without the fusion.
+    findings = [{"kind": "fusion", "genes": ["EWSR1", "WT1"], "method": "rna_ngs",
+                 "result": "detected"}]  # fmt: skip
+    item = _error(post_json({"profiles": [_profile(world, finding=findings)]}), 422,
+                  "extra_forbidden")  # fmt: skip
+    assert item["field"] == "profiles[0].finding"
+    assert "'findings'" in item["msg"]
+
+
+def test_unknown_top_level_field_is_refused(post_json, world):
+    item = _error(post_json({"profiles": [_profile(world)], "option": 1}), 422, "extra_forbidden")
+    assert item["field"] == "option"
+
+
+def _arrow_with_column(world, name: str, column: pa.Array) -> bytes:
+    table = pa.table(
+        {
+            "sample_id": pa.array(["S1"]),
+            "values": pa.array([world.values("DSRCT").tolist()], pa.list_(pa.float32())),
+            "probe_ids": pa.array([list(world.cpgs)], pa.list_(pa.string())),
+            name: column,
+        }
+    )
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def test_unknown_arrow_column_is_refused(client, world):
+    body = _arrow_with_column(world, "finding", pa.array(["[]"]))
+    response = client.post("/v1/classify", content=body, headers={"content-type": ARROW})
+    item = _error(response, 422, "extra_forbidden")
+    assert item["field"] == "profiles[0].finding"
+
+
+def test_pandas_index_column_is_not_an_unknown_field(client, world):
+    body = _arrow_with_column(world, "__index_level_0__", pa.array([7]))
+    response = client.post("/v1/classify", content=body, headers={"content-type": ARROW})
+    assert response.status_code == 200, response.text
 
 
 def test_mismatched_lengths(post_json, world):
