@@ -25,7 +25,7 @@ import numpy as np
 
 from api.memory import release_unused_memory
 from api.metrics import ServiceMetrics
-from api.model_loader import ModelInfo, ServedModel, load_served_model, resolve_registry_version
+from api.model_loader import ServedModel, load_served_model, resolve_registry_version
 from api.settings import MODEL_URI_PATTERN, Settings
 from classifier.errors import ClassifierError, ModelBundleError
 
@@ -59,16 +59,16 @@ class ReloadOutcome:
 
     Attributes
     ----------
-    previous, current : ModelInfo
-        The model served before and after (the same object's info when unchanged).
+    previous, current : ServedModel
+        The model served before and after (the same object when unchanged).
     swapped : bool
         Whether the served model was replaced.
     check : SelfCheck or None
         The new model's check (``None`` when nothing new was loaded).
     """
 
-    previous: ModelInfo
-    current: ModelInfo
+    previous: ServedModel
+    current: ServedModel
     swapped: bool
     check: SelfCheck | None
 
@@ -180,18 +180,18 @@ class ModelSwapper:
                 new.info.name,
                 new.info.version,
             )
-            return ReloadOutcome(previous.info, new.info, swapped=True, check=check)
+            return ReloadOutcome(previous, new, swapped=True, check=check)
 
     async def reload_if_moved(self) -> ReloadOutcome:
         """Reload only if the registry alias of ``MODEL_URI`` now names another version."""
         uri = self.settings.model_uri
-        previous = self.served.info
+        previous = self.served
         if uri is None or not _is_alias(uri):
             return ReloadOutcome(previous, previous, swapped=False, check=None)
         version = await anyio.to_thread.run_sync(
             resolve_registry_version, uri, self.settings.mlflow_tracking_uri
         )
-        if version == previous.version:
+        if version == previous.info.version:
             self._count("unchanged")
             return ReloadOutcome(previous, previous, swapped=False, check=None)
         log.info("alias %s moved to version %s; reloading", uri, version)

@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import KeyAdminDep, ModelAdminDep
 from api.errors import error_item
-from api.model_loader import ModelInfo
 from api.model_swap import ModelSwapper
+from api.results import model_ref
 from api.schemas import ErrorResponse, ModelRef
 from api.security import AUTH_RESPONSES, ApiKeyInfo, ApiKeyStore, Role, UnknownKeyError
 from api.security.keys import CLIENT_NAME_PATTERN
@@ -99,8 +99,8 @@ async def reload_model(
         ) from None
     check = outcome.check
     return ReloadResponse(
-        previous=_ref(outcome.previous),
-        current=_ref(outcome.current),
+        previous=ModelRef(**model_ref(outcome.previous)),
+        current=ModelRef(**model_ref(outcome.current)),
         swapped=outcome.swapped,
         check=SelfCheckOut(**vars(check)) if check is not None else None,
     )
@@ -146,16 +146,6 @@ def revoke_key(
         return _key_out(store.revoke(key_id, revoked_by=admin.name))
     except UnknownKeyError as exc:
         raise HTTPException(status_code=404, detail=str(exc.args[0])) from None
-
-
-def _ref(info: ModelInfo) -> ModelRef:
-    return ModelRef(
-        name=info.name,
-        version=info.version,
-        run_id=info.run_id,
-        threshold=info.threshold,
-        source=info.source,
-    )
 
 
 def _key_out(info: ApiKeyInfo) -> ApiKeyOut:

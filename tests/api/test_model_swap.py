@@ -243,7 +243,7 @@ def test_polling_follows_the_alias(registry_two_versions, settings):
         assert not unchanged.swapped
         MlflowClient(registry_two_versions).set_registered_model_alias("tiny", "champion", "2")
         moved = anyio.run(swapper.reload_if_moved)
-    assert moved.swapped and moved.current.version == "2"
+    assert moved.swapped and moved.current.info.version == "2"
     assert state.model.info.source == "models:/tiny/2"
     text = metrics.render().decode()
     assert 'outcome="unchanged"} 1.0' in text and 'outcome="swapped"} 1.0' in text

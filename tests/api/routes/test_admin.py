@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from api.results import model_ref
 from tests.api.builders import MODEL_NAME, MODEL_VERSION
 
 
@@ -22,6 +23,12 @@ def test_reload_checks_and_swaps_the_model(client, admin):
     assert body["current"]["name"] == MODEL_NAME
     assert body["check"]["n_classes"] == 5 and body["check"]["n_cpgs"] == 200
     assert client.app.state.model is not before
+    # Both models are described as a result's `model` block describes them.
+    assert body["previous"] == model_ref(before)
+    assert body["current"] == model_ref(client.app.state.model)
+    for ref in (body["previous"], body["current"]):
+        assert 0 < ref["conformal_alpha"] < 1 and ref["ood_threshold"] > 0
+        assert len(ref["fingerprint"]) == len(ref["manifest_sha256"]) == 64
     assert client.get("/ready").status_code == 200
 
 
