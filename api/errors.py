@@ -22,6 +22,7 @@ import logging
 import re
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
@@ -185,6 +186,12 @@ async def _classifier_error(request: Request, exc: Exception) -> Response:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    malformed = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
+    if malformed is not None:
+        # A body that is not JSON is a 400 on every route, worded as /v1/classify words it.
+        item = error_item(_malformed_json_msg(malformed, exc.body), (), "json_invalid")
+        _log_rejection(request, 400, "json_invalid", ())
+        return error_response(request, 400, [item])
     items: list[dict] = []
     for err in exc.errors():
         # FastAPI's own loc already starts with "body", "query", ...; the
@@ -200,6 +207,18 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         )
     _log_rejection(request, 422, "request_validation", ())
     return error_response(request, 422, items)
+
+
+def _malformed_json_msg(err: dict, body: Any) -> str:
+    """``malformed JSON: <reason> at line L, column C`` from FastAPI's ``json_invalid`` error."""
+    reason = str((err.get("ctx") or {}).get("error", "not valid JSON"))
+    loc = err.get("loc", ())
+    pos = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+    if pos is None or not isinstance(body, str):
+        return f"malformed JSON: {reason}"
+    line = body.count("\n", 0, pos) + 1
+    column = pos - body.rfind("\n", 0, pos)
+    return f"malformed JSON: {reason} at line {line}, column {column}"
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -308,3 +308,21 @@ def test_a_bad_correction_is_422(client, post_json, world, api_key, body, field,
     (item,) = response.json()["detail"]
     assert (item["field"], item["type"]) == (field, type_)
     assert client.get(f"/v1/results/{result_id}").json()["superseded_by"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "where"), [(b"{bad", "line 1, column 2"), (b'{"reason": "why",\n  x}', "line 2")]
+)
+def test_a_correction_that_is_not_json_is_400(client, post_json, world, api_key, body, where):
+    # As on /v1/classify: 400 json_invalid for the whole body, with where it broke.
+    result_id = _classify(post_json, world, _accession())["results"][0]["result_id"]
+    response = client.post(
+        f"/v1/results/{result_id}/corrections",
+        content=body,
+        headers=api_key("reviewer") | {"content-type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    (item,) = response.json()["detail"]
+    assert (item["loc"], item["field"], item["type"]) == ([], None, "json_invalid")
+    assert item["msg"].startswith("malformed JSON: ") and where in item["msg"]
+    assert client.get(f"/v1/results/{result_id}").json()["superseded_by"] is None
