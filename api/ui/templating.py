@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from api.errors import request_id_of
 from api.ui.auth import LoginRequired, UiError, csrf_token
 
-__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "install_ui", "render"]
+__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "install_ui", "render", "verdict_label"]
 
 _API_DIR = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = _API_DIR / "templates"
@@ -34,8 +34,25 @@ LABELS = {
     "diagnosis_unrecognised": "diagnosis not recognised",
 }
 
+
+def verdict_label(verdict: str, submitted_diagnosis: str | None) -> str:
+    """Words for a reclassification verdict, telling "none submitted" from "not recognised".
+
+    Both are ``diagnosis_unrecognised`` in the results (a fixed vocabulary the
+    LIS reads); a reviewer should not read a missing diagnosis as a wrong one.
+    """
+    if verdict == "diagnosis_unrecognised" and not (submitted_diagnosis or "").strip():
+        return "no diagnosis submitted"
+    return _label(verdict)
+
+
+def _label(code: object) -> str:
+    return LABELS.get(str(code), str(code).replace("_", " "))
+
+
 _templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
-_templates.env.filters["label"] = lambda code: LABELS.get(str(code), str(code).replace("_", " "))
+_templates.env.filters["label"] = _label
+_templates.env.filters["verdict_label"] = verdict_label
 _templates.env.filters["score"] = lambda v: "-" if v is None else f"{float(v):.3f}"
 _templates.env.filters["pct"] = lambda v: "-" if v is None else f"{float(v):.0%}"
 _templates.env.filters["thousands"] = lambda v: f"{int(v):,}"
