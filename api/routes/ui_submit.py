@@ -17,6 +17,7 @@ from api.security import API_KEY_COOKIE
 from api.ui import render
 from api.ui.auth import UiSubmitterDep, check_csrf
 from api.ui.upload import (
+    ClassifyBody,
     FormFindings,
     Submission,
     UploadError,
@@ -50,10 +51,11 @@ async def submit(
 ) -> Response:
     """Classify an uploaded profile, store it and open its case page."""
     submission = None
+    prepared = None
     try:
         submission = await read_submission(request, settings.max_body_bytes)
         check_csrf(request, submission.csrf_token)
-        body = classify_body(
+        prepared = classify_body(
             submission.content,
             submission.filename,
             sample_id=submission.sample_id,
@@ -65,7 +67,7 @@ async def submit(
             model=model,
             settings=settings,
             limiter=limiter,
-            body=body,
+            body=prepared.body,
             fmt=BodyFormat.JSON,
             options=ResultOptions(
                 top=settings.top_classes, warn_cpg_fraction=settings.warn_cpg_fraction
@@ -79,7 +81,7 @@ async def submit(
         return _form(request, model.class_names.values(), submission, str(exc), exc.status_code)
     except (InputError, ClassifierError) as exc:
         error = exc if isinstance(exc, InputError) else from_domain_error(exc)
-        message = _pipeline_message(error, submission)
+        message = _pipeline_message(error, prepared)
         return _form(request, model.class_names.values(), submission, message, error.status_code)
     suffix = "?resubmitted=true" if stored.resubmitted else ""
     return RedirectResponse(f"/ui/cases/{stored.id}{suffix}", status_code=303)
@@ -141,12 +143,13 @@ def _form(
     return render(request, "submit.html", context, status_code=status_code)
 
 
-def _pipeline_message(error: InputError, submission: Submission | None) -> str:
+def _pipeline_message(error: InputError, prepared: ClassifyBody | None) -> str:
     # The pipeline names JSON fields; for a table, the line of the file says more.
     loc = list(error.loc)
-    is_table = submission is not None and not submission.filename.lower().endswith(".json")
-    if is_table and len(loc) == 4 and loc[2] in {"values", "probe_ids"} and isinstance(loc[3], int):
-        return f"{error.msg} (line {loc[3] + 2} of the file)"
+    if prepared is not None and len(loc) == 4 and loc[2] in {"values", "probe_ids"}:
+        line = prepared.line_of(loc[3]) if isinstance(loc[3], int) else None
+        if line is not None:
+            return f"{error.msg} (line {line} of the file)"
     where = field_of(loc) if loc else ""
     return f"{error.msg} ({where})" if where else error.msg
 

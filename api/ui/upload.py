@@ -6,7 +6,9 @@ Accepted files:
   probe per line: a probe id column (``probe_id``, ``ID_REF``, ``IlmnID``,
   ... or the first column) and one beta value column (``beta``, ``value``,
   ... or the only other column). Empty cells and ``NA``/``NaN``/``null``
-  mean "not measured".
+  mean "not measured"; blank lines and lines starting with ``#`` are
+  skipped. Errors name the line as an editor numbers it (every physical
+  line counts, skipped ones too).
 * JSON in the ``/v1/classify`` format with exactly one profile.
 
 The form's sample id, diagnosis and findings replace those of a JSON file
@@ -16,7 +18,9 @@ exactly as for the API.
 
 from __future__ import annotations
 
+import codecs
 import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +35,7 @@ from api.errors import InputError
 from api.repeated_keys import refuse_repeated_keys
 
 __all__ = [
+    "ClassifyBody",
     "FormFindings",
     "Submission",
     "UploadError",
@@ -41,7 +46,7 @@ __all__ = [
 
 _ID_COLUMNS = ("probe_id", "probe_ids", "id_ref", "ilmnid", "targetid", "probe", "cpg", "id")
 _VALUE_COLUMNS = ("beta", "betas", "beta_value", "value", "values", "avg_beta")
-_SEPARATORS = ("\t", ",", ";")
+_SEPARATORS = (b"\t", b",", b";")
 _FORM_OVERHEAD = 16 * 1024  # the other fields and the multipart framing
 _MAX_FIELD = 500
 _FINDING_FIELDS = (
@@ -55,6 +60,9 @@ _FINDING_FIELDS = (
     "ihc_result",
 )
 _FIELDS = ("sample_id", "diagnosis", "csrf_token", *_FINDING_FIELDS)
+# A line starting with one of these may be blank or a comment: looked at one by one.
+_DOUBTFUL_STARTS = np.frombuffer(b" \t\f\v#", dtype=np.uint8)
+_SKIPPED_LINES = re.compile(rb"[#\n]*")
 
 
 class UploadError(ValueError):
@@ -92,6 +100,28 @@ class Submission:
     diagnosis: str
     findings: FormFindings
     csrf_token: str
+
+
+@dataclass(frozen=True)
+class ClassifyBody:
+    """The ``/v1/classify`` JSON body of one profile, and the file's line of each probe.
+
+    Attributes
+    ----------
+    body : bytes
+    lines : numpy.ndarray or None
+        For a table, the 1-based line of the file (as an editor numbers
+        it) of each probe, in the order of ``probe_ids``; ``None`` for JSON.
+    """
+
+    body: bytes
+    lines: np.ndarray | None = None
+
+    def line_of(self, index: int) -> int | None:
+        """The file's line of probe ``index``, or ``None`` (JSON, or no such probe)."""
+        if self.lines is None or not 0 <= index < self.lines.size:
+            return None
+        return int(self.lines[index])
 
 
 @dataclass(frozen=True)
@@ -183,7 +213,7 @@ def classify_body(
     sample_id: str,
     diagnosis: str,
     findings: list[dict[str, Any]],
-) -> bytes:
+) -> ClassifyBody:
     """Build the JSON body of one profile from an uploaded file and the form's fields.
 
     Raises
@@ -193,10 +223,11 @@ def classify_body(
     """
     if not content.strip():
         raise UploadError("the file is empty; choose a CSV, TSV or JSON file with beta values")
+    lines = None
     if filename.lower().endswith(".json") or content.lstrip()[:1] in (b"{", b"["):
         profile = _json_profile(content)
     else:
-        profile = _table_profile(content)
+        profile, lines = _table_profile(content)
     if sample_id.strip():
         profile["sample_id"] = sample_id.strip()
     if not str(profile.get("sample_id") or "").strip():
@@ -205,7 +236,7 @@ def classify_body(
         profile["diagnosis"] = diagnosis.strip()
     if findings:
         profile["findings"] = findings
-    return orjson.dumps({"profiles": [profile]})
+    return ClassifyBody(orjson.dumps({"profiles": [profile]}), lines)
 
 
 def _json_profile(content: bytes) -> dict[str, Any]:
@@ -229,43 +260,86 @@ def _json_profile(content: bytes) -> dict[str, Any]:
     return dict(profiles[0])
 
 
-def _table_profile(content: bytes) -> dict[str, Any]:
-    first_line = next(
-        (
-            line
-            for line in content[:65536].decode("utf-8", "replace").splitlines()
-            if line.strip() and not line.startswith("#")
-        ),
-        "",
-    )
-    separator = max(_SEPARATORS, key=first_line.count)
-    if first_line.count(separator) == 0:
+def _table_profile(content: bytes) -> tuple[dict[str, Any], np.ndarray]:
+    text, lines = _data_lines(content)
+    if lines.size == 0:
+        raise UploadError("the file holds only blank and comment lines")
+    header = _first_line(text)
+    separator = max(_SEPARATORS, key=header.count)
+    if header.count(separator) == 0:
         raise UploadError(
             "the file is neither JSON nor a table: expected a header line with a probe id "
             "column and a beta value column, separated by tabs, commas or semicolons"
         )
     try:
-        table = pd.read_csv(io.BytesIO(content), sep=separator, dtype=str, comment="#")
+        # The skipped lines are all '#' now: pandas ignores them and still counts
+        # them in its own messages ("Expected 2 fields in line 5").
+        table = pd.read_csv(io.BytesIO(text), sep=separator.decode(), dtype=str, comment="#")
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise UploadError(f"the table cannot be read: {exc}") from None
+    rows = lines[1:]
+    if len(table) != rows.size:
+        # Two lines read as one row: every later line number would be wrong.
+        raise UploadError(
+            "the table cannot be read: a quoted cell holds a line break (a probe id or "
+            "beta value never does)"
+        )
     id_column, value_column = _columns(list(table.columns))
     ids = table[id_column].fillna("").str.strip()
     raw = table[value_column]
     values = pd.to_numeric(raw, errors="coerce")
     bad = values.isna() & raw.notna() & ~raw.str.strip().str.lower().isin({"", "na", "nan", "null"})
     if bad.any():
-        line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+        line = rows[np.flatnonzero(bad.to_numpy())[0]]
         raise UploadError(
             f"line {line}: the beta value {str(raw[bad].iloc[0])[:20]!r} of column "
             f"'{value_column}' is not a number"
         )
     if (ids == "").any():
-        line = int(np.flatnonzero((ids == "").to_numpy())[0]) + 2
+        line = rows[np.flatnonzero((ids == "").to_numpy())[0]]
         raise UploadError(f"line {line}: the probe id is empty")
-    return {
+    profile = {
         "probe_ids": ids.tolist(),
         "values": [None if np.isnan(v) else float(v) for v in values.to_numpy(dtype=float)],
     }
+    return profile, rows
+
+
+def _data_lines(content: bytes) -> tuple[bytes, np.ndarray]:
+    """The table with its skipped lines filled with ``#``, and the numbers of the others.
+
+    Line breaks become ``\\n`` (``\\r\\n`` and a lone ``\\r`` count as one, as in
+    an editor), so that every line keeps its number. A line is skipped when
+    it is blank or its first non-blank character is ``#``; it is filled with
+    ``#`` rather than removed, so that pandas's line numbers stay the file's.
+    Returns the 1-based numbers of the lines kept: the header, then the rows.
+    """
+    unix = content.removeprefix(codecs.BOM_UTF8).replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    text = bytearray(unix)
+    codes = np.frombuffer(unix, dtype=np.uint8)
+    breaks = np.flatnonzero(codes == ord("\n"))
+    starts = np.r_[0, breaks + 1]
+    stops = np.r_[breaks, codes.size]
+    filled = stops > starts
+    first = np.zeros(starts.size, dtype=np.uint8)
+    first[filled] = codes[starts[filled]]
+    kept = filled & ~np.isin(first, _DOUBTFUL_STARTS)
+    # Vectorised above; only the few lines starting with a blank or '#' are read here.
+    for index in np.flatnonzero(filled & ~kept):
+        start, stop = int(starts[index]), int(stops[index])
+        line = unix[start:stop].strip()
+        if line and not line.startswith(b"#"):
+            kept[index] = True
+        else:
+            text[start:stop] = b"#" * (stop - start)
+    return bytes(text), np.flatnonzero(kept) + 1
+
+
+def _first_line(text: bytes) -> bytes:
+    """The first line of :func:`_data_lines`'s text that is not skipped: the header."""
+    start = _SKIPPED_LINES.match(text).end()  # type: ignore[union-attr]  # always matches
+    stop = text.find(b"\n", start)
+    return text[start : stop if stop >= 0 else len(text)]
 
 
 def _columns(columns: list[str]) -> tuple[str, str]:

@@ -88,6 +88,23 @@ def test_bad_files_are_explained_on_the_form(client, content, filename, fields, 
     assert message in response.text
 
 
+@pytest.mark.parametrize(
+    ("content", "filename", "where"),
+    [
+        # The pipeline's error names the row; the form names the line of the file.
+        (b"# exported\n\nprobe_id,beta\ncg00000029,1.7\n", "p.csv", "(line 4 of the file)"),
+        (b"probe_id\tbeta\r\n\r\ncg00000029\t0.2\r\ncg00000108\t-1\r\n", "p.tsv", "(line 4 of"),
+        # A JSON file under another name is located by its field, not a line.
+        (b'{"profiles": [{"betas": {"cg00000029": 1.7}}]}', "p.txt", "(profiles[0].betas.cg0000"),
+    ],
+)
+def test_pipeline_errors_name_the_line_an_editor_shows(client, content, filename, where):
+    response = _post(client, content, filename=filename)
+    assert response.status_code == 422
+    assert "outside [0, 1]" in response.text
+    assert where in response.text
+
+
 def test_a_bad_finding_is_explained_on_the_form(client, world):
     response = _post(client, _table(world), fusion="EWSR1::WT1", fusion_result="maybe")
     assert response.status_code == 422

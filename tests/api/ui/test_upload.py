@@ -10,7 +10,7 @@ from api.ui.upload import FormFindings, UploadError, classify_body, findings_of
 
 def _profile(content: bytes, filename: str = "p.csv", **fields) -> dict:
     defaults = {"sample_id": "S1", "diagnosis": "", "findings": []}
-    body = orjson.loads(classify_body(content, filename, **(defaults | fields)))
+    body = orjson.loads(classify_body(content, filename, **(defaults | fields)).body)
     (profile,) = body["profiles"]
     return profile
 
@@ -59,6 +59,7 @@ def test_a_json_profile_keeps_its_own_fields_when_the_form_is_empty():
     [
         (b"  \n", "the file is empty"),
         (b"one column only\ncg1\n", "neither JSON nor a table"),
+        (b"# only a note\n\n  \n", "only blank and comment lines"),
         (b"probe_id,beta\n,0.4\n", "line 2: the probe id is empty"),
         (b"probe_id,beta\ncg1,0.4\ncg2,x\n", "line 3: the beta value 'x'"),
         (b"probe_id,b1,b2\ncg1,0.4,0.5\n", "2 value columns"),
@@ -73,6 +74,60 @@ def test_a_json_profile_keeps_its_own_fields_when_the_form_is_empty():
 def test_unreadable_files_say_why(content, message):
     with pytest.raises(UploadError, match=message.replace("(", r"\(")):
         classify_body(content, "p.csv", sample_id="S1", diagnosis="", findings=[])
+
+
+def _rows(count: int) -> bytes:
+    return b"".join(b"cg%08d,0.5\n" % i for i in range(count))
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        # 1 comment line, the header, 48 good rows: the bad value is on line 51.
+        (b"# exported by the lab\nprobe_id,beta\n" + _rows(48) + b"cgX,bad\n", 51),
+        (b"probe_id,beta\ncg1,0.1\n\ncg2,bad\n", 4),
+        (b"\n  # indented note, with commas\n\nprobe_id,beta\n \t\ncg1,bad\n", 6),
+        (b"probe_id,beta\r\n# note\r\n\r\ncg1,bad\r\n", 4),
+        (b"probe_id,beta\r#\rcg1,bad\r", 3),
+        (b"\xef\xbb\xbf# note\nprobe_id,beta\ncg1,bad\n", 3),
+    ],
+)
+def test_a_bad_value_is_reported_on_the_line_an_editor_shows(content, line):
+    with pytest.raises(UploadError, match=f"^line {line}: the beta value 'bad'"):
+        classify_body(content, "p.csv", sample_id="S1", diagnosis="", findings=[])
+
+
+def test_an_empty_probe_id_is_reported_on_its_physical_line():
+    content = b"# note\nprobe_id,beta\n\ncg1,0.1\n,0.4\n"
+    with pytest.raises(UploadError, match=r"^line 5: the probe id is empty"):
+        classify_body(content, "p.csv", sample_id="S1", diagnosis="", findings=[])
+
+
+def test_a_ragged_line_is_reported_on_its_physical_line():
+    content = b"# a, b, c\n\nprobe_id,beta\ncg1,0.1\ncg2,0.2,9\n"
+    with pytest.raises(UploadError, match="Expected 2 fields in line 5, saw 3"):
+        classify_body(content, "p.csv", sample_id="S1", diagnosis="", findings=[])
+
+
+def test_a_quoted_cell_across_lines_is_refused():
+    # It would shift every later line number; no probe id or beta value holds a line break.
+    content = b'probe_id,beta\n"cg1\n",0.1\ncg2,0.2\n'
+    with pytest.raises(UploadError, match="a quoted cell holds a line break"):
+        classify_body(content, "p.csv", sample_id="S1", diagnosis="", findings=[])
+
+
+def test_a_table_body_knows_the_line_of_each_probe():
+    content = b"# note\nprobe_id;beta\ncg1;0.1\n\n# more\ncg2;0.2 # checked twice\n"
+    prepared = classify_body(content, "p.csv", sample_id="S1", diagnosis="", findings=[])
+    assert orjson.loads(prepared.body)["profiles"][0]["values"] == [0.1, 0.2]
+    assert [prepared.line_of(0), prepared.line_of(1)] == [3, 6]
+    assert prepared.line_of(2) is None
+
+
+def test_a_json_body_has_no_lines():
+    doc = {"profiles": [{"sample_id": "S", "betas": {"cg00000029": 0.1}}]}
+    prepared = classify_body(orjson.dumps(doc), "p.txt", sample_id="", diagnosis="", findings=[])
+    assert prepared.line_of(0) is None
 
 
 def test_a_sample_id_is_required():
