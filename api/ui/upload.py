@@ -11,9 +11,10 @@ Accepted files:
   line counts, skipped ones too).
 * JSON in the ``/v1/classify`` format with exactly one profile.
 
-The form's sample id, diagnosis and findings replace those of a JSON file
-when given. Everything else is checked by the classification pipeline,
-exactly as for the API.
+The form's sample id, diagnosis and findings complete a JSON file: one the
+file gives too, differently, is refused (naming it) rather than replacing
+the file's, so that no finding is ever dropped unseen. Everything else is
+checked by the classification pipeline, exactly as for the API.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ _FINDING_FIELDS = (
     "ihc_result",
 )
 _FIELDS = ("sample_id", "diagnosis", "csrf_token", *_FINDING_FIELDS)
+_LABELS = {"sample_id": "sample id", "diagnosis": "diagnosis", "findings": "findings"}
 # A line starting with one of these may be blank or a comment: looked at one by one.
 _DOUBTFUL_STARTS = np.frombuffer(b" \t\f\v#", dtype=np.uint8)
 _SKIPPED_LINES = re.compile(rb"[#\n]*")
@@ -228,15 +230,37 @@ def classify_body(
         profile = _json_profile(content)
     else:
         profile, lines = _table_profile(content)
-    if sample_id.strip():
-        profile["sample_id"] = sample_id.strip()
+    form = {"sample_id": sample_id.strip(), "diagnosis": diagnosis.strip(), "findings": findings}
+    profile |= _form_fields(profile, form)
     if not str(profile.get("sample_id") or "").strip():
         raise UploadError("enter the sample or accession id")
-    if diagnosis.strip():
-        profile["diagnosis"] = diagnosis.strip()
-    if findings:
-        profile["findings"] = findings
     return ClassifyBody(orjson.dumps({"profiles": [profile]}), lines)
+
+
+def _form_fields(profile: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    """The form's filled-in fields, refusing any the file gives with another value.
+
+    Replacing the file's value would drop it without a word (e.g. its FISH
+    and IHC findings for the form's fusion); the same value twice is no conflict.
+    """
+    given = {name: value for name, value in form.items() if value}
+    twice = [name for name, value in given.items() if _file_value(profile, name) not in ("", value)]
+    if twice:
+        labels = [_LABELS[name] for name in twice]
+        names = ", ".join(labels[:-1]) + " and " + labels[-1] if len(labels) > 1 else labels[0]
+        them = "them" if len(twice) > 1 or twice == ["findings"] else "it"
+        raise UploadError(
+            f"the file already gives the {names}; leave the form's {names} empty, "
+            f"or remove {them} from the file"
+        )
+    return given
+
+
+def _file_value(profile: dict[str, Any], name: str) -> Any:
+    value = profile.get(name)
+    if isinstance(value, str):
+        value = value.strip()
+    return "" if value is None or value == [] else value
 
 
 def _json_profile(content: bytes) -> dict[str, Any]:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import uuid
+from pathlib import Path
 
 import orjson
 import pytest
 
 from api.security import API_KEY_COOKIE
+from api.store import ResultQuery
 from api.ui.auth import csrf_token
+
+_DATA_SAMPLES = Path(__file__).resolve().parents[3] / "data_samples"
 
 
 def _table(world, separator="\t", label="DSRCT") -> bytes:
@@ -55,6 +60,32 @@ def test_a_json_request_body_is_accepted(client, world):
     stored = client.get(f"/v1/results/{response.headers['location'].rsplit('/', 1)[1]}").json()
     assert stored["accession"] == "FROM-FILE"
     assert stored["result"]["reclassification"]["verdict"] == "reclassified"
+
+
+def test_findings_in_both_the_file_and_the_form_are_refused_and_nothing_stored(client, world):
+    # data_samples/dsrct_submitted_as_ewing.json with the tiny model's probes.
+    sample = orjson.loads((_DATA_SAMPLES / "dsrct_submitted_as_ewing.json").read_bytes())
+    profile = sample["profiles"][0] | {"sample_id": f"BOTH-{uuid.uuid4().hex[:8]}"}
+    profile["betas"] = world.betas("DSRCT", seed=3)
+    content = orjson.dumps({"profiles": [profile]})
+    response = _post(client, content, filename="p.json", sample_id="", fusion="EWSR1::WT1")
+    assert response.status_code == 422
+    error = re.search(r'data-testid="form-error">([^<]*)<', response.text)
+    assert error is not None
+    assert error.group(1) == (
+        "the file already gives the findings; leave the form&#39;s findings empty, "
+        "or remove them from the file"
+    )
+    assert 'value="EWSR1::WT1"' in response.text  # the form keeps what was typed
+    stored = client.app.state.results.find(ResultQuery(accession=profile["sample_id"]))
+    assert stored == []
+
+
+def test_the_form_says_a_json_file_s_own_fields_come_first(client):
+    page = client.get("/ui/submit")
+    hint = re.search(r'data-testid="json-fields-hint">(.*?)</p>', page.text, re.S)
+    assert hint is not None
+    assert "refused" in hint.group(1) and "findings" in hint.group(1)
 
 
 def test_the_same_file_again_opens_the_stored_case(client, world):

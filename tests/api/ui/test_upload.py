@@ -36,16 +36,60 @@ def test_comment_lines_and_semicolons():
     assert _profile(content)["values"] == [0.5]
 
 
-def test_form_fields_override_a_json_profile():
-    doc = {"profiles": [{"sample_id": "FILE", "diagnosis": "x", "betas": {"cg00000029": 0.1}}]}
+_FILE_FINDINGS = [
+    {"kind": "break_apart", "gene": "EWSR1", "method": "fish", "result": "rearranged"},
+    {"kind": "ihc", "marker": "WT1", "epitope": "N-terminal", "result": "negative"},
+]
+_FORM_FUSION = [{"kind": "fusion", "name": "EWSR1::WT1", "method": "rna_ngs", "result": "detected"}]
+
+
+def _json_file(**fields) -> bytes:
+    return orjson.dumps({"profiles": [{**fields, "betas": {"cg00000029": 0.1}}]})
+
+
+@pytest.mark.parametrize(
+    ("form", "named", "them"),
+    [
+        ({"findings": _FORM_FUSION}, "findings", "them"),
+        ({"diagnosis": "DSRCT"}, "diagnosis", "it"),
+        ({"sample_id": "FORM"}, "sample id", "it"),
+        ({"sample_id": "FORM", "diagnosis": "DSRCT"}, "sample id and diagnosis", "them"),
+        (
+            {"sample_id": "FORM", "diagnosis": "DSRCT", "findings": _FORM_FUSION},
+            "sample id, diagnosis and findings",
+            "them",
+        ),
+    ],
+)
+def test_a_field_given_by_the_file_and_differently_by_the_form_is_refused(form, named, them):
+    # The file's FISH and IHC findings must never be dropped for the form's fusion.
+    content = _json_file(sample_id="FILE", diagnosis="Ewing sarcoma", findings=_FILE_FINDINGS)
+    fields = {"sample_id": "", "diagnosis": "", "findings": []} | form
+    with pytest.raises(UploadError) as refused:
+        classify_body(content, "p.json", **fields)
+    assert str(refused.value) == (
+        f"the file already gives the {named}; leave the form's {named} empty, "
+        f"or remove {them} from the file"
+    )
+    assert refused.value.status_code == 422
+
+
+def test_the_form_completes_what_a_json_profile_lacks():
     profile = _profile(
-        orjson.dumps(doc), "p.json", sample_id="FORM", diagnosis="Ewing sarcoma",
-        findings=[{"kind": "ihc", "marker": "CD99", "result": "positive"}],
+        _json_file(sample_id="FILE", findings=[]), "p.json", sample_id="FILE",
+        diagnosis="Ewing sarcoma", findings=_FORM_FUSION,
     )  # fmt: skip
-    assert profile["sample_id"] == "FORM"
+    assert profile["sample_id"] == "FILE"  # the same value twice is no conflict
     assert profile["diagnosis"] == "Ewing sarcoma"
-    assert profile["findings"][0]["marker"] == "CD99"
+    assert profile["findings"] == _FORM_FUSION
     assert profile["betas"] == {"cg00000029": 0.1}
+
+
+def test_the_same_findings_on_the_form_and_in_the_file_are_kept_once():
+    content = _json_file(sample_id="FILE", findings=_FORM_FUSION)
+    assert _profile(content, "p.json", sample_id="", findings=_FORM_FUSION)["findings"] == (
+        _FORM_FUSION
+    )
 
 
 def test_a_json_profile_keeps_its_own_fields_when_the_form_is_empty():
