@@ -11,13 +11,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.deps import StoreDep
 from api.security import Client, Permission
 from api.store import Listing, ResultQuery, ResultStore, StoredResult
-from api.ui import render
+from api.ui import PageRoute, render
 from api.ui.auth import UiError, UiReaderDep
 from api.ui.case_view import case_context
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/ui", tags=["review pages"], include_in_schema=False)
+# PageRoute: a refused parameter is an error page, not the API's JSON.
+router = APIRouter(
+    prefix="/ui", tags=["review pages"], include_in_schema=False, route_class=PageRoute
+)
 
 DECISIONS = ("no_match", "family_match", "match")
 FUSION_STATUSES = ("inconsistent", "consistent_unconfirmed", "confirmed", "not_assessed")

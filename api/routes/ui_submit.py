@@ -14,7 +14,7 @@ from api.deps import CpuLimiterDep, ModelDep, SettingsDep, StoreDep
 from api.errors import InputError, field_of, from_domain_error, request_id_of
 from api.results import ResultOptions
 from api.security import API_KEY_COOKIE
-from api.ui import render
+from api.ui import PageRoute, render
 from api.ui.auth import UiSubmitterDep, check_csrf
 from api.ui.upload import (
     ClassifyBody,
@@ -29,7 +29,10 @@ from classifier.errors import ClassifierError
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/ui", tags=["review pages"], include_in_schema=False)
+# PageRoute: a refused parameter is an error page, not the API's JSON.
+router = APIRouter(
+    prefix="/ui", tags=["review pages"], include_in_schema=False, route_class=PageRoute
+)
 
 _COOKIE_SECONDS = 12 * 3600
 

@@ -6,6 +6,6 @@ local files in ``api/static``. The routes are in :mod:`api.routes.ui` and
 :mod:`api.routes.ui_submit`.
 """
 
-from api.ui.templating import STATIC_DIR, TEMPLATES_DIR, install_ui, render
+from api.ui.templating import STATIC_DIR, TEMPLATES_DIR, PageRoute, install_ui, render
 
-__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "install_ui", "render"]
+__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "PageRoute", "install_ui", "render"]

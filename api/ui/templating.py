@@ -1,24 +1,42 @@
-"""Rendering pages: the Jinja2 environment, its filters, and the page-error handlers."""
+"""Rendering pages: the Jinja2 environment, its filters, and the page-error handlers.
+
+Page errors are pages in the pages' layout, never the API's JSON: a
+:class:`~api.ui.auth.UiError` raised by a page, and a request FastAPI
+refuses (a query parameter such as ``offset=-5``, a path part, a form
+field) on a route of a router built with ``route_class=PageRoute``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from api.errors import request_id_of
 from api.ui.auth import LoginRequired, UiError, csrf_token
 
-__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "install_ui", "render", "verdict_label"]
+__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "PageRoute", "install_ui", "render", "verdict_label"]
 
 _API_DIR = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = _API_DIR / "templates"
 STATIC_DIR = _API_DIR / "static"
+
+#: How a refused part of a request is named on the error page, by FastAPI's location.
+_PLACES = {
+    "query": "The parameter '{}' of the address",
+    "path": "The part '{}' of the address",
+    "body": "The form field '{}'",
+    "header": "The header '{}'",
+    "cookie": "The cookie '{}'",
+}
 
 #: Words for the codes the results use.
 LABELS = {
@@ -64,6 +82,42 @@ def render(
     """Render a page; every page gets the request id and the form's CSRF token."""
     page = {"request_id": request_id_of(request), "csrf_token": csrf_token(request) or ""}
     return _templates.TemplateResponse(request, template, page | context, status_code=status_code)
+
+
+class PageRoute(APIRoute):
+    """A page's route: a request FastAPI refuses is answered with an error page.
+
+    FastAPI's own answer is the API's JSON 422; a browser gets a 400 page in
+    the pages' layout instead, saying which parameter is wrong and why, as
+    for the pages' own checks (e.g. an unknown worklist filter). The key is
+    checked first: without one, the browser is sent to sign in.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """Wrap FastAPI's handler so that its validation errors become :class:`UiError`."""
+        handler = super().get_route_handler()
+
+        async def page_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                raise UiError(400, "Invalid request", invalid_request_message(exc)) from None
+
+        return page_handler
+
+
+def invalid_request_message(exc: RequestValidationError) -> str:
+    """What is wrong, in words: ``The parameter 'offset' of the address is invalid: ...``.
+
+    The submitted values are left out, as in the API's error bodies.
+    """
+    sentences = []
+    for error in exc.errors():
+        kind, *names = [str(part) for part in error.get("loc", ())] or ["request"]
+        place = _PLACES.get(kind, "The part '{}' of the request").format(".".join(names) or kind)
+        reason = str(error.get("msg") or "invalid")
+        sentences.append(f"{place} is invalid: {reason[:1].lower()}{reason[1:]}.")
+    return " ".join(sentences)
 
 
 def install_ui(app: FastAPI) -> None:

@@ -7,7 +7,9 @@ import uuid
 
 import pytest
 
+from api.routes import ui, ui_submit
 from api.security import API_KEY_COOKIE
+from api.ui import PageRoute
 
 
 def _submit(client, world, label="DSRCT", **extra) -> tuple[str, str]:
@@ -93,6 +95,80 @@ def test_an_unknown_filter_is_a_400_page(client, reviewer):
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/html")
     assert "Unknown decision" in response.text
+
+
+def _error_page(response) -> tuple[str, str]:
+    assert response.headers["content-type"].startswith("text/html")
+    found = re.search(
+        r'data-testid="error-page">\s*<h1>([^<]*)</h1>\s*<p class="error-message">([^<]*)</p>',
+        response.text,
+    )
+    assert found is not None, response.text[:300]
+    assert 'href="/ui/static/ui.css"' in response.text  # in the pages' layout
+    return found.group(1), found.group(2)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        (
+            "/ui/?offset=-5",
+            "The parameter &#39;offset&#39; of the address is invalid: "
+            "input should be greater than or equal to 0.",
+        ),
+        (
+            "/ui/?decision=match&offset=next",
+            "The parameter &#39;offset&#39; of the address is invalid: "
+            "input should be a valid integer, unable to parse string as an integer.",
+        ),
+        (
+            "/ui/?offset=1000001",
+            "The parameter &#39;offset&#39; of the address is invalid: "
+            "input should be less than or equal to 1000000.",
+        ),
+        (
+            f"/ui/cases/{'0' * 32}?resubmitted=perhaps",
+            "The parameter &#39;resubmitted&#39; of the address is invalid: "
+            "input should be a valid boolean, unable to interpret input.",
+        ),
+        (
+            f"/ui/cases/{'0' * 65}/print",
+            "The part &#39;result_id&#39; of the address is invalid: "
+            "string should have at most 64 characters.",
+        ),
+    ],
+)
+def test_an_invalid_address_is_a_400_page_naming_the_parameter(client, reviewer, path, message):
+    response = client.get(path, headers=reviewer)
+    assert response.status_code == 400
+    assert _error_page(response) == ("Invalid request", message)
+
+
+def test_an_invalid_sign_in_form_is_a_400_page(client):
+    response = client.post("/ui/login", data={"next": "/ui/"}, headers={"Authorization": ""})
+    assert response.status_code == 400
+    assert _error_page(response) == (
+        "Invalid request",
+        "The form field &#39;api_key&#39; is invalid: field required.",
+    )
+
+
+def test_an_invalid_address_without_a_key_still_goes_to_sign_in(client):
+    response = client.get("/ui/?offset=-5", headers={"Authorization": ""}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/ui/login")
+
+
+def test_every_page_route_answers_refused_parameters_with_a_page():
+    pages = [r for router in (ui.router, ui_submit.router) for r in router.routes]
+    assert {"/ui/", "/ui/cases/{result_id}", "/ui/login", "/ui/submit"} <= {r.path for r in pages}
+    assert [r.path for r in pages if not isinstance(r, PageRoute)] == []
+
+
+def test_the_api_keeps_its_json_validation_errors(client, reviewer):
+    response = client.get("/v1/results", params={"offset": -5}, headers=reviewer)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "offset"]
 
 
 def test_a_lis_sees_only_its_own_cases(client, world, api_key):
@@ -191,7 +267,7 @@ def test_the_worklist_pages_keep_the_filters(client, world, reviewer, monkeypatc
     second = client.get("/ui/", params={"top_class": "SS", "offset": 2}, headers=reviewer).text
     assert 'data-testid="previous-page"' in second
     assert "results 3&ndash;" in second
-    assert client.get("/ui/", params={"offset": -1}, headers=reviewer).status_code == 422
+    assert client.get("/ui/", params={"offset": -1}, headers=reviewer).status_code == 400
 
 
 def test_a_corrected_case_shows_the_review_and_the_original_links_to_it(client, world, reviewer):
