@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from api.errors import request_id_of
+from api.security import Client
 from api.ui.auth import LoginRequired, UiError, csrf_token
 
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "PageRoute", "install_ui", "render", "verdict_label"]
@@ -79,8 +80,20 @@ _templates.env.filters["thousands"] = lambda v: f"{int(v):,}"
 def render(
     request: Request, template: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
-    """Render a page; every page gets the request id and the form's CSRF token."""
-    page = {"request_id": request_id_of(request), "csrf_token": csrf_token(request) or ""}
+    """Render a page; every page gets the request id, the form's CSRF token and who is in.
+
+    ``signed_in`` (the navigation is shown) is true once the page's key has
+    been checked, so never on the sign-in page; ``can_sign_out`` also needs
+    a key, which a service without authentication does not ask for.
+    """
+    # Set by api.security when a key is admitted (or authentication is off).
+    client: Client | None = getattr(request.state, "client", None)
+    page = {
+        "request_id": request_id_of(request),
+        "csrf_token": csrf_token(request) or "",
+        "signed_in": client is not None,
+        "can_sign_out": client is not None and client.id is not None,
+    }
     return _templates.TemplateResponse(request, template, page | context, status_code=status_code)
 
 

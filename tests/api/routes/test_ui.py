@@ -49,6 +49,48 @@ def test_sign_in_keeps_the_key_in_an_http_only_cookie(client, api_key):
     client.cookies.clear()
 
 
+def _navigation(page: str) -> tuple[bool, bool, bool]:
+    return (
+        'data-testid="nav-worklist"' in page,
+        'data-testid="nav-submit"' in page,
+        'action="/ui/logout"' in page or "Sign out" in page,
+    )
+
+
+def test_the_sign_in_page_shows_no_navigation_before_signing_in(client):
+    page = client.get("/ui/login", headers={"Authorization": ""})
+    assert page.status_code == 200
+    assert _navigation(page.text) == (False, False, False)
+    refused = client.post("/ui/login", data={"api_key": "smc_nope"}, headers={"Authorization": ""})
+    assert refused.status_code == 401
+    assert _navigation(refused.text) == (False, False, False)
+
+
+def test_a_signed_in_user_gets_the_navigation_and_sign_out(client, api_key):
+    token = api_key("reviewer")["Authorization"].split()[1]
+    client.cookies.set(API_KEY_COOKIE, token)
+    try:
+        page = client.get("/ui/", headers={"Authorization": ""})
+        assert page.status_code == 200
+        assert _navigation(page.text) == (True, True, True)
+    finally:
+        client.cookies.clear()
+
+
+def test_an_error_page_of_a_signed_in_user_keeps_sign_out(client, api_key):
+    # An admin key reads no results: signing out is how to switch keys.
+    page = client.get("/ui/", headers=api_key("admin"))
+    assert page.status_code == 403
+    assert _navigation(page.text) == (True, True, True)
+
+
+def test_without_authentication_there_is_nothing_to_sign_out_of(client, override_settings):
+    override_settings(auth_required=False)
+    page = client.get("/ui/", headers={"Authorization": ""})
+    assert page.status_code == 200
+    assert _navigation(page.text) == (True, True, False)
+
+
 def test_sign_in_with_a_bad_key_says_so(client):
     response = client.post("/ui/login", data={"api_key": "smc_nope"}, headers={"Authorization": ""})
     assert response.status_code == 401
