@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 import anyio
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi_standalone_docs import StandaloneDocs
 from threadpoolctl import threadpool_limits
 
 from api.body_limit import BodyLimitMiddleware
@@ -86,6 +87,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    # /docs and /redoc load Swagger UI and ReDoc from files of an installed package
+    # (served under /docs/ and /redoc/), not from a CDN: labs run the service without
+    # internet. ReDoc's Google Fonts stay off for the same reason. It replaces FastAPI's
+    # page functions process-wide, which is harmless while every app here has the same
+    # docs URLs (tests/api/test_main.py checks the pages).
+    StandaloneDocs(app=app)
     app.state.settings = settings
     app.state.model = None
     app.state.metrics = ServiceMetrics()

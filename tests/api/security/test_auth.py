@@ -19,7 +19,19 @@ def profile_body(world) -> dict:
     return {"profiles": [{"sample_id": "S-1", "betas": world.betas("DSRCT")}]}
 
 
-@pytest.mark.parametrize("path", ["/health", "/ready", "/docs", "/openapi.json", "/metrics"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/health",
+        "/ready",
+        "/docs",
+        "/docs/swagger-ui-bundle.js",
+        "/redoc",
+        "/redoc/redoc.standalone.js",
+        "/openapi.json",
+        "/metrics",
+    ],
+)
 def test_open_endpoints_need_no_key(anonymous, path):
     assert anonymous.get(path).status_code == 200
 

@@ -1,4 +1,7 @@
-"""The review pages in headless Chromium: sign in, submit a file, read the case, print it."""
+"""The review pages in headless Chromium: sign in, submit a file, read the case, print it.
+
+Also the API's documentation pages, which must render with no request leaving the machine.
+"""
 
 from __future__ import annotations
 
@@ -128,3 +131,28 @@ def test_a_reviewer_reads_the_worklist_but_cannot_submit(page, live_server, cons
         page.click("[data-testid=nav-submit]")
     assert answer.value.status == 403
     assert "cannot submit" in page.locator("[data-testid=error-page]").inner_text()
+
+
+@pytest.mark.parametrize(
+    ("path", "title_selector"),
+    [("/docs", ".swagger-ui .info .title"), ("/redoc", "h1")],
+)
+def test_docs_pages_render_offline(
+    page, live_server, console_errors, artifacts, path, title_selector
+):
+    # Labs have no internet: every request the page makes must go to the service itself.
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{live_server.url}{path}", wait_until="networkidle")
+    title = page.locator(title_selector).first
+    title.wait_for()
+    assert "Sarcoma methylation classifier" in title.inner_text()
+    page.wait_for_load_state("networkidle")  # the images the rendered page asked for
+    page.screenshot(path=str(artifacts / f"api{path.replace('/', '_')}.png"))
+    # A blob: URL (ReDoc's web worker) is made in the page from its own script.
+    outside = [
+        url for url in requested if not url.removeprefix("blob:").startswith(f"{live_server.url}/")
+    ]
+    assert outside == []
+    assert f"{live_server.url}/openapi.json" in requested
+    assert console_errors == []
