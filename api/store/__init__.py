@@ -4,8 +4,9 @@ See :mod:`api.store.tables` for what is stored, :mod:`api.store.repository`
 for reading and writing, :mod:`api.store.queries` for listings and the
 worklist order, :mod:`api.store.corrections` for a reviewer's corrections,
 :mod:`api.store.fingerprint` for the input hashes,
-:mod:`api.store.provenance` for the model and manifest identity and
-:mod:`api.store.migrate` for the schema migrations run at start-up.
+:mod:`api.store.provenance` for the model and manifest identity,
+:mod:`api.store.schema` for the schema migrations run at start-up and
+:mod:`api.store.migrate` for running them by hand (``python -m api.store.migrate``).
 """
 
 from api.store.corrections import (
@@ -15,7 +16,6 @@ from api.store.corrections import (
     ResultSupersededError,
 )
 from api.store.fingerprint import input_sha256, values_sha256
-from api.store.migrate import current_revision, head_revision, upgrade_database
 from api.store.provenance import manifest_sha256, model_fingerprint
 from api.store.queries import (
     DEFAULT_ATTENTION_WINDOW,
@@ -26,6 +26,7 @@ from api.store.queries import (
 )
 from api.store.records import NewResult, StoredResult, attention_reasons
 from api.store.repository import ResultStore
+from api.store.schema import current_revision, head_revision, upgrade_database
 
 __all__ = [
     "DEFAULT_ATTENTION_WINDOW",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -14,10 +17,12 @@ from sqlalchemy import inspect, text
 from api.db import make_engine
 from api.security.models import SecurityBase
 from api.store import ResultStore, current_revision, head_revision, upgrade_database
-from api.store.migrate import alembic_config
+from api.store.schema import alembic_config
 from api.store.tables import StoreBase
 from tests.api.postgres import BACKENDS, POSTGRES_URL, drop_everything
 from tests.api.store.conftest import MODEL
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_migrations_build_exactly_the_models(engine):
@@ -146,3 +151,27 @@ def _migrate_together(url: str, n: int = 3) -> None:
     assert current_revision(engines[0]) == head_revision()
     for e in engines:
         e.dispose()
+
+
+def test_the_command_line_migrates_and_reports_without_warnings(tmp_path):
+    # The documented command (docs/api.md), in a fresh interpreter: importing the
+    # package must not import the module that -m then runs again (a RuntimeWarning).
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    command_line = [sys.executable, "-W", "default", "-m", "api.store.migrate"]
+    outputs = []
+    for action in ("current", "upgrade", "current"):
+        done = subprocess.run(
+            [*command_line, action, "--database-url", url],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "Warning" not in done.stderr, done.stderr
+        outputs.append(done.stdout.strip())
+    head = head_revision()
+    assert outputs == [
+        f"database at revision None (newest {head})",
+        f"database at revision {head} (newest {head})",
+        f"database at revision {head} (newest {head})",
+    ]
