@@ -15,8 +15,13 @@ from pathlib import Path
 import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
-__all__ = ["make_engine"]
+__all__ = ["DATABASE_ERRORS", "database_error_message", "make_engine"]
+
+#: What opening or using a database from a command line may raise: a bad URL
+#: (unknown dialect, unparsable), an unreachable server, a file that cannot be made.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, OSError)
 
 
 def make_engine(url: str) -> Engine:
@@ -53,3 +58,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def database_error_message(url: str, exc: Exception) -> str:
+    """One line for a command line: which database (password hidden) and why it failed.
+
+    Parameters
+    ----------
+    url : str
+        The database URL as given.
+    exc : Exception
+        One of :data:`DATABASE_ERRORS`.
+    """
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except SQLAlchemyError:
+        shown = repr(url) if "@" not in url else "(an unreadable URL)"
+    # SQLAlchemy wraps the driver's error and appends a link to its docs.
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"cannot use the database {shown}: {reason[0] if reason else type(exc).__name__}"

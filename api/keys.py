@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from api.db import make_engine
+from sqlalchemy import Engine
+
+from api.db import DATABASE_ERRORS, database_error_message, make_engine
 from api.security.keys import ApiKeyInfo, ApiKeyStore, UnknownKeyError
 from api.security.roles import Role
 from api.store import upgrade_database
@@ -90,7 +92,14 @@ def run(command: KeysCommand, out: TextIO = sys.stdout, err: TextIO = sys.stderr
         from api.settings import Settings
 
         url = Settings().database_url
-    engine = make_engine(url)
+    try:
+        return _run_on(make_engine(url), command, out, err)
+    except DATABASE_ERRORS as exc:
+        print(f"error: {database_error_message(url, exc)}", file=err)
+        return 2
+
+
+def _run_on(engine: Engine, command: KeysCommand, out: TextIO, err: TextIO) -> int:
     try:
         upgrade_database(engine)  # a fresh database gets the service's whole schema
         store = ApiKeyStore(engine, cache_seconds=0)

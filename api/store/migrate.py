@@ -13,6 +13,7 @@ this is for doing it by hand, or checking. The migrations themselves are in
 from __future__ import annotations
 
 import argparse
+import sys
 
 from api.store.schema import current_revision, head_revision, upgrade_database
 
@@ -30,22 +31,27 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit status: 0 (errors are raised).
+        The exit status: 0, or 2 when the database cannot be used (said on stderr).
     """
-    from api.db import make_engine
+    from api.db import DATABASE_ERRORS, database_error_message, make_engine
     from api.settings import get_settings
 
     parser = argparse.ArgumentParser(prog="python -m api.store.migrate", description=__doc__)
     parser.add_argument("action", choices=["upgrade", "current"], nargs="?", default="upgrade")
     parser.add_argument("--database-url", help="default: DATABASE_URL of the service settings")
     args = parser.parse_args(argv)
-    engine = make_engine(args.database_url or get_settings().database_url)
+    url = args.database_url or get_settings().database_url
     try:
-        if args.action == "upgrade":
-            upgrade_database(engine)
-        print(f"database at revision {current_revision(engine)} (newest {head_revision()})")
-    finally:
-        engine.dispose()
+        engine = make_engine(url)
+        try:
+            if args.action == "upgrade":
+                upgrade_database(engine)
+            print(f"database at revision {current_revision(engine)} (newest {head_revision()})")
+        finally:
+            engine.dispose()
+    except DATABASE_ERRORS as exc:
+        print(f"error: {database_error_message(url, exc)}", file=sys.stderr)
+        return 2
     return 0
 
 

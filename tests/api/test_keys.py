@@ -102,3 +102,20 @@ def test_the_module_runs(url):
         check=True,
     )
     assert done.stdout.startswith("id ")
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("nonsense://x", "Can't load plugin"),
+        ("not a url", "Could not parse"),
+        ("postgresql+psycopg://lis:s3cret@127.0.0.1:1/db", "127.0.0.1"),
+    ],
+)
+def test_a_database_that_cannot_be_used_is_a_message_not_a_traceback(url, says):
+    out, err = io.StringIO(), io.StringIO()
+    assert run(KeysCommand(action="list", database_url=url), out=out, err=err) == 2
+    message = err.getvalue()
+    assert message.startswith("error: cannot use the database ") and says in message
+    assert "s3cret" not in message and "Traceback" not in message
+    assert out.getvalue() == ""

@@ -16,7 +16,7 @@ from sqlalchemy import inspect, text
 
 from api.db import make_engine
 from api.security.models import SecurityBase
-from api.store import ResultStore, current_revision, head_revision, upgrade_database
+from api.store import ResultStore, current_revision, head_revision, migrate, upgrade_database
 from api.store.schema import alembic_config
 from api.store.tables import StoreBase
 from tests.api.postgres import BACKENDS, POSTGRES_URL, drop_everything
@@ -175,3 +175,14 @@ def test_the_command_line_migrates_and_reports_without_warnings(tmp_path):
         f"database at revision {head} (newest {head})",
         f"database at revision {head} (newest {head})",
     ]
+
+
+@pytest.mark.parametrize(
+    "url", ["nonsense://x", "postgresql+psycopg://store:s3cret@127.0.0.1:1/db"]
+)
+def test_the_command_line_names_a_database_it_cannot_use(url, capsys):
+    assert migrate.main(["current", "--database-url", url]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("error: cannot use the database ")
+    assert "s3cret" not in captured.err and "Traceback" not in captured.err
