@@ -30,6 +30,7 @@ from api.request_id import RequestIdMiddleware
 from api.routes import admin, classify, fhir, health, metrics, model, results, ui, ui_submit
 from api.security.setup import install_access_control
 from api.settings import Settings, get_settings
+from api.startup_errors import CONFIGURATION_ERRORS, StartupErrorMiddleware, record_startup_error
 from api.store import ResultStore, manifest_sha256, upgrade_database
 from api.ui import install_ui
 from classifier.code_version import code_version
@@ -48,16 +49,22 @@ the model version. Errors are 4xx with `detail[].field` naming the offending fie
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Read settings, load the model and limit threads; fail start-up on any error."""
-    settings: Settings = app.state.settings or get_settings()
-    app.state.settings = settings
-    configure_logging(settings.log_level, settings.log_format)
-    engine = app.state.db_engine = make_engine(settings.database_url)
-    await anyio.to_thread.run_sync(upgrade_database, engine)
-    app.state.results = ResultStore(engine, code_version=code_version(settings.code_version))
-    # Hash the probe manifest now rather than in the first request.
-    await anyio.to_thread.run_sync(manifest_sha256)
-    await anyio.to_thread.run_sync(install_access_control, app.state, settings, engine)
-    app.state.model = await anyio.to_thread.run_sync(load_served_model, settings)
+    settings: Settings | None = app.state.settings
+    try:
+        settings = settings or get_settings()
+        app.state.settings = settings
+        configure_logging(settings.log_level, settings.log_format)
+        engine = app.state.db_engine = make_engine(settings.database_url)
+        await anyio.to_thread.run_sync(upgrade_database, engine)
+        app.state.results = ResultStore(engine, code_version=code_version(settings.code_version))
+        # Hash the probe manifest now rather than in the first request.
+        await anyio.to_thread.run_sync(manifest_sha256)
+        await anyio.to_thread.run_sync(install_access_control, app.state, settings, engine)
+        app.state.model = await anyio.to_thread.run_sync(load_served_model, settings)
+    except CONFIGURATION_ERRORS as exc:
+        # Said in one line by StartupErrorMiddleware, not as a traceback.
+        record_startup_error(app.state, exc, settings.database_url if settings else None)
+        raise
     await anyio.to_thread.run_sync(release_unused_memory)  # the loading's scratch space
     app.state.metrics.set_model(app.state.model.info)
     swapper = ModelSwapper(app.state, settings, metrics=app.state.metrics)
@@ -101,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, self_limited={"/v1/classify", "/ui/submit"})
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(StartupErrorMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(model.router)
