@@ -24,7 +24,7 @@ import pandas as pd
 from classifier.cohort import OPTIONAL_SAMPLE_COLUMNS, Cohort
 from classifier.errors import CohortFormatError
 from training.loaders_geo import read_series_matrix
-from training.loaders_io import delimiter_of, require_file
+from training.loaders_io import delimiter_of, is_parquet, require_file
 from training.loaders_matrix import (
     DEFAULT_DETECTION_PVALUE_THRESHOLD,
     BetaMatrix,
@@ -239,9 +239,10 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
         If the file is missing, of another format or cannot be parsed.
     """
     p = require_file(path, field="samples")
-    if p.suffix.lower() in (".xlsx", ".xls"):
+    if p.suffix.lower() in (".xlsx", ".xls") or is_parquet(p):
+        kind = "Parquet" if is_parquet(p) else "a spreadsheet"
         raise CohortFormatError(
-            f"sample sheet {p.name!r} is a spreadsheet; save it as CSV or TSV", field="samples"
+            f"sample sheet {p.name!r} is {kind}; save it as CSV or TSV", field="samples"
         )
     try:
         sheet = pd.read_csv(

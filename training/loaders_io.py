@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -65,8 +65,16 @@ def require_file(path: str | Path, *, field: str) -> Path:
     return p
 
 
-def delimiter_of(path: Path, *, field: str) -> str:
+def delimiter_of(path: Path, *, field: str, others: Sequence[str] = ()) -> str:
     """The delimiter a text table uses, judged by its suffix.
+
+    Parameters
+    ----------
+    path : Path
+    field : str
+        What the file is, for the message (``"samples"``, ``"betas"``).
+    others : sequence of str, optional
+        Suffixes of non-text formats the caller also reads, named in the message.
 
     Raises
     ------
@@ -78,7 +86,7 @@ def delimiter_of(path: Path, *, field: str) -> str:
         suffixes.pop()
     if suffixes and suffixes[-1] in DELIMITERS:
         return DELIMITERS[suffixes[-1]]
-    known = ", ".join([*DELIMITERS, *PARQUET_SUFFIXES])
+    known = ", ".join([*DELIMITERS, *others])
     raise CohortFormatError(
         f"{field} file {path.name!r} has an unsupported format; expected one of {known} "
         "(text formats optionally gzipped, e.g. .tsv.gz)",
@@ -132,7 +140,8 @@ def sniff_text(path: Path, *, field: str) -> TextLayout:
     CohortFormatError
         If the suffix is not a known text format or the file is empty.
     """
-    delimiter = delimiter_of(path, field=field)
+    # Its callers read Parquet themselves: a wrong suffix may mean either.
+    delimiter = delimiter_of(path, field=field, others=PARQUET_SUFFIXES)
     try:
         with open_binary(path) as fh:
             first, second = fh.readline(), fh.readline()

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -250,23 +251,53 @@ def _parse(argv: list[str] | None) -> _Args:
     parser.add_argument("--n-cpgs", type=int, default=DEFAULT_N_CPGS)
     parser.add_argument("--classes", help="comma-separated class codes to keep")
     parser.add_argument("--profile", metavar="CLASS", help="write one profile of this class")
-    parser.add_argument("--array", default="epic", help="450k, epic or epicv2 (with --profile)")
-    parser.add_argument("--purity", type=float, default=0.6)
-    parser.add_argument("--material", default="frozen", choices=["FFPE", "frozen", "blood"])
-    parser.add_argument("--sample-id", default="SYNTHETIC-0001")
-    parser.add_argument("--diagnosis", default=None, help="submitted diagnosis to include")
+    # The options of one profile default to None here, so that one given
+    # without --profile is refused rather than silently ignored.
+    parser.add_argument("--array", help="with --profile: 450k, epic (default) or epicv2")
+    parser.add_argument("--purity", type=float, help="with --profile: tumour share, default 0.6")
+    parser.add_argument("--material", choices=["FFPE", "frozen", "blood"],
+                        help="with --profile: default frozen")  # fmt: skip
+    parser.add_argument("--sample-id", help="with --profile: default SYNTHETIC-0001")
+    parser.add_argument("--diagnosis", help="with --profile: submitted diagnosis to include")
     parser.add_argument(
         "--form",
-        default="arrays",
         choices=["arrays", "object"],
-        help="JSON form: parallel probe_ids/values arrays, or a betas object",
+        help="with --profile: JSON form, parallel probe_ids/values arrays (default) or a "
+        "betas object",
     )
     ns = parser.parse_args(argv)
+    profile_options = {name: getattr(ns, name) for name in _PROFILE_DEFAULTS}
+    if ns.profile is None:
+        given = [
+            f"--{name.replace('_', '-')}" for name, v in profile_options.items() if v is not None
+        ]
+        if given:
+            verb = "applies" if len(given) == 1 else "apply"
+            parser.error(f"{', '.join(given)} only {verb} with --profile CLASS")
+        if ns.out.is_file():
+            parser.error(f"--out {ns.out} is a file; a cohort is written to a directory")
+    elif ns.out.is_dir():
+        parser.error(f"--out {ns.out} is a directory; a profile is written to a JSON file")
+    options = {k: _PROFILE_DEFAULTS[k] if v is None else v for k, v in profile_options.items()}
+    if not 0.0 < options["purity"] <= 1.0:
+        parser.error(f"--purity must be in (0, 1], got {options['purity']:g}")
     classes = [c.strip() for c in ns.classes.split(",")] if ns.classes else None
     return _Args(
-        ns.out, ns.seed, ns.scale, ns.n_cpgs, classes, ns.profile, ns.array, ns.purity,
-        ns.material, ns.sample_id, ns.diagnosis, ns.form,
+        ns.out, ns.seed, ns.scale, ns.n_cpgs, classes, ns.profile, options["array"],
+        options["purity"], options["material"], options["sample_id"], options["diagnosis"],
+        options["form"],
     )  # fmt: skip
+
+
+#: The options of ``--profile`` and their defaults.
+_PROFILE_DEFAULTS: dict[str, Any] = {
+    "array": "epic",
+    "purity": 0.6,
+    "material": "frozen",
+    "sample_id": "SYNTHETIC-0001",
+    "diagnosis": None,
+    "form": "arrays",
+}
 
 
 def write_profile_json(args: _Args) -> dict:

@@ -258,8 +258,25 @@ def test_missing_matrix_file(tmp_path):
 def test_unsupported_matrix_format(tmp_path):
     path = tmp_path / "betas.xlsx"
     path.write_bytes(b"PK")
-    with pytest.raises(CohortFormatError, match="unsupported format"):
+    with pytest.raises(CohortFormatError, match="unsupported format") as refused:
         read_beta_matrix(path)
+    assert ".parquet" in str(refused.value)  # the matrix may be Parquet
+
+
+@pytest.mark.parametrize(("name", "kind"), [("s.parquet", "Parquet"), ("s.xlsx", "a spreadsheet")])
+def test_a_sample_sheet_that_is_not_text_says_so(tmp_path, name, kind):
+    (tmp_path / name).write_bytes(b"PAR1")
+    with pytest.raises(CohortFormatError, match=f"is {kind}; save it as CSV or TSV"):
+        load_matrix_cohort(write(cpgs_as_rows(), tmp_path / "b.csv"), tmp_path / name,
+                           label_column="x")  # fmt: skip
+
+
+def test_an_unknown_sample_sheet_suffix_lists_only_text_formats(tmp_path):
+    (tmp_path / "s.json").write_text("{}")
+    with pytest.raises(CohortFormatError, match="unsupported format") as refused:
+        load_matrix_cohort(write(cpgs_as_rows(), tmp_path / "b.csv"), tmp_path / "s.json",
+                           label_column="x")  # fmt: skip
+    assert ".tsv" in str(refused.value) and "parquet" not in str(refused.value)
 
 
 def test_no_probe_ids_on_either_axis(tmp_path):

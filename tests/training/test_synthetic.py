@@ -97,3 +97,29 @@ def test_cli_writes_cohort_and_profile(tmp_path, capsys):
 
     assert main(["--out", str(tmp_path / "x"), "--scale", "2"]) == 2
     assert "scale must be in" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--out", "{tmp}/c", "--array", "450k"], "--array only applies with --profile"),
+        (
+            ["--out", "{tmp}/c", "--purity", "0.3", "--form", "object"],
+            "--purity, --form only apply with --profile",
+        ),
+        (["--out", "{file}"], "is a file; a cohort is written to a directory"),
+        (["--out", "{tmp}", "--profile", "DSRCT"], "is a directory; a profile is written"),
+        (["--out", "{tmp}/p.json", "--profile", "DSRCT", "--purity", "1.5"], "(0, 1], got 1.5"),
+        (["--out", "{tmp}/p.json", "--profile", "DSRCT", "--purity", "0"], "(0, 1], got 0"),
+    ],
+)
+def test_cli_refuses_options_it_would_ignore_or_misuse(tmp_path, capsys, args, says):
+    existing = tmp_path / "existing.txt"
+    existing.write_text("kept")
+    argv = [a.format(tmp=tmp_path, file=existing) for a in args]
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert says in capsys.readouterr().err
+    assert existing.read_text() == "kept"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing.txt"]
