@@ -60,6 +60,10 @@ def require_file(path: str | Path, *, field: str) -> Path:
         If nothing (or a directory) is at ``path``.
     """
     p = Path(path)
+    if p.is_dir():
+        raise CohortFormatError(
+            f"{field} file {str(p)!r} is a directory; give the file inside it", field=field
+        )
     if not p.is_file():
         raise CohortFormatError(f"{field} file {str(p)!r} does not exist", field=field)
     return p

@@ -253,6 +253,8 @@ def test_epicv2_replicates_are_averaged(tmp_path):
 def test_missing_matrix_file(tmp_path):
     with pytest.raises(CohortFormatError, match=r"betas file .*nope\.csv.* does not exist"):
         read_beta_matrix(tmp_path / "nope.csv")
+    with pytest.raises(CohortFormatError, match=r"betas file .* is a directory; give the file"):
+        read_beta_matrix(tmp_path)
 
 
 def test_unsupported_matrix_format(tmp_path):
