@@ -137,6 +137,9 @@ class ModelSwapper:
         self.metrics = metrics
         self.loader = loader
         self._lock = anyio.Lock()
+        # The registry version a poll failed to load: not loaded again (seconds
+        # of CPU each minute) until the alias names another one.
+        self._failed_version: str | None = None
 
     @property
     def served(self) -> ServedModel:
@@ -191,11 +194,15 @@ class ModelSwapper:
         version = await anyio.to_thread.run_sync(
             resolve_registry_version, uri, self.settings.mlflow_tracking_uri
         )
-        if version == previous.info.version:
+        if version in (previous.info.version, self._failed_version):
             self._count("unchanged")
             return ReloadOutcome(previous, previous, swapped=False, check=None)
         log.info("alias %s moved to version %s; reloading", uri, version)
-        return await self.reload()
+        try:
+            return await self.reload()
+        except ModelBundleError:
+            self._failed_version = version
+            raise
 
     def _count(self, outcome: str) -> None:
         if self.metrics is not None:
@@ -204,15 +211,18 @@ class ModelSwapper:
     async def poll(self, interval: float) -> None:
         """Follow the alias of ``MODEL_URI`` every ``interval`` seconds, forever.
 
-        Failures are logged and retried at the next tick: a broken new
-        champion never stops the service from answering with the old one.
+        Failures are logged: a broken new champion never stops the service
+        from answering with the old one. A version that failed to load is
+        not tried again until the alias moves (or an admin reloads), so that
+        it is logged once, not at every tick; a registry that cannot be read
+        is tried again at the next tick.
         """
         while True:
             await anyio.sleep(interval)
             try:
                 await self.reload_if_moved()
             except ModelBundleError as exc:
-                log.warning("model poll: %s", exc.message)
+                log.warning("model poll: %s (not tried again until the alias moves)", exc.message)
             except Exception:
                 log.exception("model poll failed; retrying at the next tick")
 

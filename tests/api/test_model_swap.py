@@ -249,6 +249,44 @@ def test_polling_follows_the_alias(registry_two_versions, settings):
     assert 'outcome="unchanged"} 1.0' in text and 'outcome="swapped"} 1.0' in text
 
 
+def test_a_version_that_failed_is_not_loaded_again_until_the_alias_moves(
+    registry_two_versions, settings
+):
+    from mlflow import MlflowClient
+
+    from api.model_loader import load_served_model
+
+    registry = settings.model_copy(
+        update={
+            "model_path": None,
+            "model_uri": "models:/tiny@champion",
+            "mlflow_tracking_uri": registry_two_versions,
+        }
+    )
+    loads = []
+
+    def broken_loader(_settings):
+        loads.append(1)
+        raise ModelBundleError("version 2 is broken")
+
+    with _mlflow_uris():
+        registry_client = MlflowClient(registry_two_versions)
+        registry_client.set_registered_model_alias("tiny", "champion", "1")  # shared registry
+        state = SimpleNamespace(model=load_served_model(registry))
+        swapper = ModelSwapper(state, registry, loader=broken_loader)
+        registry_client.set_registered_model_alias("tiny", "champion", "2")
+        with pytest.raises(ModelBundleError):
+            anyio.run(swapper.reload_if_moved)
+        again = anyio.run(swapper.reload_if_moved)  # the next poll: not loaded again
+        assert not again.swapped and len(loads) == 1
+        assert state.model.info.version == "1"
+        with pytest.raises(ModelBundleError):  # an admin's reload still tries
+            anyio.run(swapper.reload)
+        assert len(loads) == 2
+        registry_client.set_registered_model_alias("tiny", "champion", "1")
+        assert not anyio.run(swapper.reload_if_moved).swapped
+
+
 def test_polling_survives_failures(client, settings):
     swapper = ModelSwapper(SimpleNamespace(model=client.app.state.model), settings)
     calls = []
