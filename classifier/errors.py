@@ -16,6 +16,7 @@ __all__ = [
     "InvalidBetaValueError",
     "InvalidProbeIdError",
     "ModelBundleError",
+    "SparseTrainingDataError",
     "UnknownFindingError",
 ]
 
@@ -48,6 +49,10 @@ class InvalidBetaValueError(ClassifierError):
 
 class InsufficientCoverageError(ClassifierError):
     """Too few of the model's CpGs were measured to classify a profile."""
+
+
+class SparseTrainingDataError(ClassifierError):
+    """Training data in which no CpG is measured in enough samples to be selected."""
 
 
 class CohortFormatError(ClassifierError):

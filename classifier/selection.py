@@ -12,12 +12,16 @@ filled with the training median, the "not measured" value of the model.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_selection import f_classif
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["CpGSelector"]
+from classifier.errors import SparseTrainingDataError
+
+__all__ = ["CpGSelector", "measured_cpgs"]
 
 
 class CpGSelector(TransformerMixin, BaseEstimator):
@@ -48,15 +52,16 @@ class CpGSelector(TransformerMixin, BaseEstimator):
         self.max_missing = max_missing
 
     def fit(self, X, y):
-        """Rank CpGs on training data ``X`` (samples x CpGs, NaN allowed)."""
+        """Rank CpGs on training data ``X`` (samples x CpGs, NaN allowed).
+
+        Raises
+        ------
+        SparseTrainingDataError
+            If no CpG is measured in enough samples (see :func:`measured_cpgs`).
+        """
         X = np.asarray(X, dtype=np.float32)
         y = np.asarray(y)
-        missing = np.isnan(X).mean(axis=0)
-        eligible = np.flatnonzero(missing <= self.max_missing)
-        if len(eligible) == 0:
-            raise ValueError(
-                f"no CpG is measured in at least {1 - self.max_missing:.0%} of training samples"
-            )
+        eligible = measured_cpgs(X, self.max_missing)
         medians = _nanmedian(X[:, eligible])
         filled = np.where(np.isnan(X[:, eligible]), medians, X[:, eligible])
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -80,6 +85,59 @@ class CpGSelector(TransformerMixin, BaseEstimator):
                 f"{self.n_features_in_}"
             )
         return fill_missing(X[:, self.support_], self.medians_)
+
+
+def measured_cpgs(
+    X: np.ndarray, max_missing: float, sample_ids: Sequence[str] | None = None
+) -> np.ndarray:
+    """Column indices of the CpGs missing (NaN) in at most ``max_missing`` of the samples.
+
+    The rule :class:`CpGSelector` selects by, shared so that training can
+    check a whole cohort before the first fold.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Samples x CpGs beta values, NaN where not measured.
+    max_missing : float
+        Largest share of samples in which an eligible CpG may be missing.
+    sample_ids : sequence of str, optional
+        Names of the rows, so that the error can point at unmeasured samples.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Eligible column indices, in input order.
+
+    Raises
+    ------
+    SparseTrainingDataError
+        If no CpG is eligible; the message says how many samples and CpGs
+        there are, how well the best CpG and a median sample are measured,
+        and which samples hold no measured value at all.
+    """
+    missing = np.isnan(X)
+    eligible = np.flatnonzero(missing.mean(axis=0) <= max_missing)
+    if len(eligible):
+        return eligible
+    n_samples, n_cpgs = X.shape
+    per_sample = n_cpgs - missing.sum(axis=1)
+    best = n_samples - int(missing.sum(axis=0).min()) if n_cpgs else 0
+    details = [f"of {n_cpgs} CpGs, the best-measured is measured in {best} samples"]
+    if n_samples and n_cpgs:
+        details.append(
+            f"a median sample has {np.median(per_sample) / n_cpgs:.0%} of its CpGs measured"
+        )
+    empty = np.flatnonzero(per_sample == 0)
+    if len(empty):
+        named = "" if sample_ids is None else f", e.g. {[sample_ids[i] for i in empty[:3]]}"
+        details.append(f"{len(empty)} samples have no measured CpG at all{named}")
+    raise SparseTrainingDataError(
+        f"no CpG is measured in at least {1 - max_missing:.0%} of the {n_samples} training "
+        f"samples, the share CpG selection requires: {'; '.join(details)}. Remove the "
+        "samples that failed, or check that the beta values were imported correctly",
+        field="betas",
+    )
 
 
 def fill_missing(X: np.ndarray, medians: np.ndarray) -> np.ndarray:

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from classifier.selection import CpGSelector
+from classifier.errors import SparseTrainingDataError
+from classifier.selection import CpGSelector, measured_cpgs
 
 
 def _data(seed=0):
@@ -47,3 +48,33 @@ def test_transform_checks_fitted_and_width():
         ValueError, match="X has 49 CpG columns, but CpGSelector was fitted with 50"
     ):
         sel.transform(X[:, :49])
+
+
+def test_no_cpg_measured_often_enough_is_a_domain_error():
+    X, y = _data()
+    X[:10] = np.nan  # 10 of 60 samples failed: every CpG is missing in 1/6 > 0.1
+    with pytest.raises(SparseTrainingDataError) as exc:
+        CpGSelector(n_features=2, max_missing=0.1).fit(X, y)
+    assert isinstance(exc.value, ValueError)  # still what sklearn-style callers catch
+    assert exc.value.field == "betas"
+    assert str(exc.value) == (
+        "no CpG is measured in at least 90% of the 60 training samples, the share CpG "
+        "selection requires: of 50 CpGs, the best-measured is measured in 50 samples; a "
+        "median sample has 100% of its CpGs measured; 10 samples have no measured CpG at "
+        "all. Remove the samples that failed, or check that the beta values were imported "
+        "correctly"
+    )
+
+
+def test_measured_cpgs_follows_the_selectors_rule_and_names_empty_samples():
+    X, y = _data()
+    X[:6, :40] = np.nan  # 6 of 60 missing: exactly the 10 % allowed
+    X[6, :45] = np.nan  # a 7th sample more: CpGs 0-39 now miss 7 of 60
+    assert measured_cpgs(X, 0.1).tolist() == list(range(40, 50))
+    assert CpGSelector(n_features=50, max_missing=0.1).fit(X, y).support_.tolist() == list(
+        range(40, 50)
+    )
+    X[:, 40:] = np.nan
+    X[7:, 40:] = 0.5
+    with pytest.raises(SparseTrainingDataError, match=r"e\.g\. \['s0', 's1', 's2'\]"):
+        measured_cpgs(X, 0.1, sample_ids=[f"s{i}" for i in range(60)])
