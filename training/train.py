@@ -342,6 +342,44 @@ def _filter_names(text: str) -> tuple[str, ...]:
     return names
 
 
+def _model_name(text: str) -> str:
+    """Parse ``--register``: a name the MLflow Model Registry accepts.
+
+    MLflow checks the name only when the model is registered, after the
+    whole training, leaving a failed run and an overwritten bundle; its own
+    check is run here instead, so that the rule stays that of the installed
+    MLflow.
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the registered model name must not be empty")
+    from mlflow.exceptions import MlflowException
+
+    # Private, but it is the check every MLflow registry store runs on a new name.
+    from mlflow.utils.validation import _validate_model_name
+
+    try:
+        _validate_model_name(text)
+    except MlflowException as exc:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a name the MLflow Model Registry accepts: {exc.message}"
+        ) from None
+    return text
+
+
+def _out_problem(out: Path) -> str | None:
+    """Why the bundle cannot be written to ``out``, or None if it can.
+
+    The directory and its missing parents are created only when the bundle
+    is written, after the training; a file in the way is found now instead.
+    """
+    existing = next(path for path in (out, *out.parents) if path.exists())
+    if existing.is_dir():
+        return None
+    if existing == out:
+        return f"--out {out} is a file; give a directory for the bundle"
+    return f"--out {out} cannot be created: {existing} is a file"
+
+
 def _parse(argv: list[str] | None) -> TrainConfig:
     p = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.split("\n")[0])
     p.add_argument("--cohort", type=Path, required=True, help="cohort directory")
@@ -354,7 +392,13 @@ def _parse(argv: list[str] | None) -> TrainConfig:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=DEFAULT_BUNDLE, help="bundle directory")
     p.add_argument("--experiment", default="sarcoma-classifier")
-    p.add_argument("--register", default=None, help="register in the MLflow Model Registry")
+    p.add_argument(
+        "--register",
+        type=_model_name,
+        default=None,
+        metavar="NAME",
+        help="register in the MLflow Model Registry under NAME",
+    )
     p.add_argument("--n-features", type=int, default=10_000)
     p.add_argument("--calibration", default="ridge", choices=["ridge", "temperature", "none"])
     p.add_argument("--threshold", type=float, default=0.9)
@@ -366,7 +410,12 @@ def _parse(argv: list[str] | None) -> TrainConfig:
         help=f"comma-separated probe filters, or 'none' (default: {','.join(DEFAULT_FILTERS)}; "
         f"known: {','.join(FILTERS)})",
     )
-    p.add_argument("--n-jobs", type=int, default=2)
+    p.add_argument(
+        "--n-jobs",
+        type=int,
+        default=2,
+        help="training threads of the base learner, or -1 for all cores (default: 2)",
+    )
     p.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
     a = p.parse_args(argv)
     if a.outer_folds == 1 or a.outer_folds < 0:
@@ -377,6 +426,14 @@ def _parse(argv: list[str] | None) -> TrainConfig:
         p.error("--threshold must be in (0, 1]")
     if a.n_features < 1:
         p.error("--n-features must be positive")
+    if a.n_jobs == 0 or a.n_jobs < -1:
+        p.error(
+            f"--n-jobs must be a positive number of threads, or -1 for all cores; got {a.n_jobs}"
+        )
+    if a.no_tracking and a.register is not None:
+        p.error("--register needs MLflow tracking: drop --no-tracking, or drop --register")
+    if problem := _out_problem(a.out):
+        p.error(problem)
     return TrainConfig(
         cohort=a.cohort, label_column=a.label_column, model=a.model,
         outer_folds=a.outer_folds, inner_folds=a.inner_folds, seed=a.seed, out=a.out,

@@ -313,3 +313,87 @@ def test_bundle_is_kept_when_mlflow_logging_fails(tmp_path, monkeypatch, capsys)
     bundle = load_bundle(tmp_path / "m")
     assert bundle.version == "unregistered"
     assert "mlflow" not in bundle.provenance
+
+
+# Bad input is refused before training: exit 2, one message, nothing written.
+
+
+def _existing_bundle(path):
+    """Stand-in for a bundle already in --out: files that a refused run must leave alone."""
+    path.mkdir()
+    (path / "bundle.json").write_text('{"version": "7"}')
+    return {p.name: p.read_text() for p in path.iterdir()}
+
+
+def _refused(args, capsys):
+    """Run the CLI expecting argparse's refusal; return stderr."""
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert not re.search(r"^cohort .*: \d+ samples", err, re.M)  # training never started
+    return err
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "argument --register: the registered model name must not be empty"),
+        ("   ", "argument --register: the registered model name must not be empty"),
+        (
+            "my/model:x",
+            "argument --register: 'my/model:x' is not a name the MLflow Model Registry "
+            "accepts: Invalid model name 'my/model:x'. Names cannot contain '/' or ':'.",
+        ),
+    ],
+)
+def test_invalid_registered_model_name_is_refused_before_training(
+    tmp_path, mlflow_store, capsys, name, message
+):
+    cohort_dir, _ = _user_cohort(tmp_path)
+    before = _existing_bundle(tmp_path / "m")
+    err = _refused(["--cohort", str(cohort_dir), "--out", str(tmp_path / "m"),
+                    "--register", name], capsys)  # fmt: skip
+    assert f"error: {message}" in err
+    assert {p.name: p.read_text() for p in (tmp_path / "m").iterdir()} == before
+    assert not (tmp_path / "mlflow.db").exists()  # no run was started
+
+
+@pytest.mark.parametrize("n_jobs", ["0", "-2"])
+def test_n_jobs_must_be_positive_or_minus_one(tmp_path, capsys, n_jobs):
+    cohort_dir, _ = _user_cohort(tmp_path)
+    err = _refused(["--cohort", str(cohort_dir), "--no-tracking", "--out", str(tmp_path / "m"),
+                    "--n-jobs", n_jobs], capsys)  # fmt: skip
+    assert (
+        f"error: --n-jobs must be a positive number of threads, or -1 for all cores; got {n_jobs}"
+        in err
+    )
+    assert not (tmp_path / "m").exists()
+
+
+def test_n_jobs_minus_one_means_all_cores(tmp_path):
+    from training.train import _parse
+
+    assert _parse(["--cohort", str(tmp_path), "--n-jobs", "-1"]).n_jobs == -1
+    assert _parse(["--cohort", str(tmp_path), "--n-jobs", "3"]).n_jobs == 3
+
+
+def test_out_that_is_a_file_is_refused_before_training(tmp_path, capsys):
+    cohort_dir, _ = _user_cohort(tmp_path)
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me")
+    err = _refused(["--cohort", str(cohort_dir), "--no-tracking", "--out", str(target)], capsys)
+    assert f"error: --out {target} is a file; give a directory for the bundle" in err
+    err = _refused(["--cohort", str(cohort_dir), "--no-tracking",
+                    "--out", str(target / "sub" / "m")], capsys)  # fmt: skip
+    assert f"error: --out {target / 'sub' / 'm'} cannot be created: {target} is a file" in err
+    assert target.read_text() == "keep me"
+
+
+def test_register_without_tracking_is_refused(tmp_path, capsys):
+    cohort_dir, _ = _user_cohort(tmp_path)
+    err = _refused(["--cohort", str(cohort_dir), "--no-tracking", "--register", "mine",
+                    "--out", str(tmp_path / "m")], capsys)  # fmt: skip
+    assert "error: --register needs MLflow tracking: drop --no-tracking, or drop --register" in err
+    assert not (tmp_path / "m").exists()
