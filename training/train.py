@@ -14,6 +14,9 @@ the manifest probe filters applied before training (default: the
 estimator's ``DEFAULT_FILTERS``; ``none`` keeps every probe). Progress goes
 to standard error; the final metrics are printed as one JSON object on the
 last line of standard output and written to ``metrics.json`` in the bundle.
+Bad options, and a cohort outside the documented format or too sparsely
+measured to select CpGs from, are refused before training starts: an
+``error:`` line on standard error, exit status 2, nothing written.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from classifier.estimator import MethylationClassifier
 from classifier.learners import DEFAULT_LEARNER, LEARNERS
 from classifier.manifest import DEFAULT_FILTERS, FILTERS
 from classifier.taxonomy import Taxonomy, load_taxonomy
+from training.cohort_checks import check_cohort
 from training.figures import (
     confusion_matrix_figure,
     reliability_figure,
@@ -105,6 +109,8 @@ def train(config: TrainConfig) -> dict:
         random_state=config.seed,
         n_jobs=config.n_jobs,
     )
+    # Everything that would stop the run is refused here, before the first fold.
+    check_cohort(cohort, config.cohort, template.max_missing)
     _say(
         f"cohort {config.cohort}: {len(cohort)} samples, {cohort.betas.shape[1]} CpGs, "
         f"{len(np.unique(labels))} classes; learner {config.model} ({LEARNERS[config.model]})"

@@ -397,3 +397,92 @@ def test_register_without_tracking_is_refused(tmp_path, capsys):
                     "--out", str(tmp_path / "m")], capsys)  # fmt: skip
     assert "error: --register needs MLflow tracking: drop --no-tracking, or drop --register" in err
     assert not (tmp_path / "m").exists()
+
+
+def _user_cohort_with(tmp_path, edit, **kwargs):
+    """The small user cohort (``kwargs`` as for ``_user_cohort``), betas changed by ``edit``."""
+    from classifier.cohort import read_cohort
+
+    cohort = read_cohort(_user_cohort(tmp_path, **kwargs)[0])
+    values = cohort.betas.to_numpy().copy()
+    edit(values)
+    betas = pd.DataFrame(values, index=cohort.betas.index, columns=cohort.betas.columns)
+    return write_cohort(Cohort(betas=betas, samples=cohort.samples), tmp_path / "edited")
+
+
+def _cohort_refused(cohort_dir, tmp_path, capsys):
+    """Run the CLI on a cohort it must refuse; return the error line."""
+    before = _existing_bundle(tmp_path / "m")
+    code = main(["--cohort", str(cohort_dir), "--no-tracking", "--out", str(tmp_path / "m")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert {p.name: p.read_text() for p in (tmp_path / "m").iterdir()} == before
+    return err.strip().splitlines()[-1]
+
+
+def test_cohort_too_sparse_for_cpg_selection_is_refused_before_the_folds(tmp_path, capsys):
+    def four_failed_samples(values):
+        values[[0, 9, 17, 25]] = np.nan  # 4 of 28: every CpG missing in 14 % > 10 %
+
+    err = _cohort_refused(_user_cohort_with(tmp_path, four_failed_samples), tmp_path, capsys)
+    assert err == (
+        f"error: cohort {tmp_path / 'edited'}: no CpG is measured in at least 90% of the 28 "
+        "training samples, the share CpG selection requires: of 300 CpGs, the best-measured is "
+        "measured in 24 samples; a median sample has 100% of its CpGs measured; 4 samples have "
+        "no measured CpG at all, e.g. ['PATIENT-000', 'PATIENT-009', 'PATIENT-017']. Remove "
+        "the samples that failed, or check that the beta values were imported correctly"
+    )
+
+
+def test_mostly_unmeasured_cohort_is_refused(tmp_path, capsys):
+    def mostly_nan(values):
+        values[np.random.default_rng(1).random(values.shape) < 0.95] = np.nan
+
+    err = _cohort_refused(_user_cohort_with(tmp_path, mostly_nan), tmp_path, capsys)
+    assert "no CpG is measured in at least 90% of the 28 training samples" in err
+    assert re.search(r"a median sample has [0-9]% of its CpGs measured", err)
+
+
+def test_sparse_cpgs_left_by_the_probe_filters_are_a_clear_error(tmp_path, capsys):
+    """Only filtered probes are well measured: the selection itself refuses, still exit 2."""
+    xy = load_manifest().excluded(["xy"])[:40]
+
+    def sparse_unless_xy(values):
+        values[:, :300][np.random.default_rng(2).random((28, 300)) < 0.5] = np.nan
+
+    edited = _user_cohort_with(tmp_path, sparse_unless_xy, extra_ids=xy)
+    before = _existing_bundle(tmp_path / "m")
+    code = main(["--cohort", str(edited), "--no-tracking", "--outer-folds", "0",
+                 "--out", str(tmp_path / "m")])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert (
+        err.strip().splitlines()[-1].startswith("error: no CpG is measured in at least 90% of the ")
+    )
+    assert {p.name: p.read_text() for p in (tmp_path / "m").iterdir()} == before
+
+
+def test_out_of_range_beta_is_refused_as_the_import_does(tmp_path, capsys):
+    def one_and_a_half(values):
+        values[2, 5] = 1.5
+
+    edited = _user_cohort_with(tmp_path, one_and_a_half)
+    column = pd.read_parquet(edited / "betas.parquet").columns[6]
+    err = _cohort_refused(edited, tmp_path, capsys)
+    assert err == (
+        f"error: {edited / 'betas.parquet'}: 1 value(s) outside [0, 1], e.g. 1.5 at row "
+        f"'PATIENT-002', column '{column}' (beta values are expected, not M-values or "
+        "percentages)"
+    )
+
+
+def test_undocumented_array_type_is_refused(tmp_path, capsys):
+    cohort_dir, _ = _user_cohort(tmp_path, samples={"array_type": ["850k"] * 28})
+    err = _cohort_refused(cohort_dir, tmp_path, capsys)
+    assert err == (
+        f"error: {cohort_dir / 'samples.csv'}: 28 sample(s) have an unknown array_type, e.g. "
+        "'850k' for sample 'PATIENT-000'; expected one of ['450k', 'epic', 'epicv2']; "
+        "write 'epic' for '850k'"
+    )
