@@ -29,7 +29,13 @@ from classifier.errors import ClassifierError
 from classifier.estimator import MethylationClassifier
 from classifier.metrics import classification_report, reliability_curve
 
-__all__ = ["NestedCVResult", "choose_outer_folds", "evaluate", "nested_cross_validate"]
+__all__ = [
+    "NestedCVResult",
+    "choose_folds",
+    "choose_outer_folds",
+    "evaluate",
+    "nested_cross_validate",
+]
 
 log = logging.getLogger(__name__)
 
@@ -71,20 +77,40 @@ class NestedCVResult:
     fit_seconds: list[float] = field(default_factory=list)
 
 
-def choose_outer_folds(y: np.ndarray, requested: int, inner: int) -> tuple[int, list[str]]:
-    """Return the outer fold count the smallest class allows, and a note if lowered.
+def choose_folds(y: np.ndarray, outer: int, inner: int) -> tuple[int, int, list[str]]:
+    """Return the outer and inner fold counts the smallest class allows, with notes.
 
     Each outer training split must still hold ``inner`` samples of every
     class for the inner cross-validation, so the smallest class of size
     ``m`` allows at most ``m`` outer folds, and at least 2 are needed.
+
+    Parameters
+    ----------
+    y : ndarray of str
+        Labels.
+    outer, inner : int
+        Requested outer and inner folds.
+
+    Returns
+    -------
+    outer, inner : int
+        The folds that will be used: the inner count is the smallest the
+        inner cross-validation of any outer training split falls back to.
+    notes : list of str
+        One note for each count lowered, saying why.
+
+    Raises
+    ------
+    ClassifierError
+        If a class has fewer than 2 samples.
     """
     counts = pd.Series(y).value_counts()
     smallest = int(counts.min())
     notes = []
-    folds = min(requested, smallest)
-    if folds < requested:
+    folds = min(outer, smallest)
+    if folds < outer:
         notes.append(
-            f"outer folds lowered from {requested} to {folds}: class "
+            f"outer folds lowered from {outer} to {folds}: class "
             f"{counts.idxmin()!r} has only {smallest} samples"
         )
     if folds < 2:
@@ -94,11 +120,19 @@ def choose_outer_folds(y: np.ndarray, requested: int, inner: int) -> tuple[int, 
             field="label",
         )
     inner_room = smallest - int(np.ceil(smallest / folds))
+    inner_used = inner
     if inner_room < inner:
+        inner_used = max(inner_room, 2)
         notes.append(
-            f"inner folds lowered from {inner} to {max(inner_room, 2)} inside small classes: "
+            f"inner folds lowered from {inner} to {inner_used} inside small classes: "
             f"class {counts.idxmin()!r} keeps {inner_room} samples per outer training split"
         )
+    return folds, inner_used, notes
+
+
+def choose_outer_folds(y: np.ndarray, requested: int, inner: int) -> tuple[int, list[str]]:
+    """Return the outer fold count of :func:`choose_folds`, and its notes."""
+    folds, _, notes = choose_folds(y, requested, inner)
     return folds, notes
 
 

@@ -48,7 +48,7 @@ from training.figures import (
     score_distribution_figure,
 )
 from training.gates import DEFAULT_GATES, GateDecision, check_gates, load_gates
-from training.nested_cv import evaluate, nested_cross_validate
+from training.nested_cv import choose_folds, evaluate, nested_cross_validate
 
 __all__ = ["TrainConfig", "main", "train"]
 
@@ -119,12 +119,14 @@ def train(config: TrainConfig) -> dict:
     evaluation: dict = {}
     figures: dict = {}
     if config.outer_folds:
-        _say(f"nested cross-validation: {config.outer_folds} outer x {config.inner_folds} inner")
+        # The counts the folds will use, and why they differ from the request, before they run.
+        outer, inner, notes = choose_folds(labels, config.outer_folds, config.inner_folds)
+        _say(f"nested cross-validation: {outer} outer x {inner} inner")
+        for note in notes:
+            _say(f"note: {note}")
         result = nested_cross_validate(
             template, cohort.betas, labels, config.outer_folds, config.seed, _progress
         )
-        for note in result.notes:
-            _say(f"note: {note}")
         evaluation = evaluate(result, families, config.threshold)
         evaluation["fold_fit_seconds"] = [round(s, 1) for s in result.fit_seconds]
         y_idx = np.searchsorted(result.classes, result.y)

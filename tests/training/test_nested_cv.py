@@ -8,7 +8,12 @@ import classifier.estimator as estimator_module
 from classifier.errors import ClassifierError
 from classifier.estimator import MethylationClassifier
 from classifier.selection import CpGSelector
-from training.nested_cv import choose_outer_folds, evaluate, nested_cross_validate
+from training.nested_cv import (
+    choose_folds,
+    choose_outer_folds,
+    evaluate,
+    nested_cross_validate,
+)
 
 
 def test_outer_folds_are_lowered_for_small_classes():
@@ -16,6 +21,19 @@ def test_outer_folds_are_lowered_for_small_classes():
     folds, notes = choose_outer_folds(y, 5, inner=2)
     assert folds == 3
     assert "lowered from 5 to 3" in notes[0] and "'B'" in notes[0]
+
+
+def test_fold_choice_reports_both_counts_that_will_be_used():
+    y = np.array(["A"] * 10 + ["B"] * 3)
+    # B keeps 2 of its 3 samples in each of 3 outer training splits: 2 inner folds.
+    outer, inner, notes = choose_folds(y, 5, 3)
+    assert (outer, inner) == (3, 2)
+    assert notes == [
+        "outer folds lowered from 5 to 3: class 'B' has only 3 samples",
+        "inner folds lowered from 3 to 2 inside small classes: "
+        "class 'B' keeps 2 samples per outer training split",
+    ]
+    assert choose_folds(np.array(["A"] * 10 + ["B"] * 10), 5, 3) == (5, 3, [])
 
 
 def test_a_class_of_one_cannot_be_cross_validated():

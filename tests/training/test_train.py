@@ -200,7 +200,15 @@ def test_trains_unchanged_on_a_users_small_cohort(tmp_path, capsys):
     assert len(captured.out.strip().splitlines()) == 1  # progress goes to stderr
     summary = json.loads(captured.out.strip().splitlines()[-1])
     # "rare D" has 4 samples: the outer folds are lowered to 4, and the output says so
-    assert "outer folds lowered from 5 to 4" in captured.err
+    # before the folds run, in a header giving the counts used.
+    err = captured.err.splitlines()
+    header = err.index("nested cross-validation: 4 outer x 3 inner")
+    assert (
+        err[header + 1]
+        == "note: outer folds lowered from 5 to 4: class 'rare D' has only 4 samples"
+    )
+    assert err[header + 2].startswith("  outer fold 1/4 ")
+    assert sum("outer folds lowered" in line for line in err) == 1
     assert summary["training"]["n_classes"] == 4
     # every CpG is kept but those the default probe filters remove
     filtered = pd.Index(ids).isin(load_manifest().excluded(DEFAULT_FILTERS)).sum()
