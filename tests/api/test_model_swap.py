@@ -270,7 +270,8 @@ def test_a_version_that_failed_is_not_loaded_again_until_the_alias_moves(
         raise ModelBundleError("version 2 is broken")
 
     with _mlflow_uris():
-        registry_client = MlflowClient(registry_two_versions)
+        # Both URIs named: the global registry URI may point at another store here.
+        registry_client = MlflowClient(registry_two_versions, registry_uri=registry_two_versions)
         registry_client.set_registered_model_alias("tiny", "champion", "1")  # shared registry
         state = SimpleNamespace(model=load_served_model(registry))
         swapper = ModelSwapper(state, registry, loader=broken_loader)
