@@ -32,7 +32,6 @@ from classifier.metrics import classification_report, reliability_curve
 __all__ = [
     "NestedCVResult",
     "choose_folds",
-    "choose_outer_folds",
     "evaluate",
     "nested_cross_validate",
 ]
@@ -130,12 +129,6 @@ def choose_folds(y: np.ndarray, outer: int, inner: int) -> tuple[int, int, list[
     return folds, inner_used, notes
 
 
-def choose_outer_folds(y: np.ndarray, requested: int, inner: int) -> tuple[int, list[str]]:
-    """Return the outer fold count of :func:`choose_folds`, and its notes."""
-    folds, _, notes = choose_folds(y, requested, inner)
-    return folds, notes
-
-
 def nested_cross_validate(
     estimator: MethylationClassifier,
     X: pd.DataFrame,
@@ -167,7 +160,7 @@ def nested_cross_validate(
     NestedCVResult
     """
     y = np.asarray(y).astype(str)
-    folds, notes = choose_outer_folds(y, outer_folds, estimator.inner_folds)
+    folds, _, notes = choose_folds(y, outer_folds, estimator.inner_folds)
     classes = np.unique(y)
     index = {c: i for i, c in enumerate(classes)}
     n, k = len(y), len(classes)

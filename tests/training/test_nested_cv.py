@@ -10,7 +10,6 @@ from classifier.estimator import MethylationClassifier
 from classifier.selection import CpGSelector
 from training.nested_cv import (
     choose_folds,
-    choose_outer_folds,
     evaluate,
     nested_cross_validate,
 )
@@ -18,7 +17,7 @@ from training.nested_cv import (
 
 def test_outer_folds_are_lowered_for_small_classes():
     y = np.array(["A"] * 10 + ["B"] * 3)
-    folds, notes = choose_outer_folds(y, 5, inner=2)
+    folds, _, notes = choose_folds(y, 5, 2)
     assert folds == 3
     assert "lowered from 5 to 3" in notes[0] and "'B'" in notes[0]
 
@@ -38,7 +37,7 @@ def test_fold_choice_reports_both_counts_that_will_be_used():
 
 def test_a_class_of_one_cannot_be_cross_validated():
     with pytest.raises(ClassifierError, match="at least 2 samples per class"):
-        choose_outer_folds(np.array(["A"] * 5 + ["B"]), 5, inner=3)
+        choose_folds(np.array(["A"] * 5 + ["B"]), 5, 3)
 
 
 def test_selection_and_calibration_never_see_the_outer_test_fold(tiny_cohort, monkeypatch):
