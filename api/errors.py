@@ -49,6 +49,7 @@ __all__ = [
     "from_domain_error",
     "install_error_handlers",
     "loc_of",
+    "malformed_json_msg",
     "request_id_of",
 ]
 
@@ -209,16 +210,21 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return error_response(request, 422, items)
 
 
+def malformed_json_msg(reason: str, line: int | None = None, column: int | None = None) -> str:
+    """``malformed JSON: <reason> at line L, column C``: the words of every route."""
+    where = f" at line {line}, column {column}" if line is not None else ""
+    return f"malformed JSON: {reason}{where}"
+
+
 def _malformed_json_msg(err: dict, body: Any) -> str:
-    """``malformed JSON: <reason> at line L, column C`` from FastAPI's ``json_invalid`` error."""
+    """:func:`malformed_json_msg` of FastAPI's ``json_invalid`` error."""
     reason = str((err.get("ctx") or {}).get("error", "not valid JSON"))
     loc = err.get("loc", ())
     pos = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
     if pos is None or not isinstance(body, str):
-        return f"malformed JSON: {reason}"
+        return malformed_json_msg(reason)
     line = body.count("\n", 0, pos) + 1
-    column = pos - body.rfind("\n", 0, pos)
-    return f"malformed JSON: {reason} at line {line}, column {column}"
+    return malformed_json_msg(reason, line, pos - body.rfind("\n", 0, pos))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -31,7 +31,7 @@ import numpy as np
 import orjson
 
 from api.betas_object import split_betas_object
-from api.errors import InputError, Loc, from_domain_error
+from api.errors import InputError, Loc, from_domain_error, malformed_json_msg
 from api.repeated_keys import no_key_dropped, refuse_repeated_keys
 from classifier.errors import ClassifierError
 from classifier.findings import parse_findings
@@ -282,7 +282,7 @@ def _loads(body: bytes) -> Any:
             except (ValueError, RecursionError):
                 pass
         raise InputError(
-            f"malformed JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            malformed_json_msg(exc.msg, exc.lineno, exc.colno),
             loc=(),
             type="json_invalid",
             status_code=400,
