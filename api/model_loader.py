@@ -7,12 +7,20 @@ reported by ``GET /v1/model`` and in every result, so that a moved alias
 never changes what a running service answers. Otherwise ``MODEL_PATH`` (a
 bundle directory) is loaded. MLflow is imported only in the registry path:
 importing the service stays cheap.
+
+MLflow retries an unanswered HTTP request 7 times with growing pauses (about
+4 minutes) and waits 120 s for each answer: right for a training script, not
+for a service whose start-up, or whose poll of the alias, would hang that
+long on a registry that is down. Unless the operator sets MLflow's own
+variables, the service asks for :data:`REGISTRY_HTTP_DEFAULTS` (a few
+seconds, then one clear error).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import tempfile
 from dataclasses import dataclass
 from functools import cached_property
@@ -28,7 +36,9 @@ from classifier.manifest import load_manifest
 from classifier.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
+    "REGISTRY_HTTP_DEFAULTS",
     "ModelInfo",
+    "RegistryLookupError",
     "ServedModel",
     "cpgs_sha256",
     "load_served_model",
@@ -38,6 +48,20 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+#: MLflow's HTTP settings the service uses unless they are set in its
+#: environment: 2 retries (~6 s on a registry that is down) and 20 s per answer.
+REGISTRY_HTTP_DEFAULTS = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "20",
+}
+
+
+class RegistryLookupError(ModelBundleError):
+    """The registry could not say which version ``MODEL_URI`` names (down, or no such model).
+
+    Unlike a version that fails to load, worth asking again later.
+    """
 
 
 @dataclass(frozen=True)
@@ -190,6 +214,9 @@ def _resolve(uri: str, tracking_uri: str | None):
     if match is None:  # Settings already checked; keep mypy and callers honest
         raise ModelBundleError(f"not a registry URI: {uri!r}", field="MODEL_URI")
     store = tracking_uri or f"sqlite:///{_PROJECT_ROOT / 'mlflow.db'}"
+    # MLflow reads these at every request; an operator's own values win.
+    for variable, value in REGISTRY_HTTP_DEFAULTS.items():
+        os.environ.setdefault(variable, value)
     mlflow.set_tracking_uri(store)
     mlflow.set_registry_uri(store)
     client = MlflowClient(tracking_uri=store, registry_uri=store)
@@ -200,7 +227,7 @@ def _resolve(uri: str, tracking_uri: str | None):
         else:
             version = client.get_model_version(name, match["version"])
     except MlflowException as exc:
-        raise ModelBundleError(
+        raise RegistryLookupError(
             f"cannot resolve MODEL_URI {uri} in the registry at {store}: {exc.message}",
             field="MODEL_URI",
         ) from exc

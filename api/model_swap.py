@@ -25,7 +25,12 @@ import numpy as np
 
 from api.memory import release_unused_memory
 from api.metrics import ServiceMetrics
-from api.model_loader import ServedModel, load_served_model, resolve_registry_version
+from api.model_loader import (
+    RegistryLookupError,
+    ServedModel,
+    load_served_model,
+    resolve_registry_version,
+)
 from api.settings import MODEL_URI_PATTERN, Settings
 from classifier.errors import ClassifierError, ModelBundleError
 
@@ -221,6 +226,8 @@ class ModelSwapper:
             await anyio.sleep(interval)
             try:
                 await self.reload_if_moved()
+            except RegistryLookupError as exc:
+                log.warning("model poll: %s (asking again at the next tick)", exc.message)
             except ModelBundleError as exc:
                 log.warning("model poll: %s (not tried again until the alias moves)", exc.message)
             except Exception:

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import time
+
 import pytest
 
-from api.model_loader import load_served_model
+from api.model_loader import (
+    REGISTRY_HTTP_DEFAULTS,
+    RegistryLookupError,
+    load_served_model,
+    resolve_registry_version,
+)
 from api.settings import Settings
 from classifier.errors import ModelBundleError
 from tests.api.builders import MODEL_NAME, RUN_ID
@@ -71,3 +80,35 @@ def test_unknown_alias_fails_loudly(registry):
     uri, _ = registry
     with pytest.raises(ModelBundleError, match="cannot resolve MODEL_URI"):
         load_served_model(_settings(model_uri="models:/tiny@nobody", mlflow_tracking_uri=uri))
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:  # bound, never listening: connections are refused
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_a_registry_that_is_down_fails_within_seconds(monkeypatch):
+    for variable in REGISTRY_HTTP_DEFAULTS:  # set, then unset: restored to unset afterwards
+        monkeypatch.setenv(variable, "x")
+        monkeypatch.delenv(variable)
+    down = f"http://127.0.0.1:{_closed_port()}"
+    started = time.monotonic()
+    with pytest.raises(RegistryLookupError, match=f"cannot resolve MODEL_URI .* at {down}"):
+        resolve_registry_version("models:/tiny@champion", down)
+    # MLflow's own defaults (7 retries, 120 s answers) would hold it ~4 minutes.
+    assert time.monotonic() - started < 60
+    assert {v: os.environ[v] for v in REGISTRY_HTTP_DEFAULTS} == {
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+        "MLFLOW_HTTP_REQUEST_TIMEOUT": "20",
+    }
+
+
+def test_the_operators_mlflow_http_settings_win(monkeypatch):
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
+    with pytest.raises(RegistryLookupError):
+        resolve_registry_version("models:/tiny@champion", f"http://127.0.0.1:{_closed_port()}")
+    assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "0"
+    assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "5"

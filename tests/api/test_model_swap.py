@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.model_loader import RegistryLookupError
 from api.model_swap import ModelSwapper, check_served_model
 from classifier.bundle import load_bundle, save_bundle
 from classifier.errors import ModelBundleError
@@ -306,3 +307,25 @@ def test_polling_survives_failures(client, settings):
 
     anyio.run(poll_briefly)
     assert len(calls) >= 3
+
+
+def test_polling_says_which_failures_it_asks_again(client, settings, caplog):
+    swapper = ModelSwapper(SimpleNamespace(model=client.app.state.model), settings)
+    failures = iter([RegistryLookupError("registry down"), ModelBundleError("version 9 broken")])
+
+    async def failing() -> None:
+        raise next(failures, RuntimeError("no more"))
+
+    swapper.reload_if_moved = failing  # type: ignore[method-assign]
+
+    async def two_ticks() -> None:
+        with anyio.move_on_after(0.2):
+            await swapper.poll(0.01)
+
+    with caplog.at_level("WARNING", logger="api.model_swap"):
+        anyio.run(two_ticks)
+    said = [r.getMessage() for r in caplog.records if r.name == "api.model_swap"]
+    assert said[:2] == [
+        "model poll: registry down (asking again at the next tick)",
+        "model poll: version 9 broken (not tried again until the alias moves)",
+    ]
