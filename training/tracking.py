@@ -124,8 +124,10 @@ def log_run(
     -------
     ModelBundle
         The final bundle. Its ``provenance["mlflow"]`` holds ``run_id``,
-        ``model_uri``, ``registered_version`` (or None), ``champion`` (bool),
-        ``champion_decision`` and ``tracking_uri``.
+        ``model_uri`` (the logged model, ``models:/m-<id>``),
+        ``registered_version`` and ``registered_model_uri``
+        (``models:/NAME/VERSION``, for ``MODEL_URI``; both None when not
+        registered), ``champion`` (bool), ``champion_decision`` and ``tracking_uri``.
     """
     exp_id = _experiment_id(experiment, root)
     info: dict = {"tracking_uri": mlflow.get_tracking_uri(), "registered_version": None}
@@ -144,9 +146,13 @@ def log_run(
         bundle = write_bundle(info | {"champion_decision": pending})
         assert bundle.path is not None  # write_bundle returns the bundle as written
         model_info = _log_model(bundle, register_as, root)
+        # MLflow 3's logged model (models:/m-<id>); the registry URI, which
+        # MODEL_URI takes, is added once registration has given a version.
         info["model_uri"] = model_info.model_uri
+        info["registered_model_uri"] = None
         if register_as:
             info["registered_version"] = str(model_info.registered_model_version)
+            info["registered_model_uri"] = f"models:/{register_as}/{info['registered_version']}"
             if gate_decision.passed:
                 MlflowClient().set_registered_model_alias(
                     register_as, CHAMPION_ALIAS, info["registered_version"]

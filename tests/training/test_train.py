@@ -77,6 +77,9 @@ def test_training_tracks_registers_and_promotes(cohort_dir, mlflow_store, tmp_pa
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["promotion"]["passed"] is True
     assert summary["mlflow"]["registered_version"] == "1"
+    # What MODEL_URI takes, beside MLflow 3's logged-model URI.
+    assert summary["mlflow"]["registered_model_uri"] == "models:/tiny-sarcoma/1"
+    assert summary["mlflow"]["model_uri"].startswith("models:/m-")
 
     metrics = json.loads((tmp_path / "m1" / "metrics.json").read_text())
     assert metrics["evaluation"]["outer_folds"] == 3
@@ -148,6 +151,7 @@ def test_unregistered_run_logs_its_gate_decision_and_a_pyfunc_model(
     assert summary["promotion"]["passed"] is True
     assert summary["promotion"]["decision"] == "not registered"
     assert summary["mlflow"]["registered_version"] is None
+    assert summary["mlflow"]["registered_model_uri"] is None
 
     # The gate verdict is logged even without --register, so runs can be compared.
     run_id = summary["mlflow"]["run_id"]
