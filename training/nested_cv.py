@@ -79,9 +79,11 @@ class NestedCVResult:
 def choose_folds(y: np.ndarray, outer: int, inner: int) -> tuple[int, int, list[str]]:
     """Return the outer and inner fold counts the smallest class allows, with notes.
 
-    Each outer training split must still hold ``inner`` samples of every
-    class for the inner cross-validation, so the smallest class of size
-    ``m`` allows at most ``m`` outer folds, and at least 2 are needed.
+    Each outer training split must still hold 2 samples of every class for
+    the inner cross-validation that calibrates the model, so a class of
+    ``m`` samples allows at most ``m`` outer folds, needs at least 3 samples
+    (2 to train and calibrate, 1 to test), and, with 3, needs 3 outer folds:
+    with 2, one training split would keep a single sample of it.
 
     Parameters
     ----------
@@ -101,30 +103,39 @@ def choose_folds(y: np.ndarray, outer: int, inner: int) -> tuple[int, int, list[
     Raises
     ------
     ClassifierError
-        If a class has fewer than 2 samples.
+        If a class has fewer than 3 samples, or ``outer`` is too few for
+        the smallest class (the message says how many are needed).
     """
     counts = pd.Series(y).value_counts()
-    smallest = int(counts.min())
+    smallest, name = int(counts.min()), counts.idxmin()
+    if smallest < 3:
+        raise ClassifierError(
+            "nested cross-validation needs at least 3 samples per class (2 in every "
+            f"outer training split to calibrate, 1 to test); {name!r} has {smallest}",
+            field="label",
+        )
     notes = []
     folds = min(outer, smallest)
     if folds < outer:
         notes.append(
-            f"outer folds lowered from {outer} to {folds}: class "
-            f"{counts.idxmin()!r} has only {smallest} samples"
+            f"outer folds lowered from {outer} to {folds}: "
+            f"class {name!r} has only {smallest} samples"
         )
-    if folds < 2:
-        raise ClassifierError(
-            f"nested cross-validation needs at least 2 samples per class; "
-            f"{counts.idxmin()!r} has {smallest}",
-            field="label",
-        )
+    # Stratified folds: the largest test fold takes ceil(m / folds) samples of a class.
     inner_room = smallest - int(np.ceil(smallest / folds))
-    inner_used = inner
-    if inner_room < inner:
-        inner_used = max(inner_room, 2)
+    if inner_room < 2:
+        needed = int(np.ceil(smallest / (smallest - 2)))
+        raise ClassifierError(
+            f"{folds} outer folds leave class {name!r} ({smallest} samples) only {inner_room} "
+            f"in an outer training split, and calibrating needs 2: ask for at least "
+            f"{needed} outer folds",
+            field="outer_folds",
+        )
+    inner_used = min(inner, inner_room)
+    if inner_used < inner:
         notes.append(
             f"inner folds lowered from {inner} to {inner_used} inside small classes: "
-            f"class {counts.idxmin()!r} keeps {inner_room} samples per outer training split"
+            f"class {name!r} keeps {inner_room} samples per outer training split"
         )
     return folds, inner_used, notes
 

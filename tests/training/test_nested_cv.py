@@ -35,9 +35,28 @@ def test_fold_choice_reports_both_counts_that_will_be_used():
     assert choose_folds(np.array(["A"] * 10 + ["B"] * 10), 5, 3) == (5, 3, [])
 
 
-def test_a_class_of_one_cannot_be_cross_validated():
-    with pytest.raises(ClassifierError, match="at least 2 samples per class"):
-        choose_folds(np.array(["A"] * 5 + ["B"]), 5, 3)
+@pytest.mark.parametrize("n", [1, 2])
+def test_a_class_of_fewer_than_three_cannot_be_cross_validated(n):
+    # With 2, every outer training split keeps 1: too few to calibrate.
+    with pytest.raises(ClassifierError, match=rf"at least 3 samples per class.*'B' has {n}"):
+        choose_folds(np.array(["A"] * 5 + ["B"] * n), 5, 3)
+
+
+def test_too_few_outer_folds_for_a_class_of_three_say_how_many():
+    # 2 stratified folds test 2 of B's 3 samples once, leaving 1 to train on.
+    y = np.array(["A"] * 10 + ["B"] * 3)
+    with pytest.raises(ClassifierError, match=r"only 1 .* ask for at least 3 outer folds") as err:
+        choose_folds(y, 2, 2)
+    assert err.value.field == "outer_folds"
+    assert choose_folds(y, 3, 2) == (3, 2, [])
+    assert choose_folds(np.array(["A"] * 10 + ["B"] * 4), 2, 3) == (
+        2,
+        2,
+        [
+            "inner folds lowered from 3 to 2 inside small classes: "
+            "class 'B' keeps 2 samples per outer training split"
+        ],
+    )
 
 
 def test_selection_and_calibration_never_see_the_outer_test_fold(tiny_cohort, monkeypatch):
