@@ -17,6 +17,7 @@ from api.model_loader import (
 from api.settings import Settings
 from classifier.errors import ModelBundleError
 from tests.api.builders import MODEL_NAME, RUN_ID
+from tests.api.mlflow_globals import mlflow_uris
 
 
 def _settings(**kwargs) -> Settings:
@@ -95,7 +96,10 @@ def test_a_registry_that_is_down_fails_within_seconds(monkeypatch):
         monkeypatch.delenv(variable)
     down = f"http://127.0.0.1:{_closed_port()}"
     started = time.monotonic()
-    with pytest.raises(RegistryLookupError, match=f"cannot resolve MODEL_URI .* at {down}"):
+    with (
+        mlflow_uris(),  # the loader sets them globally: not left pointing at a closed port
+        pytest.raises(RegistryLookupError, match=f"cannot resolve MODEL_URI .* at {down}"),
+    ):
         resolve_registry_version("models:/tiny@champion", down)
     # MLflow's own defaults (7 retries, 120 s answers) would hold it ~4 minutes.
     assert time.monotonic() - started < 60
@@ -108,7 +112,7 @@ def test_a_registry_that_is_down_fails_within_seconds(monkeypatch):
 def test_the_operators_mlflow_http_settings_win(monkeypatch):
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
-    with pytest.raises(RegistryLookupError):
+    with mlflow_uris(), pytest.raises(RegistryLookupError):
         resolve_registry_version("models:/tiny@champion", f"http://127.0.0.1:{_closed_port()}")
     assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "0"
     assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "5"

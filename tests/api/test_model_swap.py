@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
 import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +19,7 @@ from api.model_swap import ModelSwapper, check_served_model
 from classifier.bundle import load_bundle, save_bundle
 from classifier.errors import ModelBundleError
 from tests.api.builders import CLASSES, MODEL_VERSION
+from tests.api.mlflow_globals import mlflow_uris
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +180,7 @@ def registry_two_versions(bundle_dir, bundle_v8, tmp_path_factory):
 
     root = tmp_path_factory.mktemp("mlflow-swap")
     uri = f"sqlite:///{root / 'mlflow.db'}"
-    with _mlflow_uris(uri):
+    with mlflow_uris(uri):
         experiment = mlflow.create_experiment("t", artifact_location=(root / "art").as_uri())
         for bundle in (bundle_dir, bundle_v8):
             with mlflow.start_run(experiment_id=experiment):
@@ -193,32 +192,6 @@ def registry_two_versions(bundle_dir, bundle_v8, tmp_path_factory):
                 )
         MlflowClient().set_registered_model_alias("tiny", "champion", "1")
     return uri
-
-
-@contextlib.contextmanager
-def _mlflow_uris(uri: str | None = None):
-    """Set MLflow's global tracking and registry URIs, and restore them afterwards.
-
-    The model loader sets both globally (module variables and environment
-    variables); a registry test must not leave them pointing at its store.
-    """
-    import mlflow
-    import mlflow.tracking._model_registry.utils as registry_utils
-    import mlflow.tracking._tracking_service.utils as tracking_utils
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(registry_utils, "_registry_uri", registry_utils._registry_uri)
-        patch.setattr(tracking_utils, "_tracking_uri", tracking_utils._tracking_uri)
-        for name in ("MLFLOW_REGISTRY_URI", "MLFLOW_TRACKING_URI"):
-            # setenv records what to restore (even "absent"); MLflow sets them later.
-            previous = os.environ.get(name)
-            patch.setenv(name, previous or "")
-            if previous is None:
-                patch.delenv(name)
-        if uri is not None:
-            mlflow.set_tracking_uri(uri)
-            mlflow.set_registry_uri(uri)
-        yield
 
 
 @pytest.mark.slow
@@ -236,7 +209,7 @@ def test_polling_follows_the_alias(registry_two_versions, settings):
         }
     )
     metrics = ServiceMetrics()
-    with _mlflow_uris():
+    with mlflow_uris():
         state = SimpleNamespace(model=load_served_model(registry))
         swapper = ModelSwapper(state, registry, metrics=metrics)
         assert state.model.info.version == "1"
@@ -270,7 +243,7 @@ def test_a_version_that_failed_is_not_loaded_again_until_the_alias_moves(
         loads.append(1)
         raise ModelBundleError("version 2 is broken")
 
-    with _mlflow_uris():
+    with mlflow_uris():
         # Both URIs named: the global registry URI may point at another store here.
         registry_client = MlflowClient(registry_two_versions, registry_uri=registry_two_versions)
         registry_client.set_registered_model_alias("tiny", "champion", "1")  # shared registry
