@@ -50,6 +50,7 @@ FHIR_MEDIA_TYPE = "application/fhir+json"
 _V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
 _OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 _LOINC = "http://loinc.org"
+_V3_INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 _UCUM = "http://unitsofmeasure.org"
 _REPLACES = "http://hl7.org/fhir/StructureDefinition/diagnosticReport-replaces"
 # Statuses that both a DiagnosticReport and its Observations can have.
@@ -112,6 +113,7 @@ def result_to_fhir(
         _score_observation(call, codes, status),
         _family_observation(call, codes, status),
         _fusion_observation(result["fusion_consistency"], codes, status),
+        _dsrct_observation(result["fusion_consistency"]["dsrct_check"], codes, status),
         _reclassification_observation(result["reclassification"], codes, status),
     ]
     report = {
@@ -142,7 +144,7 @@ def result_to_fhir(
         "issued": issued.isoformat(),
         "specimen": [{"reference": "#specimen"}],
         "result": [{"reference": f"#{obs['id']}"} for obs in observations],
-        "conclusion": _conclusion(call),
+        "conclusion": _conclusion(call, result["fusion_consistency"]["dsrct_check"]),
     }
     conclusion_code = _called_concept(call, codes)
     if conclusion_code is not None:
@@ -322,6 +324,51 @@ def _fusion_observation(fusion: Mapping, codes: _Codes, status: str) -> dict:
     return obs
 
 
+def _dsrct_observation(check: Mapping, codes: _Codes, status: str) -> dict:
+    """The EWSR1::WT1 check every profile gets, whatever its call (flagged if shown off-DSRCT)."""
+    obs = _observation(
+        "dsrct-check",
+        codes.code("dsrct-check", "DSRCT (EWSR1::WT1) evidence, whatever the call"),
+        status,
+    )
+    # The status judges the findings against DSRCT, not the call: say so in the display.
+    obs["valueCodeableConcept"] = _concept(
+        codes.fusion, check["status"], f"DSRCT evidence: {check['status'].replace('_', ' ')}"
+    )
+    if check["flagged"]:
+        obs["interpretation"] = [
+            {
+                "coding": [{"system": _V3_INTERPRETATION, "code": "A", "display": "Abnormal"}],
+                "text": "flagged: DSRCT must be considered",
+            }
+        ]
+    components: list[dict[str, Any]] = [
+        {
+            "code": codes.code("dsrct-flagged", "EWSR1::WT1 shown on a tumour not called DSRCT"),
+            "valueBoolean": bool(check["flagged"]),
+        }
+    ]
+    if check.get("dsrct_score") is not None:
+        components.append(
+            {
+                "code": codes.code("dsrct-score", "calibrated score of DSRCT"),
+                "valueQuantity": _ratio(check["dsrct_score"]),
+            }
+        )
+        components.append(
+            {
+                "code": codes.code("dsrct-rank", "rank of DSRCT among the classes"),
+                "valueInteger": int(check["dsrct_rank"]),
+            }
+        )
+    obs["component"] = components
+    notes = [check["explanation"]]
+    notes += [f"supports DSRCT: {text}" for text in check.get("supporting", [])]
+    notes += [f"against DSRCT: {text}" for text in check.get("contradicting", [])]
+    obs["note"] = [{"text": text} for text in notes if text]
+    return obs
+
+
 def _reclassification_observation(reclass: Mapping, codes: _Codes, status: str) -> dict:
     obs = _observation(
         "reclassification",
@@ -379,7 +426,7 @@ def _add_review(report: dict, review: Mapping, codes: _Codes) -> None:
         report["resultsInterpreter"] = [{"display": review["corrected_by"]}]
 
 
-def _conclusion(call: Mapping) -> str:
+def _conclusion(call: Mapping, dsrct_check: Mapping) -> str:
     score, threshold = call["score"], call["threshold"]
     if call["decision"] == "match":
         text = (
@@ -394,9 +441,12 @@ def _conclusion(call: Mapping) -> str:
         )
     else:
         text = (
-            f"No match: the top class {call['top_class_name']} scores {score:.2f} and its "
-            f"family {call['family_score']:.2f}, below the threshold {threshold:.2f}."
+            f"No match: the top class {call['top_class_name']} scores {score:.2f} and the "
+            f"top family, {call['family_name']}, {call['family_score']:.2f}, below the "
+            f"threshold {threshold:.2f}."
         )
     if call["out_of_distribution"]:
         text += " The profile is unlike the reference cohort (out of distribution)."
+    if dsrct_check["flagged"]:
+        text += f" DSRCT check flagged: {dsrct_check['explanation']}"
     return text

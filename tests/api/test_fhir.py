@@ -20,6 +20,7 @@ OBSERVATIONS = [
     "class-score",
     "methylation-family",
     "fusion-consistency",
+    "dsrct-check",
     "reclassification",
 ]
 
@@ -108,6 +109,30 @@ def test_a_match_reports_the_class_and_both_checks(result):
     assert report["conclusion"].startswith("Methylation class desmoplastic small round cell")
 
 
+def test_the_dsrct_check_is_reported_and_a_flag_reaches_the_conclusion(result):
+    # The fixture is the DSRCT call itself: EWSR1::WT1 shown, nothing to flag.
+    dsrct = _contained(result_to_fhir(result, result_id="42", issued=ISSUED))["dsrct-check"]
+    assert dsrct["valueCodeableConcept"]["coding"][0]["code"] == "confirmed"
+    assert dsrct["valueCodeableConcept"]["coding"][0]["display"] == "DSRCT evidence: confirmed"
+    assert "interpretation" not in dsrct
+    values = {c["code"]["coding"][0]["code"]: c for c in dsrct["component"]}
+    assert values["dsrct-flagged"]["valueBoolean"] is False
+    assert values["dsrct-rank"]["valueInteger"] == 1
+    assert values["dsrct-score"]["valueQuantity"]["value"] == pytest.approx(
+        result["fusion_consistency"]["dsrct_check"]["dsrct_score"]
+    )
+    # The same fusion on a tumour called Ewing sarcoma: flagged, and said in the conclusion.
+    ewing = copy.deepcopy(result)
+    check = ewing["fusion_consistency"]["dsrct_check"]
+    check.update(flagged=True, is_top_class=False, explanation="DSRCT must be considered.")
+    report = result_to_fhir(ewing, result_id="45", issued=ISSUED)
+    flagged = _contained(report)["dsrct-check"]
+    assert flagged["interpretation"][0]["coding"][0]["code"] == "A"
+    assert flagged["note"][0]["text"] == "DSRCT must be considered."
+    assert report["conclusion"].endswith(" DSRCT check flagged: DSRCT must be considered.")
+    assert "DSRCT check" not in result_to_fhir(result, result_id="42", issued=ISSUED)["conclusion"]
+
+
 def test_no_match_names_no_class(result):
     no_match = copy.deepcopy(result)
     no_match["classification"].update(decision="no_match", score=0.41, family_score=0.6)
@@ -120,6 +145,9 @@ def test_no_match_names_no_class(result):
         "no_match"
     )
     assert report["conclusion"].startswith("No match")
+    # The family named is the top family, whose score it is (not the top class's family).
+    family = no_match["classification"]["family_name"]
+    assert f"the top family, {family}, 0.60, below the threshold" in report["conclusion"]
 
 
 def test_a_family_match_names_the_family(result):
