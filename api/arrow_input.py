@@ -30,7 +30,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from api.errors import InputError, Loc
-from api.profiles import ProfileInput, check_batch_size, parse_findings_at, refuse_unknown_fields
+from api.profiles import (
+    ProfileInput,
+    check_batch_size,
+    parse_findings_at,
+    refuse_unknown_fields,
+    text_field,
+)
 from classifier.errors import ClassifierError
 from classifier.probes import ArrayType
 
@@ -106,16 +112,16 @@ def parse_arrow_body(
     profiles = []
     for i in range(n):
         loc: Loc = ("profiles", i)
-        sample_id = sample_ids[i]
-        if sample_id is None or not sample_id.strip():
-            raise InputError("'sample_id' is required", loc=(*loc, "sample_id"), type="missing")
+        # The JSON forms' rules: required, at most 500 characters, no control characters.
+        sample_id = text_field(sample_ids[i], (*loc, "sample_id"), required=True, single_line=True)
+        assert sample_id is not None
         start, stop = int(offsets[i]), int(offsets[i + 1])
         row = values[start:stop]
         profiles.append(
             ProfileInput(
                 index=i,
-                sample_id=sample_id.strip(),
-                diagnosis=(diagnoses[i] or "").strip() or None,
+                sample_id=sample_id,
+                diagnosis=text_field(diagnoses[i], (*loc, "diagnosis"), required=False),
                 findings=_findings(findings_text[i], loc),
                 values=row,
                 ids=None if ids_flat is None else ids_flat.slice(start, stop - start),

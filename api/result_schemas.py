@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas import ModelRef, ProfileResult
 from api.store.corrections import MAX_COMMENT_LENGTH, MAX_REASON_LENGTH
 from classifier.reclassification import Verdict
 
 __all__ = ["CorrectionIn", "ResultList", "StoredResultOut"]
+
+
+def _no_nul(text: str) -> str:
+    # PostgreSQL cannot store a NUL in text (it was a 500); line breaks are welcome here.
+    if "\x00" in text:
+        raise ValueError(f"contains a NUL character (U+0000) at position {text.index(chr(0)) + 1}")
+    return text
 
 
 class StoredResultOut(BaseModel):
@@ -60,7 +67,9 @@ class CorrectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REASON_LENGTH)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REASON_LENGTH),
+        AfterValidator(_no_nul),
     ] = Field(description="Why the result is corrected (mandatory).")
     reclassification_verdict: Verdict | None = Field(
         default=None,
@@ -69,4 +78,7 @@ class CorrectionIn(BaseModel):
     reported_class: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
         default=None, description="Code of the class the laboratory reports (a class of the model)."
     )
-    comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT_LENGTH)] | None = None
+    comment: (
+        Annotated[str, StringConstraints(max_length=MAX_COMMENT_LENGTH), AfterValidator(_no_nul)]
+        | None
+    ) = None

@@ -163,7 +163,12 @@ async def read_submission(request: Request, max_bytes: int) -> Submission:
     upload = form.get("profile_file")
     if not isinstance(upload, StarletteUploadFile) or not upload.filename:
         raise UploadError("choose a profile file (CSV, TSV or JSON)")
-    text = {name: str(form.get(name) or "")[:_MAX_FIELD] for name in _FIELDS}
+    text = {name: str(form.get(name) or "") for name in _FIELDS}
+    for name, value in text.items():
+        # Refused as the API refuses it (422 too_long), not cut short and stored so.
+        if len(value.strip()) > _MAX_FIELD:
+            label = _LABELS.get(name, name.replace("_", " "))
+            raise UploadError(f"the {label} is longer than {_MAX_FIELD} characters")
     findings = FormFindings(**{f: text[f] for f in _FINDING_FIELDS if text[f]})
     return Submission(
         content=await upload.read(),

@@ -418,3 +418,39 @@ def test_odd_bodies_are_4xx_never_500(post_json, body):
     response = post_json(body)
     assert 400 <= response.status_code < 500, response.text
     assert response.json()["detail"][0]["type"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        # A NUL cannot be stored in PostgreSQL (it was a 500 there).
+        ("sample_id", "A\u0000B", "U+0000 at position 2"),
+        ("sample_id", "S-1\tS-2", "U+0009 at position 4"),
+        ("diagnosis", "Ewing\u0000", "U+0000 at position 6"),
+    ],
+)
+def test_control_characters_are_refused_in_json_and_arrow(
+    post_json, client, world, field, value, says
+):
+    profile = _profile(world) | {field: value}
+    item = _error(post_json({"profiles": [profile]}), 422, "invalid_character")
+    assert item["field"] == f"profiles[0].{field}" and says in item["msg"]
+    columns = {"sample_id": "S1", "values": world.values("DSRCT").tolist(),
+               "probe_ids": world.cpgs, field: value}  # fmt: skip
+    response = client.post(
+        "/v1/classify", content=arrow_body([columns]), headers={"content-type": ARROW}
+    )
+    item = _error(response, 422, "invalid_character")
+    assert item["field"] == f"profiles[0].{field}" and says in item["msg"]
+
+
+def test_a_diagnosis_may_hold_line_breaks(post_json, world):
+    profile = _profile(world, diagnosis="small round cell tumour;\nEWSR1 rearranged")
+    assert post_json({"profiles": [profile]}).status_code == 200
+
+
+def test_an_arrow_sample_id_is_held_to_the_json_length_limit(client, world):
+    body = arrow_body([{"sample_id": "S" * 501, "values": world.values("DSRCT").tolist(),
+                        "probe_ids": world.cpgs}])  # fmt: skip
+    response = client.post("/v1/classify", content=body, headers={"content-type": ARROW})
+    assert _error(response, 422, "too_long")["field"] == "profiles[0].sample_id"

@@ -299,6 +299,9 @@ def test_correcting_an_unknown_result_is_404(client, api_key):
         ({"reason": "why", "scores": {"DSRCT": 1.0}}, "scores", "extra_forbidden"),
         ({"reason": "why", "reported_class": "NOT_A_CLASS"}, "reported_class", "unknown_class"),
         ({"reason": "why"}, None, "nothing_to_correct"),
+        # PostgreSQL cannot store a NUL: refused, not a 500.
+        ({"reason": "typo\u0000", "comment": "c"}, "reason", "value_error"),
+        ({"reason": "why", "comment": "a\u0000"}, "comment", "value_error"),
     ],
 )
 def test_a_bad_correction_is_422(client, post_json, world, api_key, body, field, type_):

@@ -109,6 +109,21 @@ def test_the_same_file_again_opens_the_stored_case(client, world):
         (b'{"profiles": [{}, {}]}', "p.json", {}, 422, "one at a time"),
         (b"probe_id,beta\ncg00000029,0.4\n", "p.csv", {"sample_id": " "}, 422, "accession id"),
         (b"probe_id,beta\ncg00000029,0.4\n", "p.csv", {}, 422, "at least"),
+        # Refused as the API refuses it, not cut to 500 characters and stored.
+        (
+            b"probe_id,beta\ncg00000029,0.4\n",
+            "p.csv",
+            {"sample_id": "S" * 501},
+            422,
+            "the sample id is longer than 500 characters",
+        ),
+        (
+            b"probe_id,beta\ncg00000029,0.4\n",
+            "p.csv",
+            {"sample_id": "A\u0000B"},
+            422,
+            "control character U+0000",
+        ),
     ],
 )
 def test_bad_files_are_explained_on_the_form(client, content, filename, fields, status, message):
