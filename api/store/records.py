@@ -136,8 +136,11 @@ class StoredResult:
 def attention_reasons(result: dict[str, Any]) -> list[str]:
     """Why a reviewer should look at a result first, in words (empty if nothing).
 
-    No match, fusion evidence inconsistent with the call, a flagged DSRCT
-    check, a reclassified diagnosis, or a profile unlike the reference cohort.
+    No match, fusion evidence inconsistent with the call, a finding against
+    the call that does not make it inconsistent (a negative test for its
+    defining fusion, or findings that disagree), a flagged DSRCT check, a
+    reclassified diagnosis, a profile unlike the reference cohort, or one
+    that measures too few of the model's CpGs (``low_coverage``).
     """
     call = result["classification"]
     fusion = result["fusion_consistency"]
@@ -146,12 +149,16 @@ def attention_reasons(result: dict[str, Any]) -> list[str]:
         reasons.append("no match")
     if fusion["status"] == "inconsistent":
         reasons.append("fusion evidence inconsistent")
+    elif fusion.get("contradicting"):
+        reasons.append("findings against the call")
     if (fusion.get("dsrct_check") or {}).get("flagged"):
         reasons.append("DSRCT check flagged")
     if result["reclassification"]["verdict"] == "reclassified":
         reasons.append("reclassified")
     if call["out_of_distribution"]:
         reasons.append("out of distribution")
+    if any(w.get("code") == "low_coverage" for w in result["qc"].get("warnings", [])):
+        reasons.append("low coverage")
     return reasons
 
 

@@ -105,8 +105,8 @@ class ResultRow(StoreBase):
     decision, top_class, fusion_status, reclassification : str
     score : float
     out_of_distribution, needs_attention : bool
-        ``needs_attention``: no match, inconsistent fusion evidence,
-        reclassified, out of distribution or a flagged DSRCT check.
+        ``needs_attention``: any reason of
+        :func:`~api.store.records.attention_reasons`, as the result was stored.
     supersedes_id : str or None
         The result this one corrects.
     corrected_by : str or None

@@ -139,3 +139,23 @@ def test_unknown_or_missing_diagnosis_is_unrecognised(classify_one, world, diagn
     verdict = classify_one(world.betas("DSRCT"), diagnosis=diagnosis)["reclassification"]
     assert verdict["verdict"] == "diagnosis_unrecognised"
     assert verdict["called_class"] == "DSRCT"
+
+
+@pytest.mark.parametrize(
+    ("findings", "status"),
+    [
+        # A negative RNA test for the defining fusion: not proof of another class.
+        ([WT1_RNA | {"result": "not_detected"}], "consistent_unconfirmed"),
+        # Two tests that disagree: the positive one confirms, the other is still shown.
+        ([WT1_RNA, WT1_RNA | {"method": "rt_pcr", "result": "not_detected"}], "confirmed"),
+    ],
+)
+def test_a_finding_against_the_call_puts_it_on_the_worklist(
+    classify_one, client, world, findings, status
+):
+    result = classify_one(world.betas("DSRCT"), findings)
+    fusion = result["fusion_consistency"]
+    assert fusion["status"] == status
+    assert len(fusion["contradicting"]) == 1 and "not detected" in fusion["contradicting"][0]
+    stored = client.get(f"/v1/results/{result['result_id']}").json()
+    assert stored["needs_attention"] == ["findings against the call"]

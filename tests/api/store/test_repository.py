@@ -180,6 +180,19 @@ def test_attention_reasons_in_words(new_result):
     assert attention_reasons(new_result("y").result) == []
 
 
+def test_a_finding_against_the_call_and_low_coverage_need_attention(new_result):
+    # A negative RNA-NGS test for EWSR1::WT1 does not make a DSRCT call inconsistent
+    # (a test can miss a fusion), but a reviewer must see it.
+    result = new_result("z", fusion="consistent_unconfirmed").result
+    result["fusion_consistency"]["contradicting"] = [
+        "findings[0]: EWSR1::WT1 not detected by RNA-based NGS"
+    ]
+    result["qc"]["warnings"] = [{"code": "low_coverage", "message": "65% of the model's CpGs"}]
+    assert attention_reasons(result) == ["findings against the call", "low coverage"]
+    result["fusion_consistency"]["status"] = "inconsistent"  # said once, not twice
+    assert attention_reasons(result) == ["fusion evidence inconsistent", "low coverage"]
+
+
 def test_a_retrained_bundle_keeps_its_own_resubmissions(store, new_result):
     retrained = {**MODEL, "fingerprint": "e" * 64}
     (old,) = _record(store, [new_result("A-1")], request_id="r1")
