@@ -27,6 +27,7 @@ __all__ = [
     "UiSubmitterDep",
     "check_csrf",
     "csrf_token",
+    "reads_pages",
     "ui_reader",
     "ui_submitter",
 ]
@@ -60,10 +61,15 @@ def csrf_token(request: Request) -> str | None:
     return hmac.new(token.encode(), _CSRF_CONTEXT, hashlib.sha256).hexdigest()
 
 
+def reads_pages(client: Client) -> bool:
+    """Whether ``client`` may open the worklist and case pages (all results, or its own)."""
+    return client.can(Permission.VIEW_UI) or client.can(Permission.READ_OWN_RESULTS)
+
+
 def ui_reader(request: Request) -> Client:
     """A client that may read results on the pages (all of them, or its own)."""
     client = _client(request, _header_token(request) or request.cookies.get(API_KEY_COOKIE))
-    if not (client.can(Permission.VIEW_UI) or client.can(Permission.READ_OWN_RESULTS)):
+    if not reads_pages(client):
         raise UiError(
             403, "Not allowed", f"The role '{client.role}' of this key cannot read results."
         )

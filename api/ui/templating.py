@@ -21,8 +21,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from api.errors import request_id_of
-from api.security import Client
-from api.ui.auth import LoginRequired, UiError, csrf_token
+from api.security import Client, Permission
+from api.ui.auth import LoginRequired, UiError, csrf_token, reads_pages
 
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "PageRoute", "install_ui", "render", "verdict_label"]
 
@@ -93,6 +93,9 @@ def render(
         "csrf_token": csrf_token(request) or "",
         "signed_in": client is not None,
         "can_sign_out": client is not None and client.id is not None,
+        # Links only to the pages the key may open (a reviewer's "Submit" was a 403).
+        "can_view_worklist": client is not None and reads_pages(client),
+        "can_submit": client is not None and client.can(Permission.CLASSIFY),
     }
     return _templates.TemplateResponse(request, template, page | context, status_code=status_code)
 

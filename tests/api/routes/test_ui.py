@@ -66,13 +66,21 @@ def test_the_sign_in_page_shows_no_navigation_before_signing_in(client):
     assert _navigation(refused.text) == (False, False, False)
 
 
-def test_a_signed_in_user_gets_the_navigation_and_sign_out(client, api_key):
-    token = api_key("reviewer")["Authorization"].split()[1]
+@pytest.mark.parametrize(
+    ("role", "start", "links"),
+    [
+        # Only the pages the key may open: a reviewer's "Submit" link was a 403.
+        ("reviewer", "/ui/", (True, False, True)),
+        ("lis", "/ui/submit", (True, True, True)),  # a LIS reads its own results
+    ],
+)
+def test_a_signed_in_user_gets_the_navigation_and_sign_out(client, api_key, role, start, links):
+    token = api_key(role)["Authorization"].split()[1]
     client.cookies.set(API_KEY_COOKIE, token)
     try:
-        page = client.get("/ui/", headers={"Authorization": ""})
+        page = client.get(start, headers={"Authorization": ""})
         assert page.status_code == 200
-        assert _navigation(page.text) == (True, True, True)
+        assert _navigation(page.text) == links
     finally:
         client.cookies.clear()
 
@@ -81,7 +89,7 @@ def test_an_error_page_of_a_signed_in_user_keeps_sign_out(client, api_key):
     # An admin key reads no results: signing out is how to switch keys.
     page = client.get("/ui/", headers=api_key("admin"))
     assert page.status_code == 403
-    assert _navigation(page.text) == (True, True, True)
+    assert _navigation(page.text) == (False, False, True)  # neither page is an admin's
 
 
 def test_without_authentication_there_is_nothing_to_sign_out_of(client, override_settings):
@@ -250,6 +258,18 @@ def test_the_case_page_shows_every_panel(client, world, reviewer):
     assert "trained without nested cross-validation" in page.text  # the tiny model's card
     assert "ab" * 32 in page.text  # training data fingerprint
     assert 'class="explain"' in page.text
+
+
+def test_the_dsrct_check_says_what_it_judges(client, world, reviewer):
+    # EWSR1::WT1 on a tumour called Ewing sarcoma: the evidence for DSRCT is
+    # confirmed, which must not read as "the check passed".
+    _, result_id = _submit(client, world, label="EWS", findings=[
+        {"kind": "fusion", "name": "EWSR1::WT1", "method": "rna_ngs", "result": "detected"}
+    ])  # fmt: skip
+    page = client.get(f"/ui/cases/{result_id}", headers=reviewer).text
+    assert 'data-testid="dsrct-status">DSRCT evidence: confirmed</span>' in page
+    assert 'class="badge badge-alert">flagged</span>' in page
+    assert "DSRCT must be considered" in page
 
 
 def test_the_case_page_escapes_what_was_submitted(client, world, reviewer):

@@ -127,8 +127,9 @@ def test_a_bad_file_is_explained_on_the_page(page, live_server, tmp_path, artifa
 def test_a_reviewer_reads_the_worklist_but_cannot_submit(page, live_server, console_errors):
     _sign_in(page, live_server, live_server.reviewer_key)
     assert page.locator("[data-testid=worklist]").is_visible()
+    assert page.locator("[data-testid=nav-submit]").count() == 0  # no link to a page it cannot use
     with page.expect_response(re.compile(r"/ui/submit$")) as answer:
-        page.click("[data-testid=nav-submit]")
+        page.goto(f"{live_server.url}/ui/submit")
     assert answer.value.status == 403
     assert "cannot submit" in page.locator("[data-testid=error-page]").inner_text()
 
