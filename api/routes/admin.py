@@ -14,7 +14,7 @@ from api.model_swap import ModelSwapper
 from api.results import model_ref
 from api.schemas import ErrorResponse, ModelRef
 from api.security import AUTH_RESPONSES, ApiKeyInfo, ApiKeyStore, Role, UnknownKeyError
-from api.security.keys import CLIENT_NAME_PATTERN
+from api.security.keys import CLIENT_NAME_PATTERN, ClientRoleConflictError
 from classifier.errors import ModelBundleError
 
 __all__ = ["router"]
@@ -118,7 +118,10 @@ def list_keys(
     "/keys",
     response_model=CreatedKey,
     status_code=201,
-    responses={422: {"model": ErrorResponse, "description": "Bad client name or role."}},
+    responses={
+        409: {"model": ErrorResponse, "description": "The client name has keys of another role."},
+        422: {"model": ErrorResponse, "description": "Bad client name or role."},
+    },
 )
 def create_key(
     new: NewKey, admin: KeyAdminDep, store: Annotated[ApiKeyStore, Depends(get_key_store)]
@@ -126,6 +129,10 @@ def create_key(
     """Create a key; its token is in this response only."""
     try:
         info, token = store.create(new.client, new.role, created_by=admin.name)
+    except ClientRoleConflictError as exc:
+        raise HTTPException(
+            status_code=409, detail=[error_item(str(exc), ("client",), "client_role_conflict")]
+        ) from None
     except ValueError as exc:
         raise HTTPException(
             status_code=422, detail=[error_item(str(exc), ("client",), "invalid_client_name")]

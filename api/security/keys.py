@@ -29,7 +29,14 @@ from sqlalchemy.orm import Session
 from api.security.models import ApiKeyRow, SecurityBase
 from api.security.roles import Client, Role
 
-__all__ = ["CLIENT_NAME_PATTERN", "TOKEN_PREFIX", "ApiKeyInfo", "ApiKeyStore", "UnknownKeyError"]
+__all__ = [
+    "CLIENT_NAME_PATTERN",
+    "TOKEN_PREFIX",
+    "ApiKeyInfo",
+    "ApiKeyStore",
+    "ClientRoleConflictError",
+    "UnknownKeyError",
+]
 
 TOKEN_PREFIX = "smc_"
 #: Client names are identifiers chosen by the lab (``lis-main``), never patient data.
@@ -39,6 +46,16 @@ _TOKEN_PATTERN = re.compile(rf"^{TOKEN_PREFIX}(?P<key_id>[0-9a-f]{{12}})_[A-Za-z
 
 class UnknownKeyError(LookupError):
     """No key has the given id."""
+
+
+class ClientRoleConflictError(ValueError):
+    """The client name already belongs to keys of another role.
+
+    Results and corrections record the client's name, not the key: one name
+    for two roles would make a LIS submission and a reviewer's correction
+    indistinguishable in the audit trail. Several keys of one role share a
+    name on purpose (a key is rotated by creating the next, then revoking).
+    """
 
 
 @dataclass(frozen=True)
@@ -129,6 +146,8 @@ class ApiKeyStore:
         ------
         ValueError
             If the client name or the role is not valid.
+        ClientRoleConflictError
+            If the client name already has keys of another role.
         """
         if not CLIENT_NAME_PATTERN.match(client):
             raise ValueError(
@@ -141,6 +160,15 @@ class ApiKeyStore:
             raise ValueError(
                 f"role must be one of {', '.join(r.value for r in Role)}; got {role!r}"
             ) from None
+        with Session(self.engine) as session:
+            # Revoked keys count: what they did is recorded under the name for good.
+            roles = set(session.scalars(select(ApiKeyRow.role).where(ApiKeyRow.client == client)))
+        if roles - {role.value}:
+            raise ClientRoleConflictError(
+                f"client {client!r} already has keys with the role {', '.join(sorted(roles))}; "
+                "results and corrections record only the client name, so a name belongs to "
+                "one role: choose another name"
+            )
         key_id = secrets.token_hex(6)
         token = f"{TOKEN_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
         row = ApiKeyRow(

@@ -71,3 +71,22 @@ def test_a_bad_new_key_is_422(client, admin, body, type_):
     response = client.post("/v1/admin/keys", json=body, headers=admin)
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == type_
+
+
+def test_a_client_name_belongs_to_one_role(client, admin):
+    first = client.post(
+        "/v1/admin/keys", json={"client": "lis-ward-9", "role": "lis"}, headers=admin
+    )
+    assert first.status_code == 201
+    # A second key of the same role shares the name (rotation); another role may not.
+    again = client.post(
+        "/v1/admin/keys", json={"client": "lis-ward-9", "role": "lis"}, headers=admin
+    )
+    assert again.status_code == 201
+    response = client.post(
+        "/v1/admin/keys", json={"client": "lis-ward-9", "role": "reviewer"}, headers=admin
+    )
+    assert response.status_code == 409
+    (item,) = response.json()["detail"]
+    assert (item["field"], item["type"]) == ("client", "client_role_conflict")
+    assert "already has keys with the role lis" in item["msg"]

@@ -349,3 +349,31 @@ def test_a_corrected_case_shows_the_review_and_the_original_links_to_it(client, 
     assert 'data-testid="superseded-notice"' in original
     assert f'href="/ui/cases/{corrected_id}"' in original
     assert 'data-testid="panel-review"' not in original
+
+
+def test_a_reviewers_verdict_and_class_show_on_the_case_and_the_worklist(client, world, reviewer):
+    accession, result_id = _submit(client, world, label="DSRCT", diagnosis="DSRCT")
+    response = client.post(
+        f"/v1/results/{result_id}/corrections",
+        json={
+            "reason": "tumour board",
+            "reclassification_verdict": "reclassified",
+            "reported_class": "EWS",
+        },
+        headers=reviewer,
+    )
+    assert response.status_code == 201, response.text
+    corrected_id = response.json()["result_id"]
+    case = client.get(f"/ui/cases/{corrected_id}", headers=reviewer).text
+    # The service's evidence is for its own verdict: it reads as such under the reviewer's.
+    assert 'data-testid="reclassification-verdict">reclassified<' in case
+    assert (
+        'data-testid="service-evidence">Set on review. The service\'s verdict was confirmed:'
+        in case
+    )
+    worklist = client.get(f"/ui/?accession={accession}", headers=reviewer).text
+    assert worklist.count('data-testid="worklist-row"') == 1
+    assert 'data-testid="corrected">corrected<' in worklist
+    assert 'data-testid="reported-class">reported: Ewing sarcoma' in worklist
+    uncorrected = client.get(f"/ui/cases/{_submit(client, world)[1]}", headers=reviewer).text
+    assert 'data-testid="service-evidence"' not in uncorrected

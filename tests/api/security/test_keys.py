@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db import make_engine
-from api.security.keys import TOKEN_PREFIX, ApiKeyStore, UnknownKeyError
+from api.security.keys import TOKEN_PREFIX, ApiKeyStore, ClientRoleConflictError, UnknownKeyError
 from api.security.models import ApiKeyRow
 from api.security.roles import Role
 
@@ -136,3 +136,14 @@ def test_the_cache_answers_only_what_it_has_checked(engine):
     assert client is not None and store.cached(token) == (True, client)
     clock.now += 5.5
     assert store.cached(token) == (False, None)
+
+
+def test_a_revoked_key_still_holds_its_client_name_to_its_role(store):
+    info, _ = store.create("lis-main", Role.LIS)
+    store.revoke(info.id)
+    # Its results are recorded under the name for good: a reviewer may not take it.
+    with pytest.raises(
+        ClientRoleConflictError, match="'lis-main' already has keys with the role lis"
+    ):
+        store.create("lis-main", Role.REVIEWER)
+    assert store.create("lis-main", Role.LIS)[0].role == "lis"
