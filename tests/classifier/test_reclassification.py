@@ -175,7 +175,7 @@ def test_unknown_decision_is_refused():
 
 
 def test_to_dict_is_json_ready():
-    r = reclassify("ES", **call("EPS", score=0.95))
+    r = reclassify("EwS", **call("EPS", score=0.95))
     out = r.to_dict()
     assert json.loads(json.dumps(out)) == out
     assert out["verdict"] == "reclassified"
@@ -196,7 +196,7 @@ def test_to_dict_is_json_ready():
         "evidence",
         "knowledge_version",
     }
-    assert "ES is also used for epithelioid sarcoma" in out["evidence"]
+    assert out["evidence"].startswith("Submitted diagnosis 'EwS' (Ewing sarcoma")
 
 
 @pytest.mark.parametrize(
@@ -207,3 +207,11 @@ def test_clinical_shorthands_are_recognised(text, code):
     families = {"EWS": "ROUND_CELL", "RMS_ALV": "RHABDOMYOSARCOMA"}
     r = reclassify(text, **call(code, family=families[code]))
     assert r.verdict is Verdict.CONFIRMED
+
+
+def test_an_ambiguous_abbreviation_is_not_compared():
+    # "ES": Ewing sarcoma or epithelioid sarcoma. Either reading could turn a
+    # discordant call into "confirmed".
+    r = reclassify("ES", **call("EWS", score=0.95))
+    assert r.verdict is Verdict.DIAGNOSIS_UNRECOGNISED
+    assert "spell the diagnosis out" in r.evidence
