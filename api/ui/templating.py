@@ -8,6 +8,7 @@ field) on a route of a router built with ``route_class=PageRoute``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,15 @@ from api.errors import request_id_of
 from api.security import Client, Permission
 from api.ui.auth import LoginRequired, UiError, csrf_token, reads_pages
 
-__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "PageRoute", "install_ui", "render", "verdict_label"]
+__all__ = [
+    "STATIC_DIR",
+    "TEMPLATES_DIR",
+    "PageRoute",
+    "install_ui",
+    "render",
+    "share",
+    "verdict_label",
+]
 
 _API_DIR = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = _API_DIR / "templates"
@@ -65,6 +74,18 @@ def verdict_label(verdict: str, submitted_diagnosis: str | None) -> str:
     return _label(verdict)
 
 
+def share(value: float) -> str:
+    """A share in [0, 1] as a percentage that never rounds up to a whole.
+
+    Coverage of 9,985 of 10,000 CpGs is "99.8%", not "100%": a reviewer
+    must not read a profile with missing CpGs as complete (nor "0%" as none).
+    """
+    tenths = math.floor(value * 1000 + 1e-9) / 10
+    if value > 0 and tenths == 0:
+        return "<0.1%"
+    return f"{tenths:.0f}%" if tenths == int(tenths) else f"{tenths:.1f}%"
+
+
 def _label(code: object) -> str:
     return LABELS.get(str(code), str(code).replace("_", " "))
 
@@ -73,7 +94,7 @@ _templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 _templates.env.filters["label"] = _label
 _templates.env.filters["verdict_label"] = verdict_label
 _templates.env.filters["score"] = lambda v: "-" if v is None else f"{float(v):.3f}"
-_templates.env.filters["pct"] = lambda v: "-" if v is None else f"{float(v):.0%}"
+_templates.env.filters["pct"] = lambda v: "-" if v is None else share(float(v))
 _templates.env.filters["thousands"] = lambda v: f"{int(v):,}"
 
 

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from api.ui.templating import verdict_label
+from api.ui.templating import share, verdict_label
 
 
 @pytest.mark.parametrize(
@@ -43,3 +43,19 @@ def test_worklist_and_case_page_say_which(client, world, api_key, diagnosis, wor
     assert badge is not None and badge.group(1) == words
     worklist = client.get("/ui/", params={"accession": accession}, headers=reviewer)
     assert re.search(rf"<td>{words}</td>", worklist.text)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (0.9985, "99.8%"),  # 9,985 of 10,000 CpGs: not "100%"
+        (0.999999, "99.9%"),
+        (1.0, "100%"),
+        (0.65, "65%"),
+        (0.123, "12.3%"),
+        (0.00004, "<0.1%"),
+        (0.0, "0%"),
+    ],
+)
+def test_a_share_never_rounds_up_to_complete(value, shown):
+    assert share(value) == shown
