@@ -26,6 +26,7 @@ from api.security import Client, Permission
 from api.ui.auth import LoginRequired, UiError, csrf_token, reads_pages
 
 __all__ = [
+    "PAGE_HEADERS",
     "STATIC_DIR",
     "TEMPLATES_DIR",
     "PageRoute",
@@ -46,6 +47,15 @@ _PLACES = {
     "body": "The form field '{}'",
     "header": "The header '{}'",
     "cookie": "The cookie '{}'",
+}
+
+#: Sent with every page: none may be framed by another site (a correction
+#: form under a decoy would be clickjacking), and no response is sniffed.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
 }
 
 #: Words for the codes the results use.
@@ -118,7 +128,11 @@ def render(
         "can_view_worklist": client is not None and reads_pages(client),
         "can_submit": client is not None and client.can(Permission.CLASSIFY),
     }
-    return _templates.TemplateResponse(request, template, page | context, status_code=status_code)
+    response = _templates.TemplateResponse(
+        request, template, page | context, status_code=status_code
+    )
+    response.headers.update(PAGE_HEADERS)
+    return response
 
 
 class PageRoute(APIRoute):

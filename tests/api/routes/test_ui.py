@@ -377,3 +377,11 @@ def test_a_reviewers_verdict_and_class_show_on_the_case_and_the_worklist(client,
     assert 'data-testid="reported-class">reported: Ewing sarcoma' in worklist
     uncorrected = client.get(f"/ui/cases/{_submit(client, world)[1]}", headers=reviewer).text
     assert 'data-testid="service-evidence"' not in uncorrected
+
+
+@pytest.mark.parametrize("path", ["/ui/login", "/ui/", f"/ui/cases/{'0' * 32}"])
+def test_pages_cannot_be_framed_by_another_site(client, reviewer, path):
+    page = client.get(path, headers=reviewer)  # the sign-in page, a list, an error page
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
