@@ -3,7 +3,7 @@
 The report follows the HL7 Genomics Reporting implementation guide where it
 fits: a ``DiagnosticReport`` of category ``GE`` (genetics) and code LOINC
 81247-9 whose ``result`` lists one ``Observation`` per statement; methylation
-classes, families and the two checks have no LOINC or SNOMED codes yet, so
+classes, families and the checks have no LOINC or SNOMED codes yet, so
 they are coded in this service's own code systems under ``system_base``.
 The report is self-contained: the Observations, the Specimen (whose
 accession identifier is the ``sample_id`` the LIS sent) and the Device (the
@@ -30,6 +30,10 @@ Observations (``id`` in the report):
 * ``methylation-family``: the family (or the decision for ``no_match``), with its score.
 * ``fusion-consistency``: the status, expected fusions, recommended test; the
   summary and the supporting and contradicting findings as notes.
+* ``dsrct-check``: the EWSR1::WT1 check every profile gets, whatever its
+  call: the status of the findings against DSRCT (the fusion-consistency
+  codes, ``text`` "DSRCT evidence: ..."), interpretation ``A`` when flagged,
+  components flagged, DSRCT's score and rank; explanation and findings as notes.
 * ``reclassification``: the verdict against the submitted diagnosis, with its evidence.
 """
 
@@ -331,10 +335,11 @@ def _dsrct_observation(check: Mapping, codes: _Codes, status: str) -> dict:
         codes.code("dsrct-check", "DSRCT (EWSR1::WT1) evidence, whatever the call"),
         status,
     )
-    # The status judges the findings against DSRCT, not the call: say so in the display.
-    obs["valueCodeableConcept"] = _concept(
-        codes.fusion, check["status"], f"DSRCT evidence: {check['status'].replace('_', ' ')}"
-    )
+    # The status judges the findings against DSRCT, not the call: the text says so
+    # (the coding keeps the code system's one display for the code).
+    words = check["status"].replace("_", " ")
+    obs["valueCodeableConcept"] = _concept(codes.fusion, check["status"], words)
+    obs["valueCodeableConcept"]["text"] = f"DSRCT evidence: {words}"
     if check["flagged"]:
         obs["interpretation"] = [
             {

@@ -12,8 +12,9 @@ MLflow retries an unanswered HTTP request 7 times with growing pauses (about
 4 minutes) and waits 120 s for each answer: right for a training script, not
 for a service whose start-up, or whose poll of the alias, would hang that
 long on a registry that is down. Unless the operator sets MLflow's own
-variables, the service asks for :data:`REGISTRY_HTTP_DEFAULTS` (a few
-seconds, then one clear error).
+variables, the service asks for :data:`REGISTRY_HTTP_DEFAULTS`: one clear
+error after ~6 s when the registry refuses connections, after at most ~65 s
+(3 attempts of 20 s, and the pauses) when its host does not answer at all.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ log = logging.getLogger(__name__)
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 #: MLflow's HTTP settings the service uses unless they are set in its
-#: environment: 2 retries (~6 s on a registry that is down) and 20 s per answer.
+#: environment: 2 retries and 20 s to connect or to answer (see the module docstring).
 REGISTRY_HTTP_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "20",
@@ -58,9 +59,10 @@ REGISTRY_HTTP_DEFAULTS = {
 
 
 class RegistryLookupError(ModelBundleError):
-    """The registry could not say which version ``MODEL_URI`` names (down, or no such model).
+    """The registry could not be read: which version ``MODEL_URI`` names, or its artifacts.
 
-    Unlike a version that fails to load, worth asking again later.
+    The registry is down, or has no such model or alias. Unlike a version
+    whose bundle is broken, worth asking again later.
     """
 
 
@@ -244,7 +246,7 @@ def _from_registry(uri: str, tracking_uri: str | None) -> tuple[ModelBundle, Mod
         try:
             local = Path(mlflow.artifacts.download_artifacts(artifact_uri=fixed, dst_path=tmp))
         except MlflowException as exc:
-            raise ModelBundleError(
+            raise RegistryLookupError(
                 f"cannot download {fixed}: {exc.message}", field="MODEL_URI"
             ) from exc
         found = sorted(local.rglob("bundle.json"))

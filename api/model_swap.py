@@ -205,6 +205,8 @@ class ModelSwapper:
         log.info("alias %s moved to version %s; reloading", uri, version)
         try:
             return await self.reload()
+        except RegistryLookupError:
+            raise  # the registry went down meanwhile: the version is asked for again
         except ModelBundleError:
             self._failed_version = version
             raise

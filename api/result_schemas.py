@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from api.schemas import ModelRef, ProfileResult
 from api.store.corrections import MAX_COMMENT_LENGTH, MAX_REASON_LENGTH
@@ -15,8 +16,13 @@ __all__ = ["CorrectionIn", "ResultList", "StoredResultOut"]
 
 def _no_nul(text: str) -> str:
     # PostgreSQL cannot store a NUL in text (it was a 500); line breaks are welcome here.
+    # The error type is the classify route's for the same fault.
     if "\x00" in text:
-        raise ValueError(f"contains a NUL character (U+0000) at position {text.index(chr(0)) + 1}")
+        raise PydanticCustomError(
+            "invalid_character",
+            "contains the control character U+0000 at position {position}",
+            {"position": text.index("\x00") + 1},
+        )
     return text
 
 

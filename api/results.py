@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from api.alignment import ProfileQc
 from api.model_loader import ServedModel
+from api.percentages import as_percent
 from api.profiles import ProfileInput
 from api.store.provenance import manifest_sha256
 from classifier.bundle import Call
@@ -139,8 +140,8 @@ def _qc(qc: ProfileQc, call: Call, model: ServedModel, options: ResultOptions) -
             {
                 "code": "low_coverage",
                 "message": f"only {qc.model_cpgs_present:,} of the model's {n:,} CpGs "
-                f"({present_fraction:.0%}) were measured; the scores rest on training medians "
-                "for the rest and are less reliable",
+                f"({as_percent(present_fraction)}) were measured; the scores rest on training "
+                "medians for the rest and are less reliable",
             }
         )
     if call.ood:

@@ -210,6 +210,11 @@ class Review(BaseModel):
     supersedes_id: str
     corrected_by: str | None
     corrected_at: str
+    request_id: str | None = Field(
+        default=None,
+        description="The correcting request (its X-Request-ID, in the service's log); "
+        "null for corrections stored before it was kept.",
+    )
     reason: str
     reported_class: str | None
     reported_class_name: str | None

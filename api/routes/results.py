@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
 from api.deps import CorrectorDep, ResultReaderDep, StoreDep
-from api.errors import error_item
+from api.errors import error_item, request_id_of
 from api.result_schemas import CorrectionIn, ResultList, StoredResultOut
 from api.schemas import ErrorResponse, ModelRef, ProfileResult
 from api.security import AUTH_RESPONSES, Client, Permission
@@ -92,13 +92,16 @@ def correct_result(
     correction: CorrectionIn,
     client: CorrectorDep,
     store: StoreDep,
+    request: Request,
     response: Response,
 ) -> StoredResultOut:
     """Correct a result's interpretation (reviewer): stored as a new version replacing it."""
     _readable(store, result_id, client)
     try:
         amendment = Correction(**correction.model_dump(mode="json"))
-        corrected = store.correct(result_id, amendment, corrected_by=client.name)
+        corrected = store.correct(
+            result_id, amendment, corrected_by=client.name, request_id=request_id_of(request)
+        )
     except ResultNotFoundError:
         raise _not_found(result_id) from None
     except ResultSupersededError as exc:

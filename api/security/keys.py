@@ -162,10 +162,12 @@ class ApiKeyStore:
             ) from None
         with Session(self.engine) as session:
             # Revoked keys count: what they did is recorded under the name for good.
+            # (Checked, then inserted: two admins creating at once could both pass; rare.)
             roles = set(session.scalars(select(ApiKeyRow.role).where(ApiKeyRow.client == client)))
-        if roles - {role.value}:
+        others = sorted(roles - {role.value})
+        if others:
             raise ClientRoleConflictError(
-                f"client {client!r} already has keys with the role {', '.join(sorted(roles))}; "
+                f"client {client!r} already has keys with the role {', '.join(others)}; "
                 "results and corrections record only the client name, so a name belongs to "
                 "one role: choose another name"
             )

@@ -157,11 +157,14 @@ def amend(
     supersedes_id: str,
     corrected_by: str | None,
     corrected_at: datetime,
+    request_id: str | None = None,
 ) -> dict[str, Any]:
     """The corrected result: a new dict, ``result`` is left as it is.
 
     ``review`` holds ``supersedes_id``, ``corrected_by``, ``corrected_at``
-    (ISO 8601), ``reason``, ``reported_class`` and ``reported_class_name``
+    (ISO 8601), ``request_id`` (of the correcting request, which the
+    service's log names; the result's own ``request_id`` stays the one that
+    classified the profile), ``reason``, ``reported_class`` and ``reported_class_name``
     (or ``None``), ``comment`` (or ``None``), as set by this correction or
     kept from an earlier one.
 
@@ -185,6 +188,7 @@ def amend(
         "supersedes_id": supersedes_id,
         "corrected_by": corrected_by,
         "corrected_at": corrected_at.isoformat(),
+        "request_id": request_id,
         "reason": correction.reason,
         "reported_class": reported_class,
         "reported_class_name": reported_name,

@@ -102,7 +102,12 @@ class ResultStore:
             return self._record(request_id, client, route, model, items)
 
     def correct(
-        self, result_id: str, correction: Correction, *, corrected_by: str | None
+        self,
+        result_id: str,
+        correction: Correction,
+        *,
+        corrected_by: str | None,
+        request_id: str | None = None,
     ) -> StoredResult:
         """Append a correction of a result and return it (the old row stays as it is).
 
@@ -113,6 +118,8 @@ class ResultStore:
         correction : Correction
         corrected_by : str or None
             Name of the reviewer's client.
+        request_id : str, optional
+            The correcting request's id, kept in the result's ``review``.
 
         Raises
         ------
@@ -130,7 +137,7 @@ class ResultStore:
                 if old is None:
                     raise ResultNotFoundError(result_id)
                 self._refuse_superseded(session, result_id)
-                row = self._correction_row(old, correction, corrected_by)
+                row = self._correction_row(old, correction, corrected_by, request_id)
                 session.add(row)
         except IntegrityError:
             with Session(self.engine) as session:
@@ -306,7 +313,11 @@ class ResultStore:
             raise ResultSupersededError(result_id, successor, self._newest_id(session, successor))
 
     def _correction_row(
-        self, old: ResultRow, correction: Correction, corrected_by: str | None
+        self,
+        old: ResultRow,
+        correction: Correction,
+        corrected_by: str | None,
+        request_id: str | None,
     ) -> ResultRow:
         now = datetime.now(UTC)
         result = amend(
@@ -315,6 +326,7 @@ class ResultStore:
             supersedes_id=old.id,
             corrected_by=corrected_by,
             corrected_at=now,
+            request_id=request_id,
         )
         # The model's statement is copied; only the interpretation columns follow the review.
         copied = {name: getattr(old, name) for name in STATEMENT_FIELDS}

@@ -8,7 +8,6 @@ field) on a route of a router built with ``route_class=PageRoute``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -22,17 +21,19 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from api.errors import request_id_of
+from api.percentages import as_percent
 from api.security import Client, Permission
 from api.ui.auth import LoginRequired, UiError, csrf_token, reads_pages
 
 __all__ = [
+    "DSRCT_LABELS",
     "PAGE_HEADERS",
     "STATIC_DIR",
     "TEMPLATES_DIR",
     "PageRoute",
+    "dsrct_label",
     "install_ui",
     "render",
-    "share",
     "verdict_label",
 ]
 
@@ -73,6 +74,21 @@ LABELS = {
 }
 
 
+#: The DSRCT check's status in words: it judges the findings against DSRCT,
+#: whatever the call, so a bare "confirmed" or "inconsistent" would mislead.
+DSRCT_LABELS = {
+    "confirmed": "EWSR1::WT1 shown",
+    "consistent_unconfirmed": "fits DSRCT, not proven",
+    "inconsistent": "findings against DSRCT",
+    "not_assessed": "not assessed",
+}
+
+
+def dsrct_label(status: str) -> str:
+    """Words for the DSRCT check's status (see :data:`DSRCT_LABELS`)."""
+    return DSRCT_LABELS.get(str(status), _label(status))
+
+
 def verdict_label(verdict: str, submitted_diagnosis: str | None) -> str:
     """Words for a reclassification verdict, telling "none submitted" from "not recognised".
 
@@ -84,18 +100,6 @@ def verdict_label(verdict: str, submitted_diagnosis: str | None) -> str:
     return _label(verdict)
 
 
-def share(value: float) -> str:
-    """A share in [0, 1] as a percentage that never rounds up to a whole.
-
-    Coverage of 9,985 of 10,000 CpGs is "99.8%", not "100%": a reviewer
-    must not read a profile with missing CpGs as complete (nor "0%" as none).
-    """
-    tenths = math.floor(value * 1000 + 1e-9) / 10
-    if value > 0 and tenths == 0:
-        return "<0.1%"
-    return f"{tenths:.0f}%" if tenths == int(tenths) else f"{tenths:.1f}%"
-
-
 def _label(code: object) -> str:
     return LABELS.get(str(code), str(code).replace("_", " "))
 
@@ -103,8 +107,9 @@ def _label(code: object) -> str:
 _templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 _templates.env.filters["label"] = _label
 _templates.env.filters["verdict_label"] = verdict_label
+_templates.env.filters["dsrct_label"] = dsrct_label
 _templates.env.filters["score"] = lambda v: "-" if v is None else f"{float(v):.3f}"
-_templates.env.filters["pct"] = lambda v: "-" if v is None else share(float(v))
+_templates.env.filters["pct"] = lambda v: "-" if v is None else as_percent(float(v))
 _templates.env.filters["thousands"] = lambda v: f"{int(v):,}"
 
 

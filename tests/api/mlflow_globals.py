@@ -15,7 +15,8 @@ def mlflow_uris(uri: str | None = None):
     """Set MLflow's global tracking and registry URIs, and restore them afterwards.
 
     The model loader sets both globally (module variables and environment
-    variables); a registry test must not leave them pointing at its store.
+    variables), and MLflow's HTTP retry variables; a registry test must not
+    leave them pointing at its store, or changed for the tests after it.
     """
     import mlflow
     import mlflow.tracking._model_registry.utils as registry_utils
@@ -24,7 +25,13 @@ def mlflow_uris(uri: str | None = None):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(registry_utils, "_registry_uri", registry_utils._registry_uri)
         patch.setattr(tracking_utils, "_tracking_uri", tracking_utils._tracking_uri)
-        for name in ("MLFLOW_REGISTRY_URI", "MLFLOW_TRACKING_URI"):
+        # The loader also sets MLflow's HTTP retry settings unless they are set.
+        for name in (
+            "MLFLOW_REGISTRY_URI",
+            "MLFLOW_TRACKING_URI",
+            "MLFLOW_HTTP_REQUEST_MAX_RETRIES",
+            "MLFLOW_HTTP_REQUEST_TIMEOUT",
+        ):
             # setenv records what to restore (even "absent"); MLflow sets them later.
             previous = os.environ.get(name)
             patch.setenv(name, previous or "")

@@ -113,7 +113,9 @@ def test_the_dsrct_check_is_reported_and_a_flag_reaches_the_conclusion(result):
     # The fixture is the DSRCT call itself: EWSR1::WT1 shown, nothing to flag.
     dsrct = _contained(result_to_fhir(result, result_id="42", issued=ISSUED))["dsrct-check"]
     assert dsrct["valueCodeableConcept"]["coding"][0]["code"] == "confirmed"
-    assert dsrct["valueCodeableConcept"]["coding"][0]["display"] == "DSRCT evidence: confirmed"
+    # The code system's one display for the code; what it judges in the text.
+    assert dsrct["valueCodeableConcept"]["coding"][0]["display"] == "confirmed"
+    assert dsrct["valueCodeableConcept"]["text"] == "DSRCT evidence: confirmed"
     assert "interpretation" not in dsrct
     values = {c["code"]["coding"][0]["code"]: c for c in dsrct["component"]}
     assert values["dsrct-flagged"]["valueBoolean"] is False

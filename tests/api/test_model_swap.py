@@ -262,6 +262,42 @@ def test_a_version_that_failed_is_not_loaded_again_until_the_alias_moves(
         assert not anyio.run(swapper.reload_if_moved).swapped
 
 
+@pytest.mark.slow
+def test_a_version_the_registry_could_not_deliver_is_asked_for_again(
+    registry_two_versions, settings
+):
+    from mlflow import MlflowClient
+
+    from api.model_loader import load_served_model
+
+    registry = settings.model_copy(
+        update={
+            "model_path": None,
+            "model_uri": "models:/tiny@champion",
+            "mlflow_tracking_uri": registry_two_versions,
+        }
+    )
+    loads = []
+
+    def flaky_loader(settings_):
+        loads.append(1)
+        if len(loads) == 1:  # down while the new version downloads, then back
+            raise RegistryLookupError("cannot download models:/tiny/2: connection refused")
+        return load_served_model(settings_)
+
+    with mlflow_uris():
+        registry_client = MlflowClient(registry_two_versions, registry_uri=registry_two_versions)
+        registry_client.set_registered_model_alias("tiny", "champion", "1")
+        state = SimpleNamespace(model=load_served_model(registry))
+        swapper = ModelSwapper(state, registry, loader=flaky_loader)
+        registry_client.set_registered_model_alias("tiny", "champion", "2")
+        with pytest.raises(RegistryLookupError):
+            anyio.run(swapper.reload_if_moved)
+        moved = anyio.run(swapper.reload_if_moved)  # the next poll tries version 2 again
+        registry_client.set_registered_model_alias("tiny", "champion", "1")
+    assert moved.swapped and state.model.info.version == "2" and len(loads) == 2
+
+
 def test_polling_survives_failures(client, settings):
     swapper = ModelSwapper(SimpleNamespace(model=client.app.state.model), settings)
     calls = []

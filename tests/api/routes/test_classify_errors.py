@@ -427,6 +427,13 @@ def test_odd_bodies_are_4xx_never_500(post_json, body):
         ("sample_id", "A\u0000B", "U+0000 at position 2"),
         ("sample_id", "S-1\tS-2", "U+0009 at position 4"),
         ("diagnosis", "Ewing\u0000", "U+0000 at position 6"),
+        # As sent: not stripped unseen at either end, and the sender's position.
+        ("sample_id", "\u001fS-1", "U+001F at position 1"),
+        ("sample_id", " \u0000S", "U+0000 at position 2"),
+        # C1 controls and Unicode line breaks too.
+        ("sample_id", "S\u0085-1", "U+0085 at position 2"),
+        ("sample_id", "S\u2028-1", "U+2028 at position 2"),
+        ("diagnosis", "Ewing\u009bsarcoma", "U+009B at position 6"),
     ],
 )
 def test_control_characters_are_refused_in_json_and_arrow(

@@ -196,7 +196,8 @@ def _correct(client, headers, result_id, **body):
 
 def test_a_reviewer_corrects_a_result(client, post_json, world, api_key):
     accession = _accession()
-    original = _classify(post_json, world, accession, diagnosis="Ewing sarcoma")["results"][0]
+    classified = _classify(post_json, world, accession, diagnosis="Ewing sarcoma")
+    original = classified["results"][0]
     reviewer = api_key("reviewer", "dr-review")
     response = _correct(
         client,
@@ -222,6 +223,9 @@ def test_a_reviewer_corrects_a_result(client, post_json, world, api_key):
         "desmoplastic small round cell tumour",
     )
     assert review.comment == "EWSR1::WT1 confirmed by RNA-NGS"
+    # The correction's own request, beside the classifying request the result keeps.
+    assert review.request_id == response.headers["x-request-id"]
+    assert corrected.request_id == classified["request_id"] != review.request_id
     assert corrected.result.reclassification.verdict == "not_classifiable"
     # The model's statement is unchanged.
     assert corrected.result.classification == ProfileResult.model_validate(original).classification
@@ -300,8 +304,8 @@ def test_correcting_an_unknown_result_is_404(client, api_key):
         ({"reason": "why", "reported_class": "NOT_A_CLASS"}, "reported_class", "unknown_class"),
         ({"reason": "why"}, None, "nothing_to_correct"),
         # PostgreSQL cannot store a NUL: refused, not a 500.
-        ({"reason": "typo\u0000", "comment": "c"}, "reason", "value_error"),
-        ({"reason": "why", "comment": "a\u0000"}, "comment", "value_error"),
+        ({"reason": "typo\u0000", "comment": "c"}, "reason", "invalid_character"),
+        ({"reason": "why", "comment": "a\u0000"}, "comment", "invalid_character"),
     ],
 )
 def test_a_bad_correction_is_422(client, post_json, world, api_key, body, field, type_):

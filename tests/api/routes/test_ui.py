@@ -267,7 +267,7 @@ def test_the_dsrct_check_says_what_it_judges(client, world, reviewer):
         {"kind": "fusion", "name": "EWSR1::WT1", "method": "rna_ngs", "result": "detected"}
     ])  # fmt: skip
     page = client.get(f"/ui/cases/{result_id}", headers=reviewer).text
-    assert 'data-testid="dsrct-status">DSRCT evidence: confirmed</span>' in page
+    assert 'data-testid="dsrct-status">DSRCT evidence: EWSR1::WT1 shown</span>' in page
     assert 'class="badge badge-alert">flagged</span>' in page
     assert "DSRCT must be considered" in page
 

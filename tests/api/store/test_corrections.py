@@ -48,6 +48,7 @@ def test_a_correction_is_a_new_row_and_the_old_one_is_unchanged(store, engine, n
             comment="EWSR1::FLI1 by RNA-NGS",
         ),
         corrected_by="dr-review",
+        request_id="c0ffee" * 5 + "00",
     )
     assert {s.split()[0].upper() for s in statements} <= {"SELECT", "INSERT"}
     assert _columns(engine, original.id) == before
@@ -74,6 +75,7 @@ def test_a_correction_is_a_new_row_and_the_old_one_is_unchanged(store, engine, n
         "supersedes_id": original.id,
         "corrected_by": "dr-review",
         "corrected_at": corrected.created_at.isoformat(),
+        "request_id": "c0ffee" * 5 + "00",
         "reason": "the submitted diagnosis was a transcription error",
         "reported_class": "EWS",
         "reported_class_name": "Ewing sarcoma",

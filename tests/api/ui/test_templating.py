@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from api.ui.templating import share, verdict_label
+from api.ui.templating import dsrct_label, verdict_label
 
 
 @pytest.mark.parametrize(
@@ -46,16 +46,13 @@ def test_worklist_and_case_page_say_which(client, world, api_key, diagnosis, wor
 
 
 @pytest.mark.parametrize(
-    ("value", "shown"),
+    ("status", "words"),
     [
-        (0.9985, "99.8%"),  # 9,985 of 10,000 CpGs: not "100%"
-        (0.999999, "99.9%"),
-        (1.0, "100%"),
-        (0.65, "65%"),
-        (0.123, "12.3%"),
-        (0.00004, "<0.1%"),
-        (0.0, "0%"),
+        ("confirmed", "EWSR1::WT1 shown"),
+        ("consistent_unconfirmed", "fits DSRCT, not proven"),
+        ("inconsistent", "findings against DSRCT"),
+        ("not_assessed", "not assessed"),
     ],
 )
-def test_a_share_never_rounds_up_to_complete(value, shown):
-    assert share(value) == shown
+def test_the_dsrct_check_is_worded_as_evidence_for_dsrct(status, words):
+    assert dsrct_label(status) == words
