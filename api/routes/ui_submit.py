@@ -160,5 +160,6 @@ def _pipeline_message(error: InputError, prepared: ClassifyBody | None) -> str:
 def _safe_next(target: str) -> str:
     # Only pages of this service: never an open redirect.
     if target.startswith("/ui") and not target.startswith("//"):
-        return quote(target, safe="/?=&")
+        # "%" is kept: the query's values arrive percent-encoded already (%20 not %2520).
+        return quote(target, safe="/?=&%")
     return "/ui/"

@@ -125,7 +125,11 @@ def _client(request: Request, token: str | None) -> Client:
         return client_for_token(request, token)
     except HTTPException as exc:
         if exc.status_code == 401:
-            raise LoginRequired(request.url.path) from None
+            # With its query: signing in returns to the same filtered list.
+            query = request.url.query
+            raise LoginRequired(
+                f"{request.url.path}?{query}" if query else request.url.path
+            ) from None
         if exc.status_code == 429:
             raise UiError(429, "Too many requests", "Wait a few seconds and retry.") from None
         raise

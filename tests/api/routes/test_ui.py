@@ -117,6 +117,28 @@ def test_sign_in_never_redirects_off_the_service(client, api_key):
     client.cookies.clear()
 
 
+def test_sign_in_returns_to_the_filtered_page_it_came_from(client, api_key):
+    page = client.get(
+        "/ui/?accession=S%2024&decision=match", headers={"Authorization": ""},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert page.status_code == 303
+    login = page.headers["location"]
+    assert login == "/ui/login?next=/ui/%3Faccession%3DS%252024%26decision%3Dmatch"
+    token = api_key("reviewer")["Authorization"].split()[1]
+    next_path = client.get(login, headers={"Authorization": ""})
+    assert 'value="/ui/?accession=S%2024&amp;decision=match"' in next_path.text
+    response = client.post(
+        "/ui/login",
+        data={"api_key": token, "next": "/ui/?accession=S%2024&decision=match"},
+        headers={"Authorization": ""},
+        follow_redirects=False,
+    )
+    # The space stays %20 (it was double-encoded to %2520), the filters stay.
+    assert response.headers["location"] == "/ui/?accession=S%2024&decision=match"
+    client.cookies.clear()
+
+
 def test_the_worklist_puts_cases_needing_attention_first(client, world, reviewer):
     quiet, _ = _submit(client, world)
     flagged, _ = _submit(client, world, diagnosis="Ewing sarcoma")
