@@ -289,6 +289,20 @@ def _json_profile(content: bytes) -> dict[str, Any]:
     return dict(profiles[0])
 
 
+def _not_utf8(text: bytes) -> UploadError:
+    """The error for a table that is not UTF-8, naming the line an editor shows."""
+    # pandas' message gives an offset within its own buffer: decode again to locate it.
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = text.count(b"\n", 0, exc.start) + 1
+        return UploadError(
+            f"the table is not UTF-8 text (line {line} of the file holds the byte "
+            f"0x{text[exc.start]:02X}); save it as UTF-8 and upload it again"
+        )
+    return UploadError("the table is not UTF-8 text; save it as UTF-8 and upload it again")
+
+
 def _table_profile(content: bytes) -> tuple[dict[str, Any], np.ndarray]:
     text, lines = _data_lines(content)
     if lines.size == 0:
@@ -304,7 +318,9 @@ def _table_profile(content: bytes) -> tuple[dict[str, Any], np.ndarray]:
         # The skipped lines are all '#' now: pandas ignores them and still counts
         # them in its own messages ("Expected 2 fields in line 5").
         table = pd.read_csv(io.BytesIO(text), sep=separator.decode(), dtype=str, comment="#")
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError:
+        raise _not_utf8(text) from None
+    except (pd.errors.ParserError, ValueError) as exc:
         raise UploadError(f"the table cannot be read: {exc}") from None
     rows = lines[1:]
     if len(table) != rows.size:

@@ -109,6 +109,14 @@ def test_the_same_file_again_opens_the_stored_case(client, world):
         (b'{"profiles": [{}, {}]}', "p.json", {}, 422, "one at a time"),
         (b"probe_id,beta\ncg00000029,0.4\n", "p.csv", {"sample_id": " "}, 422, "accession id"),
         (b"probe_id,beta\ncg00000029,0.4\n", "p.csv", {}, 422, "at least"),
+        # Latin-1, not UTF-8 ("é" is the byte 0xE9): named by its line, not a byte offset.
+        (
+            b"probe_id,beta\ncg00000029,0.4\ncg00000108,0.5 \xe9\n",
+            "p.csv",
+            {},
+            422,
+            "line 3 of the file holds the byte 0xE9",
+        ),
         # Refused as the API refuses it, not cut to 500 characters and stored.
         (
             b"probe_id,beta\ncg00000029,0.4\n",
