@@ -170,6 +170,17 @@ def test_a_broken_bundle_on_disk_is_refused_with_409(swap_app):
     assert "does not match the hash" in item["msg"]
 
 
+def _following_the_alias(settings, registry: str):
+    """The test settings, serving ``models:/tiny@champion`` from ``registry``."""
+    return settings.model_copy(
+        update={
+            "model_path": None,
+            "model_uri": "models:/tiny@champion",
+            "mlflow_tracking_uri": registry,
+        }
+    )
+
+
 @pytest.fixture(scope="module")
 def registry_two_versions(bundle_dir, bundle_v8, tmp_path_factory):
     """A registry with the tiny bundle as versions 1 and 2 of 'tiny'; champion on 1."""
@@ -201,13 +212,7 @@ def test_polling_follows_the_alias(registry_two_versions, settings):
     from api.metrics import ServiceMetrics
     from api.model_loader import load_served_model
 
-    registry = settings.model_copy(
-        update={
-            "model_path": None,
-            "model_uri": "models:/tiny@champion",
-            "mlflow_tracking_uri": registry_two_versions,
-        }
-    )
+    registry = _following_the_alias(settings, registry_two_versions)
     metrics = ServiceMetrics()
     with mlflow_uris():
         state = SimpleNamespace(model=load_served_model(registry))
@@ -230,13 +235,7 @@ def test_a_version_that_failed_is_not_loaded_again_until_the_alias_moves(
 
     from api.model_loader import load_served_model
 
-    registry = settings.model_copy(
-        update={
-            "model_path": None,
-            "model_uri": "models:/tiny@champion",
-            "mlflow_tracking_uri": registry_two_versions,
-        }
-    )
+    registry = _following_the_alias(settings, registry_two_versions)
     loads = []
 
     def broken_loader(_settings):
@@ -270,13 +269,7 @@ def test_a_version_the_registry_could_not_deliver_is_asked_for_again(
 
     from api.model_loader import load_served_model
 
-    registry = settings.model_copy(
-        update={
-            "model_path": None,
-            "model_uri": "models:/tiny@champion",
-            "mlflow_tracking_uri": registry_two_versions,
-        }
-    )
+    registry = _following_the_alias(settings, registry_two_versions)
     loads = []
 
     def flaky_loader(settings_):

@@ -35,12 +35,7 @@ def test_sign_in_keeps_the_key_in_an_http_only_cookie(client, api_key):
     token = api_key("reviewer")["Authorization"].split()[1]
     page = client.get("/ui/login", headers={"Authorization": ""})
     assert page.status_code == 200 and 'name="api_key"' in page.text
-    response = client.post(
-        "/ui/login",
-        data={"api_key": token, "next": "/ui/cases/x"},
-        headers={"Authorization": ""},
-        follow_redirects=False,
-    )
+    response = _sign_in(client, token, "/ui/cases/x")
     assert response.status_code == 303
     assert response.headers["location"] == "/ui/cases/x"
     cookie = response.headers["set-cookie"]
@@ -105,14 +100,19 @@ def test_sign_in_with_a_bad_key_says_so(client):
     assert "unknown or has been revoked" in response.text
 
 
-def test_sign_in_never_redirects_off_the_service(client, api_key):
-    token = api_key("reviewer")["Authorization"].split()[1]
-    response = client.post(
+def _sign_in(client, token: str, next_path: str):
+    """POST the sign-in form as a browser without a key would, not following the redirect."""
+    return client.post(
         "/ui/login",
-        data={"api_key": token, "next": "https://elsewhere.example/"},
+        data={"api_key": token, "next": next_path},
         headers={"Authorization": ""},
         follow_redirects=False,
     )
+
+
+def test_sign_in_never_redirects_off_the_service(client, api_key):
+    token = api_key("reviewer")["Authorization"].split()[1]
+    response = _sign_in(client, token, "https://elsewhere.example/")
     assert response.headers["location"] == "/ui/"
     client.cookies.clear()
 
@@ -128,12 +128,7 @@ def test_sign_in_returns_to_the_filtered_page_it_came_from(client, api_key):
     token = api_key("reviewer")["Authorization"].split()[1]
     next_path = client.get(login, headers={"Authorization": ""})
     assert 'value="/ui/?accession=S%2024&amp;decision=match"' in next_path.text
-    response = client.post(
-        "/ui/login",
-        data={"api_key": token, "next": "/ui/?accession=S%2024&decision=match"},
-        headers={"Authorization": ""},
-        follow_redirects=False,
-    )
+    response = _sign_in(client, token, "/ui/?accession=S%2024&decision=match")
     # The space stays %20 (it was double-encoded to %2520), the filters stay.
     assert response.headers["location"] == "/ui/?accession=S%2024&decision=match"
     client.cookies.clear()
