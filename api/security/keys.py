@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from api.security.models import ApiKeyRow, SecurityBase
@@ -163,11 +163,15 @@ class ApiKeyStore:
         with Session(self.engine) as session:
             # Revoked keys count: what they did is recorded under the name for good.
             # (Checked, then inserted: two admins creating at once could both pass; rare.)
-            roles = set(session.scalars(select(ApiKeyRow.role).where(ApiKeyRow.client == client)))
-        others = sorted(roles - {role.value})
+            # Names are ASCII (CLIENT_NAME_PATTERN): "LIS-main" would read as "lis-main".
+            same_name = func.lower(ApiKeyRow.client) == client.lower()
+            held = session.execute(select(ApiKeyRow.client, ApiKeyRow.role).where(same_name))
+            others = sorted({(name, r) for name, r in held if r != role.value})
         if others:
+            spelt = sorted({name for name, _ in others})
             raise ClientRoleConflictError(
-                f"client {client!r} already has keys with the role {', '.join(others)}; "
+                f"client {client!r} already has keys with the role "
+                f"{', '.join(sorted({r for _, r in others}))} (as {', '.join(map(repr, spelt))}); "
                 "results and corrections record only the client name, so a name belongs to "
                 "one role: choose another name"
             )
