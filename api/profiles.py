@@ -39,6 +39,7 @@ from classifier.findings import parse_findings
 from classifier.probes import ArrayType
 
 __all__ = [
+    "MAX_TEXT_LENGTH",
     "PROFILE_FIELDS",
     "ProfileInput",
     "check_batch_size",
@@ -60,7 +61,8 @@ _BODY_FIELDS = ("profiles",)
 #: objects. Below it orjson is as fast, and its lists of ids are cheaper
 #: downstream than Arrow's (a 10,000-CpG profile: ~1 ms less to align and hash).
 PLAIN_READER_MIN_BYTES = 1_000_000
-_MAX_TEXT = 500
+#: Longest text field of a profile (sample id, diagnosis), after stripping.
+MAX_TEXT_LENGTH = 500
 
 
 @dataclass(frozen=True)
@@ -492,9 +494,9 @@ def text_field(raw: Any, loc: Loc, *, required: bool, single_line: bool = False)
     text = raw.strip()
     if required and not text:
         raise InputError(f"'{loc[-1]}' must not be empty", loc=loc, type="missing")
-    if len(text) > _MAX_TEXT:
+    if len(text) > MAX_TEXT_LENGTH:
         raise InputError(
-            f"'{loc[-1]}' is longer than {_MAX_TEXT} characters", loc=loc, type="too_long"
+            f"'{loc[-1]}' is longer than {MAX_TEXT_LENGTH} characters", loc=loc, type="too_long"
         )
     return text or None
 

@@ -33,6 +33,7 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.formparsers import MultiPartException
 
 from api.errors import InputError
+from api.profiles import MAX_TEXT_LENGTH
 from api.repeated_keys import refuse_repeated_keys
 
 __all__ = [
@@ -49,7 +50,6 @@ _ID_COLUMNS = ("probe_id", "probe_ids", "id_ref", "ilmnid", "targetid", "probe",
 _VALUE_COLUMNS = ("beta", "betas", "beta_value", "value", "values", "avg_beta")
 _SEPARATORS = (b"\t", b",", b";")
 _FORM_OVERHEAD = 16 * 1024  # the other fields and the multipart framing
-_MAX_FIELD = 500
 _FINDING_FIELDS = (
     "fusion",
     "fusion_method",
@@ -166,9 +166,9 @@ async def read_submission(request: Request, max_bytes: int) -> Submission:
     text = {name: str(form.get(name) or "") for name in _FIELDS}
     for name, value in text.items():
         # Refused as the API refuses it (422 too_long), not cut short and stored so.
-        if len(value.strip()) > _MAX_FIELD:
+        if len(value.strip()) > MAX_TEXT_LENGTH:
             label = _LABELS.get(name, name.replace("_", " "))
-            raise UploadError(f"the {label} is longer than {_MAX_FIELD} characters")
+            raise UploadError(f"the {label} is longer than {MAX_TEXT_LENGTH} characters")
     findings = FormFindings(**{f: text[f] for f in _FINDING_FIELDS if text[f]})
     return Submission(
         content=await upload.read(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import shutil
 import threading
@@ -228,27 +229,45 @@ def test_polling_follows_the_alias(registry_two_versions, settings):
     assert 'outcome="unchanged"} 1.0' in text and 'outcome="swapped"} 1.0' in text
 
 
-def test_a_version_that_failed_is_not_loaded_again_until_the_alias_moves(
-    registry_two_versions, settings
-):
+@contextlib.contextmanager
+def _alias_moved_to_2(settings, registry: str, loader):
+    """Serve version 1 of the registry, then move the alias to 2; yield (client, state, swapper).
+
+    The swapper reloads through ``loader``; the alias goes back to 1 afterwards
+    (the registry is shared by the module's tests).
+    """
     from mlflow import MlflowClient
 
     from api.model_loader import load_served_model
 
-    registry = _following_the_alias(settings, registry_two_versions)
+    following = _following_the_alias(settings, registry)
+    with mlflow_uris():
+        # Both URIs named: the global registry URI may point at another store here.
+        registry_client = MlflowClient(registry, registry_uri=registry)
+        registry_client.set_registered_model_alias("tiny", "champion", "1")
+        state = SimpleNamespace(model=load_served_model(following))
+        swapper = ModelSwapper(state, following, loader=loader)
+        registry_client.set_registered_model_alias("tiny", "champion", "2")
+        try:
+            yield registry_client, state, swapper
+        finally:
+            registry_client.set_registered_model_alias("tiny", "champion", "1")
+
+
+def test_a_version_that_failed_is_not_loaded_again_until_the_alias_moves(
+    registry_two_versions, settings
+):
     loads = []
 
     def broken_loader(_settings):
         loads.append(1)
         raise ModelBundleError("version 2 is broken")
 
-    with mlflow_uris():
-        # Both URIs named: the global registry URI may point at another store here.
-        registry_client = MlflowClient(registry_two_versions, registry_uri=registry_two_versions)
-        registry_client.set_registered_model_alias("tiny", "champion", "1")  # shared registry
-        state = SimpleNamespace(model=load_served_model(registry))
-        swapper = ModelSwapper(state, registry, loader=broken_loader)
-        registry_client.set_registered_model_alias("tiny", "champion", "2")
+    with _alias_moved_to_2(settings, registry_two_versions, broken_loader) as (
+        registry_client,
+        state,
+        swapper,
+    ):
         with pytest.raises(ModelBundleError):
             anyio.run(swapper.reload_if_moved)
         again = anyio.run(swapper.reload_if_moved)  # the next poll: not loaded again
@@ -265,11 +284,8 @@ def test_a_version_that_failed_is_not_loaded_again_until_the_alias_moves(
 def test_a_version_the_registry_could_not_deliver_is_asked_for_again(
     registry_two_versions, settings
 ):
-    from mlflow import MlflowClient
-
     from api.model_loader import load_served_model
 
-    registry = _following_the_alias(settings, registry_two_versions)
     loads = []
 
     def flaky_loader(settings_):
@@ -278,16 +294,10 @@ def test_a_version_the_registry_could_not_deliver_is_asked_for_again(
             raise RegistryLookupError("cannot download models:/tiny/2: connection refused")
         return load_served_model(settings_)
 
-    with mlflow_uris():
-        registry_client = MlflowClient(registry_two_versions, registry_uri=registry_two_versions)
-        registry_client.set_registered_model_alias("tiny", "champion", "1")
-        state = SimpleNamespace(model=load_served_model(registry))
-        swapper = ModelSwapper(state, registry, loader=flaky_loader)
-        registry_client.set_registered_model_alias("tiny", "champion", "2")
+    with _alias_moved_to_2(settings, registry_two_versions, flaky_loader) as (_, state, swapper):
         with pytest.raises(RegistryLookupError):
             anyio.run(swapper.reload_if_moved)
         moved = anyio.run(swapper.reload_if_moved)  # the next poll tries version 2 again
-        registry_client.set_registered_model_alias("tiny", "champion", "1")
     assert moved.swapped and state.model.info.version == "2" and len(loads) == 2
 
 
