@@ -21,7 +21,7 @@ so that a batch prepared for another model is refused instead of misread).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -40,7 +40,7 @@ from api.profiles import (
 from classifier.errors import ClassifierError
 from classifier.probes import ArrayType
 
-__all__ = ["MODEL_ORDER", "parse_arrow_body"]
+__all__ = ["MODEL_ORDER", "ArrowProfiles", "parse_arrow_body", "read_arrow_body"]
 
 #: ``array`` metadata value for values in the model's own CpG order.
 MODEL_ORDER = "model"
@@ -48,12 +48,27 @@ MODEL_ORDER = "model"
 _COLUMNS = ("sample_id", "diagnosis", "findings", "values", "probe_ids")
 
 
-def parse_arrow_body(
-    body: bytes,
-    max_batch: int,
-    cpgs_sha256: str,
-    on_read: Callable[[list[ProfileInput]], None] | None = None,
-) -> list[ProfileInput]:
+@dataclass(frozen=True)
+class ArrowProfiles:
+    """The profiles of an Arrow body, read but with their values not yet range-checked.
+
+    Attributes
+    ----------
+    profiles : list of ProfileInput
+        In row order.
+    """
+
+    profiles: list[ProfileInput]
+    _values: np.ndarray
+    _offsets: np.ndarray
+    _missing: np.ndarray
+
+    def check_values(self) -> None:
+        """Refuse infinities and values outside [0, 1] (``InputError``, located at the value)."""
+        _check_range(self._values, self._offsets, self._missing)
+
+
+def parse_arrow_body(body: bytes, max_batch: int, cpgs_sha256: str) -> list[ProfileInput]:
     """Parse and check an Arrow IPC stream body.
 
     Parameters
@@ -62,11 +77,6 @@ def parse_arrow_body(
     max_batch : int
     cpgs_sha256 : str
         Hash of the served model's CpG list, for ``array=model``.
-    on_read : callable, optional
-        Called with the profiles as soon as the stream is read, before their
-        values are range-checked (an error may still follow), so that work
-        needing only the values as sent, such as their fingerprint, can
-        start beside the checks.
 
     Returns
     -------
@@ -78,6 +88,30 @@ def parse_arrow_body(
     InputError
         400 for an unreadable stream, 413 for too many rows, 422 for a
         missing or mistyped column or a bad value, located at the field.
+    """
+    read = read_arrow_body(body, max_batch, cpgs_sha256)
+    read.check_values()
+    return read.profiles
+
+
+def read_arrow_body(body: bytes, max_batch: int, cpgs_sha256: str) -> ArrowProfiles:
+    """Read an Arrow IPC stream body, every check made but the values' range.
+
+    The range check (:meth:`ArrowProfiles.check_values`, ~0.3 ms for an
+    EPIC profile) is left to the caller, so that work needing only the
+    values as sent, such as their fingerprint, can start beside it.
+
+    Parameters
+    ----------
+    body : bytes
+    max_batch : int
+    cpgs_sha256 : str
+        Hash of the served model's CpG list, for ``array=model``.
+
+    Raises
+    ------
+    InputError
+        As :func:`parse_arrow_body`, except for the values' range.
     """
     try:
         table = pa.ipc.open_stream(pa.py_buffer(body)).read_all()
@@ -131,10 +165,7 @@ def parse_arrow_body(
                 n_rejected=int(np.count_nonzero(missing[start:stop])),
             )
         )
-    if on_read is not None:
-        on_read(profiles)
-    _check_range(values, offsets, missing)
-    return profiles
+    return ArrowProfiles(profiles, values, offsets, missing)
 
 
 def _is_pandas_index(column: str) -> bool:

@@ -19,16 +19,23 @@ from anyio import CapacityLimiter
 from api.alignment import ProfileQc
 from api.body import BodyFormat
 from api.model_loader import ServedModel
-from api.pipeline import ClassifyJob, classify_profiles
+from api.pipeline import ClassifyJob, classify_read, read_profiles
 from api.profiles import ProfileInput
 from api.results import ResultOptions, model_ref
 from api.settings import Settings
-from api.store import NewResult, ResultStore, StoredResult, input_sha256, values_sha256
+from api.store import (
+    NewResult,
+    ResultStore,
+    StoredResult,
+    input_sha256,
+    nans_canonical_of,
+    values_sha256,
+)
 
 __all__ = ["classify_and_store", "prepare_results"]
 
-# One thread: fingerprints of the request being classified (see prepare_results).
-_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="values-sha256")
+# The second core's thread: the work that runs beside this request's hash (see prepare_results).
+_BESIDE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify-beside")
 
 
 async def classify_and_store(
@@ -78,19 +85,22 @@ def prepare_results(model: ServedModel, job: ClassifyJob) -> list[NewResult]:
     """Classify a request's profiles and fingerprint their inputs (worker thread).
 
     The SHA-256 of the values (3.5 MB for an EPIC profile, ~3 ms: longer
-    than the classification) is computed in another thread: hashlib releases
-    the GIL, and the service has a second core. Values in a named order
-    are hashed as soon as they are read; an id list is hashed once alignment
-    has told whether it is an array's canonical order.
+    than the classification) runs beside the classification, on the
+    service's second core: hashlib releases the GIL while it hashes.
+
+    Values in a named order are hashed as soon as they are read, in this
+    thread, while the other thread checks and classifies them. This way
+    round because this thread holds the GIL: it lets go of it as the hash
+    starts, and the classification, which needs it most of the time, runs
+    at once (the other way round, the hash waited ~1 ms for the GIL to
+    start). Whether their NaNs must be rewritten before hashing is also
+    asked on the other thread: the values are hashed as sent meanwhile, and
+    hashed again only for a profile whose NaNs are not all canonical.
+    An id list is hashed on the other thread once alignment has told
+    whether it is an array's canonical order.
     """
     sha = model.info.cpgs_sha256
     hashing: list[Future[dict[int, str]]] = []
-
-    def hash_named_orders(profiles: list[ProfileInput]) -> None:
-        # A profile without ids follows its named order whatever alignment says.
-        named = [(p, None) for p in profiles if p.ids is None]
-        if named:
-            hashing.append(_HASHER.submit(_values_hashes, named, sha))
 
     def hash_id_lists(profiles: list[ProfileInput], qcs: list[ProfileQc]) -> None:
         listed = [
@@ -99,10 +109,25 @@ def prepare_results(model: ServedModel, job: ClassifyJob) -> list[NewResult]:
             if p.ids is not None
         ]
         if listed:
-            hashing.append(_HASHER.submit(_values_hashes, listed, sha))
+            hashing.append(_BESIDE.submit(_values_hashes, listed, sha))
 
-    batch = classify_profiles(model, job, on_parsed=hash_named_orders, on_aligned=hash_id_lists)
-    values_hashes: dict[int, str] = {}
+    read = read_profiles(model, job)
+    # A profile without ids follows its named order whatever alignment says.
+    named = [p for p in read.profiles if p.ids is None]
+    if named:
+        rehash = _BESIDE.submit(_with_noncanonical_nans, named)
+        classifying = _BESIDE.submit(classify_read, model, job, read, hash_id_lists)
+        try:
+            values_hashes = _values_hashes([(p, None) for p in named], sha, nans_canonical=True)
+            for profile in rehash.result():
+                values_hashes[profile.index] = values_sha256(profile, sha, nans_canonical=False)
+        finally:
+            # Waited for even if hashing failed, so that nothing is left running;
+            # an input error found by the checks is raised here.
+            batch = classifying.result()
+    else:
+        values_hashes = {}
+        batch = classify_read(model, job, read, on_aligned=hash_id_lists)
     for future in hashing:
         values_hashes.update(future.result())
     options = {"top": job.options.top, "raw_scores": job.options.raw_scores}
@@ -123,9 +148,17 @@ def prepare_results(model: ServedModel, job: ClassifyJob) -> list[NewResult]:
 
 
 def _values_hashes(
-    profiles: Sequence[tuple[ProfileInput, str | None]], cpgs_sha256: str
+    profiles: Sequence[tuple[ProfileInput, str | None]],
+    cpgs_sha256: str,
+    nans_canonical: bool | None = None,
 ) -> dict[int, str]:
     """``values_sha256`` of each (profile, canonical order), by profile index."""
     return {
-        profile.index: values_sha256(profile, cpgs_sha256, order) for profile, order in profiles
+        profile.index: values_sha256(profile, cpgs_sha256, order, nans_canonical=nans_canonical)
+        for profile, order in profiles
     }
+
+
+def _with_noncanonical_nans(profiles: Sequence[ProfileInput]) -> list[ProfileInput]:
+    """The profiles whose NaNs do not all have the canonical bits (rare)."""
+    return [profile for profile in profiles if not nans_canonical_of(profile)]

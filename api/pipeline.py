@@ -15,14 +15,22 @@ import numpy as np
 import orjson
 
 from api.alignment import AlignmentCache, ProfileQc
-from api.arrow_input import parse_arrow_body
+from api.arrow_input import read_arrow_body
 from api.body import BodyFormat
 from api.errors import InputError
 from api.model_loader import ServedModel
 from api.profiles import ProfileInput, parse_json_body
 from api.results import ResultOptions, build_result, model_ref
 
-__all__ = ["ClassifiedBatch", "ClassifyJob", "classify_profiles", "run_classify"]
+__all__ = [
+    "ClassifiedBatch",
+    "ClassifyJob",
+    "ReadProfiles",
+    "classify_profiles",
+    "classify_read",
+    "read_profiles",
+    "run_classify",
+]
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,23 @@ class ClassifyJob:
 
 
 @dataclass(frozen=True)
+class ReadProfiles:
+    """The profiles of a request as read, and the checks of their values still to run.
+
+    Attributes
+    ----------
+    profiles : list of ProfileInput
+        In request order.
+    check_values : callable
+        Raises :class:`~api.errors.InputError` for a value out of range (the
+        Arrow form defers this check; a JSON body is checked while parsed).
+    """
+
+    profiles: list[ProfileInput]
+    check_values: Callable[[], None]
+
+
+@dataclass(frozen=True)
 class ClassifiedBatch:
     """The profiles of a request, what alignment found, and their results, in request order."""
 
@@ -78,23 +103,47 @@ def run_classify(model: ServedModel, job: ClassifyJob) -> bytes:
     )
 
 
-def classify_profiles(
+def read_profiles(model: ServedModel, job: ClassifyJob) -> ReadProfiles:
+    """Read the profiles of a request; the values of an Arrow body are not yet range-checked.
+
+    Work that needs only the input as sent, such as its fingerprint, can
+    start on the profiles before :func:`classify_read` checks them.
+
+    Raises
+    ------
+    InputError
+        For bad input found while reading, located at its field.
+    """
+    if job.format is BodyFormat.ARROW:
+        read = read_arrow_body(job.body, job.max_batch, model.info.cpgs_sha256)
+        return ReadProfiles(read.profiles, read.check_values)
+    return ReadProfiles(parse_json_body(job.body, job.max_batch), _checked_already)
+
+
+def classify_profiles(model: ServedModel, job: ClassifyJob) -> ClassifiedBatch:
+    """Parse, check and classify every profile of a request.
+
+    Raises
+    ------
+    InputError
+        For any bad input, located at its field (see :mod:`api.errors`).
+    """
+    return classify_read(model, job, read_profiles(model, job))
+
+
+def classify_read(
     model: ServedModel,
     job: ClassifyJob,
-    on_parsed: Callable[[list[ProfileInput]], None] | None = None,
+    read: ReadProfiles,
     on_aligned: Callable[[list[ProfileInput], list[ProfileQc]], None] | None = None,
 ) -> ClassifiedBatch:
-    """Parse, check and classify every profile of a request.
+    """Check, align and classify the profiles :func:`read_profiles` read.
 
     Parameters
     ----------
     model : ServedModel
     job : ClassifyJob
-    on_parsed : callable, optional
-        Called with the profiles as soon as they are read, possibly before
-        their values are checked (an error may still follow): work that needs
-        only the input as sent, such as its fingerprint, can start beside
-        the checks and the classification.
+    read : ReadProfiles
     on_aligned : callable, optional
         Called with the profiles and their QC once every profile is aligned
         and checked, before classification.
@@ -104,14 +153,8 @@ def classify_profiles(
     InputError
         For any bad input, located at its field (see :mod:`api.errors`).
     """
-    if job.format is BodyFormat.ARROW:
-        profiles = parse_arrow_body(
-            job.body, job.max_batch, model.info.cpgs_sha256, on_read=on_parsed
-        )
-    else:
-        profiles = parse_json_body(job.body, job.max_batch)
-        if on_parsed is not None:
-            on_parsed(profiles)
+    read.check_values()
+    profiles = read.profiles
     needed = job.min_cpgs
     matrix = np.empty((len(profiles), model.n_cpgs), dtype=np.float32)
     cache = AlignmentCache()
@@ -141,3 +184,7 @@ def classify_profiles(
     if job.observe is not None:
         job.observe(results)
     return ClassifiedBatch(profiles=profiles, qcs=qcs, results=results)
+
+
+def _checked_already() -> None:
+    """A JSON body's values were checked while it was parsed."""

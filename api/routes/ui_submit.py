@@ -15,7 +15,7 @@ from api.errors import InputError, field_of, from_domain_error, request_id_of
 from api.results import ResultOptions
 from api.security import API_KEY_COOKIE
 from api.ui import PageRoute, render
-from api.ui.auth import UiSubmitterDep, check_csrf
+from api.ui.auth import UiSubmitterDep, check_csrf, check_same_origin
 from api.ui.upload import (
     ClassifyBody,
     FormFindings,
@@ -105,6 +105,7 @@ def login(
     next: Annotated[str, Form(max_length=500)] = "/ui/",
 ) -> Response:
     """Check the key and keep it in an HTTP-only cookie."""
+    check_same_origin(request)
     target = _safe_next(next)
     if request.app.state.api_keys.authenticate(api_key.strip()) is None:
         context = {"next": target, "error": "This key is unknown or has been revoked."}
@@ -123,8 +124,9 @@ def login(
 
 
 @router.post("/logout")
-def logout() -> RedirectResponse:
+def logout(request: Request) -> RedirectResponse:
     """Forget the key."""
+    check_same_origin(request)
     response = RedirectResponse("/ui/login", status_code=303)
     response.delete_cookie(API_KEY_COOKIE, path="/")
     return response

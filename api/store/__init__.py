@@ -15,7 +15,7 @@ from api.store.corrections import (
     ResultNotFoundError,
     ResultSupersededError,
 )
-from api.store.fingerprint import input_sha256, values_sha256
+from api.store.fingerprint import input_sha256, nans_canonical_of, values_sha256
 from api.store.provenance import manifest_sha256, model_fingerprint
 from api.store.queries import (
     DEFAULT_ATTENTION_WINDOW,
@@ -47,6 +47,7 @@ __all__ = [
     "input_sha256",
     "manifest_sha256",
     "model_fingerprint",
+    "nans_canonical_of",
     "upgrade_database",
     "values_sha256",
 ]

@@ -28,14 +28,18 @@ import pyarrow.compute as pc
 
 from api.profiles import ProfileInput
 
-__all__ = ["input_sha256", "values_sha256"]
+__all__ = ["input_sha256", "nans_canonical_of", "values_sha256"]
 
 # Bit pattern of np.float32("nan"), the NaN every "not measured" value is hashed as.
 _CANONICAL_NAN_BITS = np.array([np.nan], dtype="<f4").view(np.uint32)[0]
 
 
 def values_sha256(
-    profile: ProfileInput, model_cpgs_sha256: str, canonical_order: str | None = None
+    profile: ProfileInput,
+    model_cpgs_sha256: str,
+    canonical_order: str | None = None,
+    *,
+    nans_canonical: bool | None = None,
 ) -> str:
     """SHA-256 of a profile's probe order and values (see the module docstring).
 
@@ -48,6 +52,10 @@ def values_sha256(
         The array whose canonical order the profile's values follow, as
         alignment found it (:attr:`api.alignment.ProfileQc.canonical_order`):
         a whole-array id list is then not joined and hashed (~25 ms for EPIC).
+    nans_canonical : bool, optional
+        What :func:`nans_canonical_of` says of the profile, when the caller has
+        asked it already (it is then not asked again). ``True`` for a profile
+        whose NaNs are not all canonical gives a wrong hash.
     """
     digest = hashlib.sha256()
     if profile.model_order:
@@ -59,14 +67,24 @@ def values_sha256(
         digest.update(_joined_ids(profile.ids))
     digest.update(b"\n")
     values = np.asarray(profile.values, dtype="<f4")
-    # One canonical NaN. The parsers count the NaNs (n_rejected); when that
-    # many values carry the canonical NaN's bits, every NaN does, and the
-    # values (3.5 MB for EPIC) need neither a NaN mask nor a rewritten copy.
-    n_nan = profile.n_rejected
-    if n_nan and np.count_nonzero(values.view(np.uint32) == _CANONICAL_NAN_BITS) != n_nan:
+    if not (nans_canonical if nans_canonical is not None else nans_canonical_of(profile)):
         values = np.where(np.isnan(values), np.float32("nan"), values)
     digest.update(np.ascontiguousarray(values).data)
     return digest.hexdigest()
+
+
+def nans_canonical_of(profile: ProfileInput) -> bool:
+    """Whether every NaN ("not measured") among the profile's values has the canonical bits.
+
+    Then the values are hashed as they are (3.5 MB for EPIC), without a NaN
+    mask or a rewritten copy. The parsers count the NaNs (``n_rejected``):
+    when that many values carry the canonical NaN's bits, every NaN does.
+    """
+    n_nan = profile.n_rejected
+    if not n_nan:
+        return True
+    values = np.asarray(profile.values, dtype="<f4")
+    return int(np.count_nonzero(values.view(np.uint32) == _CANONICAL_NAN_BITS)) == n_nan
 
 
 def input_sha256(

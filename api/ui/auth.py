@@ -4,7 +4,11 @@ Pages accept the same API keys as the API: in a header (scripts, tests) or
 in the cookie ``sarcoma_api_key`` that ``/ui/login`` sets (browsers; HTTP
 only, same-site strict). A form posted with the cookie must carry the CSRF
 token the page was rendered with (an HMAC of the key that another site
-cannot compute); a form posted with a header key needs none.
+cannot compute); a form posted with a header key needs none. Signing in
+and out have no key to derive a token from yet: they are refused when the
+browser says the form came from another site (:func:`check_same_origin`),
+so that no other page can sign a browser in with a key of its choosing
+(whose results its owner could then read) or out.
 
 Failures are page errors, not JSON: no key sends the browser to the login
 page, a key without the permission gets a 403 page.
@@ -26,6 +30,7 @@ __all__ = [
     "UiReaderDep",
     "UiSubmitterDep",
     "check_csrf",
+    "check_same_origin",
     "csrf_token",
     "reads_pages",
     "ui_reader",
@@ -106,6 +111,41 @@ def check_csrf(request: Request, submitted: str | None) -> None:
             "Form expired",
             "This form was not sent from this service's submit page. Open the submit page "
             "again and resend the file.",
+        )
+
+
+#: ``Sec-Fetch-Site`` values of a request that no other site started.
+_OWN_FETCH_SITES = frozenset({"same-origin", "none"})
+
+
+def check_same_origin(request: Request) -> None:
+    """Refuse a form that the browser says another site sent.
+
+    Browsers send ``Sec-Fetch-Site`` (and ``Origin`` with every POST); the
+    first is the browser's own judgement and does not depend on how a
+    proxy rewrites the host, so it decides when present, and ``Origin`` is
+    compared with this service's scheme and host otherwise. A request with
+    neither (curl, a script) is not a browser driven by another page and
+    is let through.
+
+    Raises
+    ------
+    UiError
+        403 when the form came from another site.
+    """
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        cross = fetch_site.strip().lower() not in _OWN_FETCH_SITES
+    else:
+        origin = request.headers.get("origin")
+        own = f"{request.url.scheme}://{request.url.netloc}"
+        cross = origin is not None and origin.rstrip("/").lower() != own.lower()
+    if cross:
+        raise UiError(
+            403,
+            "Sent from another site",
+            "This form was not sent from this service's own pages. Open the sign-in page "
+            "of the service and sign in there.",
         )
 
 

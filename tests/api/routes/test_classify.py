@@ -6,6 +6,7 @@ import uuid
 
 import numpy as np
 import orjson
+import pyarrow as pa
 import pytest
 
 from api import profiles
@@ -308,6 +309,41 @@ def test_arrow_model_order_batch(client, world, post_json):
     for result, single in zip(results, singles, strict=True):
         expected = single.json()["results"][0]["classification"]
         assert _rounded(result["classification"]) == _rounded(expected)
+
+
+def _model_order_arrow(sample_id: str, values: np.ndarray, sha: str) -> bytes:
+    """An Arrow body in model order carrying ``values`` bit for bit (NaN payloads too)."""
+    column = pa.ListArray.from_arrays(pa.array([0, len(values)], pa.int32()), pa.array(values))
+    table = pa.table({"sample_id": pa.array([sample_id]), "values": column})
+    table = table.replace_schema_metadata({"array": "model", "cpgs_sha256": sha})
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def test_arrow_nans_of_any_bits_are_one_input(client, world):
+    # Values in a named order are hashed as sent while the other thread asks
+    # whether their NaNs carry the canonical bits; these do not, so they are
+    # hashed again with the canonical NaN, and the resubmission is recognised.
+    sha = client.get("/v1/model").json()["cpgs_sha256"]
+    cpgs = client.get("/v1/model/cpgs").text.split()
+    betas = world.betas("DSRCT", seed=7)
+    values = np.array([betas[c] for c in cpgs], dtype=np.float32)
+    values[[2, 5]] = np.nan
+    other_nans = values.copy()
+    other_nans.view(np.uint32)[2] = 0x7FA00000  # a signalling NaN
+    other_nans.view(np.uint32)[5] = 0xFFC00000  # a negative quiet NaN
+    accession = f"NAN-BITS-{uuid.uuid4().hex[:8]}"
+    first = _fresh(_post_arrow(client, _model_order_arrow(accession, values, sha)))
+    again = _post_arrow(client, _model_order_arrow(accession, other_nans, sha)).json()
+    (repeat,) = again["results"]
+    assert repeat["stored"]["resubmitted"] is True
+    assert repeat["result_id"] == first["result_id"]
+    assert first["qc"]["values_rejected"] == 2
+    changed = values.copy()
+    changed[0] = 0.5 if changed[0] != 0.5 else 0.25
+    _fresh(_post_arrow(client, _model_order_arrow(accession, changed, sha)))
 
 
 def test_epicv2_suffixes_collapse_and_replicates_average(post_json, world):

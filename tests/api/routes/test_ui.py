@@ -117,6 +117,69 @@ def test_sign_in_never_redirects_off_the_service(client, api_key):
     client.cookies.clear()
 
 
+@pytest.mark.parametrize(
+    "sent_by",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},  # a sibling host is another site too
+        {"Origin": "https://elsewhere.example"},
+        {"Origin": "null"},  # a sandboxed frame or a data: page
+        # The browser's own judgement decides, whatever Origin says.
+        {"Sec-Fetch-Site": "cross-site", "Origin": "http://testserver"},
+    ],
+)
+def test_sign_in_from_another_site_is_refused(client, api_key, sent_by):
+    token = api_key("reviewer")["Authorization"].split()[1]
+    response = client.post(
+        "/ui/login",
+        data={"api_key": token, "next": "/ui/"},
+        headers={"Authorization": "", **sent_by},
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+    assert "not sent from this service" in response.text
+    assert "set-cookie" not in response.headers
+    assert API_KEY_COOKIE not in client.cookies
+
+
+@pytest.mark.parametrize(
+    "sent_by",
+    [
+        {"Sec-Fetch-Site": "same-origin"},
+        {"Origin": "http://testserver"},
+        {"Sec-Fetch-Site": "none"},  # typed or bookmarked: no page started it
+    ],
+)
+def test_sign_in_from_the_service_own_page_works(client, api_key, sent_by):
+    token = api_key("reviewer")["Authorization"].split()[1]
+    response = client.post(
+        "/ui/login",
+        data={"api_key": token, "next": "/ui/"},
+        headers={"Authorization": "", **sent_by},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["set-cookie"].startswith(f"{API_KEY_COOKIE}=")
+    client.cookies.clear()
+
+
+def test_sign_out_from_another_site_is_refused(client, api_key):
+    token = api_key("reviewer")["Authorization"].split()[1]
+    _sign_in(client, token, "/ui/")
+    refused = client.post(
+        "/ui/logout", headers={"Sec-Fetch-Site": "cross-site"}, follow_redirects=False
+    )
+    assert refused.status_code == 403
+    assert "set-cookie" not in refused.headers
+    signed_out = client.post(
+        "/ui/logout", headers={"Sec-Fetch-Site": "same-origin"}, follow_redirects=False
+    )
+    assert signed_out.status_code == 303
+    assert signed_out.headers["location"] == "/ui/login"
+    assert f'{API_KEY_COOKIE}=""' in signed_out.headers["set-cookie"]
+    client.cookies.clear()
+
+
 def test_sign_in_returns_to_the_filtered_page_it_came_from(client, api_key):
     page = client.get(
         "/ui/?accession=S%2024&decision=match", headers={"Authorization": ""},

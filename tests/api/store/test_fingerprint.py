@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from api.profiles import ProfileInput
-from api.store import input_sha256, values_sha256
+from api.store import input_sha256, nans_canonical_of, values_sha256
 from classifier.probes import ArrayType
 
 IDS = ["cg00000029", "cg00000108", "cg00000109"]
@@ -43,6 +43,24 @@ def test_any_nan_is_one_not_measured():
     assert values_sha256(_profile([0.1, signalling, 0.9, quiet]), "m") == expected
     assert values_sha256(_profile([0.1, quiet, 0.9, negative]), "m") == expected
     assert values_sha256(_profile([0.1, quiet, 0.9, 0.2]), "m") != expected
+
+
+def test_nans_canonical_of_tells_whether_values_can_be_hashed_as_sent():
+    signalling = np.frombuffer(np.uint32(0x7FA00000).tobytes(), dtype=np.float32)[0]
+    assert nans_canonical_of(_profile([0.1, 0.2]))
+    assert nans_canonical_of(_profile([0.1, np.nan, np.nan]))
+    assert not nans_canonical_of(_profile([0.1, np.nan, signalling]))
+
+
+def test_a_caller_that_asked_already_gets_the_same_hash():
+    signalling = np.frombuffer(np.uint32(0x7FA00000).tobytes(), dtype=np.float32)[0]
+    canonical = _profile([0.1, np.nan, 0.9])
+    other = _profile([0.1, signalling, 0.9])
+    expected = values_sha256(canonical, "m")
+    assert values_sha256(canonical, "m", nans_canonical=True) == expected
+    assert values_sha256(other, "m", nans_canonical=False) == expected
+    # Told wrongly that the NaNs are canonical, the bits as sent are hashed.
+    assert values_sha256(other, "m", nans_canonical=True) != expected
 
 
 def test_values_ids_and_order_change_the_hash():
