@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from api.schemas import ModelRef, ProfileResult
@@ -53,7 +53,9 @@ class StoredResultOut(BaseModel):
     created_at: str
     needs_attention: list[str] = Field(
         description="Why a reviewer should look first: no match, fusion evidence "
-        "inconsistent, DSRCT check flagged, reclassified, out of distribution."
+        "inconsistent, findings against the call, DSRCT check flagged, reclassified, out of "
+        "distribution, low coverage. Empty once a reviewer has signed the result off "
+        "(result.review.signed_off)."
     )
     result: ProfileResult
 
@@ -88,3 +90,9 @@ class CorrectionIn(BaseModel):
         Annotated[str, StringConstraints(max_length=MAX_COMMENT_LENGTH), AfterValidator(_no_nul)]
         | None
     ) = None
+    signed_off: StrictBool | None = Field(
+        default=None,
+        description="true: the reviewer signs the result off, and it leaves the top of the "
+        "worklist (the service's reasons stay shown); false: withdraws a sign-off; "
+        "absent: as an earlier correction left it.",
+    )

@@ -219,6 +219,12 @@ class Review(BaseModel):
     reported_class: str | None
     reported_class_name: str | None
     comment: str | None
+    signed_off: bool = Field(
+        default=False,
+        description="Whether a reviewer has signed the result off (it then needs no attention).",
+    )
+    signed_off_by: str | None = Field(default=None, description="The reviewer who signed it off.")
+    signed_off_at: str | None = Field(default=None, description="When (UTC, ISO 8601).")
 
 
 class StoredRef(BaseModel):

@@ -24,7 +24,7 @@ from api.store.queries import (
     ResultPage,
     ResultQuery,
 )
-from api.store.records import NewResult, StoredResult, attention_reasons
+from api.store.records import NewResult, StoredResult, attention_reasons, needs_attention
 from api.store.repository import ResultStore
 from api.store.schema import current_revision, head_revision, upgrade_database
 
@@ -48,6 +48,7 @@ __all__ = [
     "manifest_sha256",
     "model_fingerprint",
     "nans_canonical_of",
+    "needs_attention",
     "upgrade_database",
     "values_sha256",
 ]

@@ -106,6 +106,11 @@ class Correction:
         that made the result.
     comment : str, optional
         The reviewer's comment, shown with the result.
+    signed_off : bool, optional
+        ``True``: the reviewer has looked at the result and signs it off,
+        so that it no longer needs attention (the service's reasons stay
+        shown beside the sign-off); ``False`` withdraws an earlier
+        sign-off; ``None`` keeps what an earlier correction said.
 
     Raises
     ------
@@ -118,6 +123,7 @@ class Correction:
     reclassification_verdict: str | None = None
     reported_class: str | None = None
     comment: str | None = None
+    signed_off: bool | None = None
 
     def __post_init__(self) -> None:
         reason = (self.reason or "").strip()
@@ -141,10 +147,15 @@ class Correction:
                 field="reclassification_verdict",
                 type="unknown_verdict",
             )
-        if self.reclassification_verdict is None and self.reported_class is None and not comment:
+        if (
+            self.reclassification_verdict is None
+            and self.reported_class is None
+            and not comment
+            and self.signed_off is None
+        ):
             raise CorrectionError(
                 "a correction must change something: give reclassification_verdict, "
-                "reported_class or comment",
+                "reported_class, comment or signed_off",
                 field=None,
                 type="nothing_to_correct",
             )
@@ -165,8 +176,10 @@ def amend(
     (ISO 8601), ``request_id`` (of the correcting request, which the
     service's log names; the result's own ``request_id`` stays the one that
     classified the profile), ``reason``, ``reported_class`` and ``reported_class_name``
-    (or ``None``), ``comment`` (or ``None``), as set by this correction or
-    kept from an earlier one.
+    (or ``None``), ``comment`` (or ``None``), ``signed_off`` (with
+    ``signed_off_by`` and ``signed_off_at``, the correction that signed the
+    result off, or ``None``), as set by this correction or kept from an
+    earlier one.
 
     Raises
     ------
@@ -184,6 +197,12 @@ def amend(
     if correction.reclassification_verdict is not None:
         reclassification.setdefault("service_verdict", reclassification["verdict"])
         reclassification["verdict"] = correction.reclassification_verdict
+    signed_off = bool(earlier.get("signed_off"))
+    signed_off_by, signed_off_at = earlier.get("signed_off_by"), earlier.get("signed_off_at")
+    if correction.signed_off is not None and correction.signed_off != signed_off:
+        signed_off = correction.signed_off
+        signed_off_by = corrected_by if signed_off else None
+        signed_off_at = corrected_at.isoformat() if signed_off else None
     amended["review"] = {
         "supersedes_id": supersedes_id,
         "corrected_by": corrected_by,
@@ -193,6 +212,9 @@ def amend(
         "reported_class": reported_class,
         "reported_class_name": reported_name,
         "comment": correction.comment if correction.comment else earlier.get("comment"),
+        "signed_off": signed_off,
+        "signed_off_by": signed_off_by,
+        "signed_off_at": signed_off_at,
     }
     return amended
 

@@ -129,8 +129,27 @@ class StoredResult:
 
     @property
     def attention(self) -> list[str]:
-        """Why a reviewer should look at this result first (empty if nothing)."""
-        return attention_reasons(self.result)
+        """Why a reviewer should look at this result first (empty if nothing, or signed off)."""
+        return [] if self.signed_off else attention_reasons(self.result)
+
+    @property
+    def signed_off(self) -> bool:
+        """Whether a reviewer has signed the result off (see :func:`needs_attention`)."""
+        return is_signed_off(self.result)
+
+
+def is_signed_off(result: dict[str, Any]) -> bool:
+    """Whether the latest correction of a result left it signed off by a reviewer."""
+    return bool((result.get("review") or {}).get("signed_off"))
+
+
+def needs_attention(result: dict[str, Any]) -> bool:
+    """Whether a result goes to the top of the worklist: a reason, and no sign-off yet.
+
+    A signed-off result keeps its :func:`attention_reasons` (the case page
+    shows them beside the sign-off); it no longer waits for a reviewer.
+    """
+    return bool(attention_reasons(result)) and not is_signed_off(result)
 
 
 def attention_reasons(result: dict[str, Any]) -> list[str]:

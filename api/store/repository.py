@@ -32,7 +32,7 @@ from api.store.corrections import (
     amend,
 )
 from api.store.queries import Listing, ResultPage, ResultQuery, select_results
-from api.store.records import STATEMENT_FIELDS, NewResult, StoredResult, attention_reasons
+from api.store.records import STATEMENT_FIELDS, NewResult, StoredResult, needs_attention
 from api.store.tables import DeliveryRow, RequestRow, ResultRow
 
 __all__ = ["ResultStore"]
@@ -336,7 +336,7 @@ class ResultStore:
             code_version=self.code_version,
             result=result,
             reclassification=result["reclassification"]["verdict"],
-            needs_attention=bool(attention_reasons(result)),
+            needs_attention=needs_attention(result),
             supersedes_id=old.id,
             corrected_by=corrected_by,
             correction_reason=correction.reason,
@@ -375,7 +375,7 @@ class ResultStore:
             fusion_status=result["fusion_consistency"]["status"],
             reclassification=result["reclassification"]["verdict"],
             out_of_distribution=bool(call["out_of_distribution"]),
-            needs_attention=bool(attention_reasons(result)),
+            needs_attention=needs_attention(result),
             supersedes_id=None,
             corrected_by=None,
             correction_reason=None,

@@ -16,7 +16,7 @@ import numpy as np
 from markupsafe import Markup
 
 from api.model_loader import ServedModel
-from api.store import StoredResult
+from api.store import StoredResult, attention_reasons
 from api.ui.charts import (
     OTHER_COLOUR,
     Bar,
@@ -69,6 +69,8 @@ def case_context(stored: StoredResult, model: ServedModel | None) -> dict[str, A
         "review": result.get("review"),
         "fusion": result["fusion_consistency"],
         "attention": stored.attention,
+        # The service's reasons, still shown once a reviewer has signed the result off.
+        "flagged": attention_reasons(result),
         "decision_text": DECISION_TEXT.get(call["decision"], call["decision"]),
         "score_chart": score_bars(
             [

@@ -245,6 +245,25 @@ def test_a_reviewer_corrects_a_result(client, post_json, world, api_key):
     assert {r["result_id"] for r in both} == {corrected.result_id, original["result_id"]}
 
 
+def test_a_reviewer_signs_a_result_off(client, post_json, world, api_key):
+    # Sent as Ewing sarcoma, called DSRCT: reclassified, so it needs attention.
+    original = _classify(post_json, world, _accession(), diagnosis="Ewing sarcoma")["results"][0]
+    listed = client.get(f"/v1/results/{original['result_id']}").json()
+    assert "reclassified" in listed["needs_attention"]
+    reviewer = api_key("reviewer", "dr-sign")
+    response = _correct(
+        client, reviewer, original["result_id"], reason="reviewed, agree", signed_off=True
+    )
+    assert response.status_code == 201, response.text
+    signed = StoredResultOut.model_validate(response.json())
+    assert signed.needs_attention == []
+    review = signed.result.review
+    assert review is not None and review.signed_off and review.signed_off_by == "dr-sign"
+    assert review.signed_off_at == review.corrected_at
+    # Nothing else changed: the verdict is still the service's.
+    assert signed.result.reclassification.verdict == "reclassified"
+
+
 def test_only_the_newest_version_is_corrected(client, post_json, world, api_key):
     original = _classify(post_json, world, _accession())["results"][0]["result_id"]
     reviewer = api_key("reviewer")
@@ -303,6 +322,7 @@ def test_correcting_an_unknown_result_is_404(client, api_key):
         ({"reason": "why", "scores": {"DSRCT": 1.0}}, "scores", "extra_forbidden"),
         ({"reason": "why", "reported_class": "NOT_A_CLASS"}, "reported_class", "unknown_class"),
         ({"reason": "why"}, None, "nothing_to_correct"),
+        ({"reason": "why", "signed_off": "yes"}, "signed_off", "bool_type"),
         # PostgreSQL cannot store a NUL: refused, not a 500.
         ({"reason": "typo\u0000", "comment": "c"}, "reason", "invalid_character"),
         ({"reason": "why", "comment": "a\u0000"}, "comment", "invalid_character"),

@@ -459,6 +459,27 @@ def test_a_reviewers_verdict_and_class_show_on_the_case_and_the_worklist(client,
     assert 'data-testid="service-evidence"' not in uncorrected
 
 
+def test_a_signed_off_case_leaves_the_attention_list_and_says_who(client, world, reviewer):
+    accession, result_id = _submit(client, world, label="DSRCT", diagnosis="Ewing sarcoma")
+    before = client.get(f"/ui/?accession={accession}", headers=reviewer).text
+    assert "attention-row" in before and ">reclassified<" in before
+    response = client.post(
+        f"/v1/results/{result_id}/corrections",
+        json={"reason": "reviewed at the tumour board", "signed_off": True},
+        headers=reviewer,
+    )
+    assert response.status_code == 201, response.text
+    worklist = client.get(f"/ui/?accession={accession}", headers=reviewer).text
+    assert "attention-row" not in worklist
+    assert 'data-testid="signed-off">signed off<' in worklist
+    case = client.get(f"/ui/cases/{response.json()['result_id']}", headers=reviewer).text
+    assert 'data-testid="attention"' not in case
+    assert re.search(r'data-testid="signed-off"><th>Signed off</th><td>by dr-review, ', case)
+    flags = re.search(r'data-testid="signed-off-flags">(.*?)</p>', case, re.S)
+    assert flags and "Signed off by dr-review" in flags.group(1)
+    assert ">reclassified<" in flags.group(1)
+
+
 @pytest.mark.parametrize("path", ["/ui/login", "/ui/", f"/ui/cases/{'0' * 32}"])
 def test_pages_cannot_be_framed_by_another_site(client, reviewer, path):
     page = client.get(path, headers=reviewer)  # the sign-in page, a list, an error page

@@ -14,6 +14,7 @@ from api.store import (
     ResultNotFoundError,
     ResultQuery,
     ResultSupersededError,
+    attention_reasons,
 )
 from api.store.corrections import amend
 from api.store.records import ROW_FIELDS
@@ -80,6 +81,9 @@ def test_a_correction_is_a_new_row_and_the_old_one_is_unchanged(store, engine, n
         "reported_class": "EWS",
         "reported_class_name": "Ewing sarcoma",
         "comment": "EWSR1::FLI1 by RNA-NGS",
+        "signed_off": False,
+        "signed_off_by": None,
+        "signed_off_at": None,
     }
     assert corrected.created_at >= original.created_at
 
@@ -148,6 +152,36 @@ def test_amendments_accumulate(store, new_result):
     assert not first.needs_attention  # no longer "reclassified"
 
 
+def test_a_sign_off_takes_the_result_off_the_attention_list(store, new_result):
+    flagged = _record(store, new_result("A-1", input="i1", verdict="reclassified"), "r1")
+    _record(store, new_result("B-1", input="i2"), "r2")  # a clean result, stored after
+    assert flagged.needs_attention and flagged.attention == ["reclassified"]
+    signed = store.correct(
+        flagged.id, Correction("reviewed: agree with the call", signed_off=True), corrected_by="dr-x"
+    )
+    review = signed.result["review"]
+    assert not signed.needs_attention and signed.attention == [] and signed.signed_off
+    assert (review["signed_off"], review["signed_off_by"]) == (True, "dr-x")
+    assert review["signed_off_at"] == review["corrected_at"]
+    # The service's reasons are kept, for the case page to show beside the sign-off.
+    assert attention_reasons(signed.result) == ["reclassified"]
+    assert signed.result["reclassification"]["verdict"] == "reclassified"
+    _record(store, new_result("C-1", input="i3"), "r3")  # stored after the sign-off
+    order = [r.accession for r in store.find(ResultQuery(attention_first=True))]
+    assert order == ["C-1", "A-1", "B-1"]  # newest first: nothing is lifted any more
+
+    # A later comment keeps the sign-off and who gave it; withdrawing it brings the case back.
+    noted = store.correct(signed.id, Correction("note", comment="seen"), corrected_by="dr-y")
+    assert noted.signed_off and noted.result["review"]["signed_off_by"] == "dr-x"
+    reopened = store.correct(
+        noted.id, Correction("new finding", signed_off=False), corrected_by="dr-y"
+    )
+    assert reopened.needs_attention and reopened.attention == ["reclassified"]
+    assert reopened.result["review"]["signed_off_by"] is None
+    order = [r.accession for r in store.find(ResultQuery(attention_first=True))]
+    assert order[0] == "A-1"
+
+
 def test_unknown_results_and_classes_are_refused(store, new_result):
     with pytest.raises(ResultNotFoundError, match="no stored result has the id"):
         store.correct("0" * 32, Correction("why", comment="c"), corrected_by="dr-x")
@@ -170,6 +204,7 @@ def test_unknown_results_and_classes_are_refused(store, new_result):
             "unknown_verdict",
         ),
         ({"reason": "why", "comment": "   "}, None, "nothing_to_correct"),
+        ({"reason": "why"}, None, "nothing_to_correct"),
     ],
 )
 def test_a_correction_is_checked(fields, field, type_):
