@@ -157,7 +157,7 @@ def test_a_sign_off_takes_the_result_off_the_attention_list(store, new_result):
     _record(store, new_result("B-1", input="i2"), "r2")  # a clean result, stored after
     assert flagged.needs_attention and flagged.attention == ["reclassified"]
     signed = store.correct(
-        flagged.id, Correction("reviewed: agree with the call", signed_off=True), corrected_by="dr-x"
+        flagged.id, Correction("reviewed: agree", signed_off=True), corrected_by="dr-x"
     )
     review = signed.result["review"]
     assert not signed.needs_attention and signed.attention == [] and signed.signed_off
