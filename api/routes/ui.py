@@ -54,7 +54,14 @@ def worklist(
         "accession": accession.strip()[:500] or None,
     }
     own = _own_only(client)
-    query = ResultQuery(**chosen, client=own, attention_first=True, limit=_WORKLIST_LENGTH)
+    # The sample id box finds ids that start with what was typed.
+    query = ResultQuery(
+        **{k: v for k, v in chosen.items() if k != "accession"},
+        accession_prefix=chosen["accession"],
+        client=own,
+        attention_first=True,
+        limit=_WORKLIST_LENGTH,
+    )
     page = store.find_page(query, Listing(offset=offset))
     filters = {k: v for k, v in chosen.items() if v}
 

@@ -41,6 +41,10 @@ class ResultQuery:
     ----------
     accession, decision, top_class, fusion_status : str or None
         Exact matches; ``None`` = any.
+    accession_prefix : str or None
+        Accessions that start with this, whatever the case of their letters
+        (the worklist's search: a diagnostician types the start of an id).
+        ``%`` and ``_`` are plain characters here.
     client : str or None
         Only results of this client (for a key that may read only its own).
     attention_first : bool
@@ -51,6 +55,7 @@ class ResultQuery:
     """
 
     accession: str | None = None
+    accession_prefix: str | None = None
     decision: str | None = None
     top_class: str | None = None
     fusion_status: str | None = None
@@ -145,6 +150,8 @@ def select_results(query: ResultQuery, listing: Listing, extra: int = 0) -> Sele
     )
     for name, value in query.filters.items():
         stmt = stmt.where(getattr(ResultRow, name) == value)
+    if query.accession_prefix:
+        stmt = stmt.where(ResultRow.accession.istartswith(query.accession_prefix, autoescape=True))
     if not listing.include_superseded:
         stmt = stmt.where(successor.id.is_(None))
     order = [ResultRow.created_at.desc(), ResultRow.id]

@@ -218,6 +218,13 @@ def test_worklist_filters(client, world, reviewer):
     )
     assert 'data-testid="worklist-empty"' in none.text
     assert client.get("/ui/", params={"fusion_status": ""}, headers=reviewer).status_code == 200
+    # The sample id box finds ids by their start, in any case.
+    start = accession[:7].lower()  # "ui-" and four of the eight hex digits
+    by_start = client.get("/ui/", params={"accession": start}, headers=reviewer).text
+    assert f'data-testid="case-link">{accession}<' in by_start
+    assert f'value="{start}"' in by_start
+    inside = client.get("/ui/", params={"accession": accession[3:]}, headers=reviewer).text
+    assert 'data-testid="worklist-empty"' in inside
 
 
 def test_an_unknown_filter_is_a_400_page(client, reviewer):

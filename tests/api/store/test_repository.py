@@ -141,6 +141,22 @@ def test_find_by_accession_and_filters(store, new_result):
     assert len(store.find(ResultQuery(limit=1))) == 1
 
 
+def test_find_by_accession_prefix(store, new_result):
+    accessions = ["S-2024-0117", "S-2024-0118", "s-2025-0001", "S_2024%x", "T-2024-0117"]
+    _record(store, [new_result(a) for a in accessions])
+
+    def found(prefix: str) -> list[str]:
+        return sorted(r.accession for r in store.find(ResultQuery(accession_prefix=prefix)))
+
+    assert found("S-2024") == ["S-2024-0117", "S-2024-0118"]
+    assert found("s-") == ["S-2024-0117", "S-2024-0118", "s-2025-0001"]  # any case
+    # LIKE's wildcards are plain characters.
+    assert found("S_") == ["S_2024%x"]
+    assert found("S_2024%") == ["S_2024%x"]
+    assert found("%") == []
+    assert found("2024") == []  # the start of the id, not anywhere in it
+
+
 def test_find_only_a_clients_own(store, new_result):
     _record(store, [new_result("A-1")], client="lis-a")
     _record(store, [new_result("B-1")], client="lis-b", request_id="r2")
