@@ -46,6 +46,7 @@ __all__ = [
     "parse_findings_at",
     "parse_json_body",
     "refuse_unknown_fields",
+    "refused_character_at",
     "text_field",
     "to_betas",
 ]
@@ -478,12 +479,7 @@ def text_field(raw: Any, loc: Loc, *, required: bool, single_line: bool = False)
             f"'{loc[-1]}' must be a string, got {_kind(raw)}", loc=loc, type="invalid_type"
         )
     # Checked as sent, so that the position is the sender's and none is stripped unseen.
-    # isprintable() (in C) is true of almost every value and of none with a refused character.
-    bad = (
-        None
-        if raw.isprintable()
-        else next((i for i, c in enumerate(raw) if _refused(c, single_line)), None)
-    )
+    bad = refused_character_at(raw, single_line=single_line)
     if bad is not None:
         raise InputError(
             f"'{loc[-1]}' contains the control character U+{ord(raw[bad]):04X} at "
@@ -499,6 +495,20 @@ def text_field(raw: Any, loc: Loc, *, required: bool, single_line: bool = False)
             f"'{loc[-1]}' is longer than {MAX_TEXT_LENGTH} characters", loc=loc, type="too_long"
         )
     return text or None
+
+
+def refused_character_at(text: str, *, single_line: bool) -> int | None:
+    """Index of the first control character ``text`` may not hold, or ``None``.
+
+    Control characters (C0, DEL, C1) are refused, except tab and line
+    breaks in a text of several lines; in one line (``single_line``) those
+    are refused too, with the Unicode line and paragraph separators. A NUL
+    cannot be stored in PostgreSQL, and none of them belongs in clinical text.
+    """
+    # isprintable() (in C) is true of almost every text and of none with a refused character.
+    if text.isprintable():
+        return None
+    return next((i for i, c in enumerate(text) if _refused(c, single_line)), None)
 
 
 def _refused(char: str, single_line: bool) -> bool:

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from api.profiles import refused_character_at
 from api.schemas import ModelRef, ProfileResult
 from api.store.corrections import MAX_COMMENT_LENGTH, MAX_REASON_LENGTH
 from classifier.reclassification import Verdict
@@ -14,14 +15,15 @@ from classifier.reclassification import Verdict
 __all__ = ["CorrectionIn", "ResultList", "StoredResultOut"]
 
 
-def _no_nul(text: str) -> str:
-    # PostgreSQL cannot store a NUL in text (it was a 500); line breaks are welcome here.
-    # The error type is the classify route's for the same fault.
-    if "\x00" in text:
+def _no_control_characters(text: str) -> str:
+    # The rule of a profile's text fields (a NUL was a 500 on PostgreSQL); line
+    # breaks and tabs are welcome in a reason or a comment. Same error type too.
+    bad = refused_character_at(text, single_line=False)
+    if bad is not None:
         raise PydanticCustomError(
             "invalid_character",
-            "contains the control character U+0000 at position {position}",
-            {"position": text.index("\x00") + 1},
+            "contains the control character U+{code} at position {position}",
+            {"code": f"{ord(text[bad]):04X}", "position": bad + 1},
         )
     return text
 
@@ -77,7 +79,7 @@ class CorrectionIn(BaseModel):
     reason: Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REASON_LENGTH),
-        AfterValidator(_no_nul),
+        AfterValidator(_no_control_characters),
     ] = Field(description="Why the result is corrected (mandatory).")
     reclassification_verdict: Verdict | None = Field(
         default=None,
@@ -87,7 +89,11 @@ class CorrectionIn(BaseModel):
         default=None, description="Code of the class the laboratory reports (a class of the model)."
     )
     comment: (
-        Annotated[str, StringConstraints(max_length=MAX_COMMENT_LENGTH), AfterValidator(_no_nul)]
+        Annotated[
+            str,
+            StringConstraints(max_length=MAX_COMMENT_LENGTH),
+            AfterValidator(_no_control_characters),
+        ]
         | None
     ) = None
     signed_off: StrictBool | None = Field(

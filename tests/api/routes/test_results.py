@@ -251,10 +251,10 @@ def test_a_reviewer_signs_a_result_off(client, post_json, world, api_key):
     listed = client.get(f"/v1/results/{original['result_id']}").json()
     assert "reclassified" in listed["needs_attention"]
     reviewer = api_key("reviewer", "dr-sign")
-    response = _correct(
-        client, reviewer, original["result_id"], reason="reviewed, agree", signed_off=True
-    )
+    reason = "reviewed at the tumour board:\n\tagree"  # tabs and line breaks are kept
+    response = _correct(client, reviewer, original["result_id"], reason=reason, signed_off=True)
     assert response.status_code == 201, response.text
+    assert response.json()["correction_reason"] == reason
     signed = StoredResultOut.model_validate(response.json())
     assert signed.needs_attention == []
     review = signed.result.review
@@ -326,6 +326,9 @@ def test_correcting_an_unknown_result_is_404(client, api_key):
         # PostgreSQL cannot store a NUL: refused, not a 500.
         ({"reason": "typo\u0000", "comment": "c"}, "reason", "invalid_character"),
         ({"reason": "why", "comment": "a\u0000"}, "comment", "invalid_character"),
+        # Any control character but tab and line breaks, as in a profile's text.
+        ({"reason": "why", "comment": "colour \u001b[31mred"}, "comment", "invalid_character"),
+        ({"reason": "ty\u0085po", "comment": "c"}, "reason", "invalid_character"),
     ],
 )
 def test_a_bad_correction_is_422(client, post_json, world, api_key, body, field, type_):
