@@ -160,6 +160,16 @@ class Correction:
                 type="nothing_to_correct",
             )
 
+    @property
+    def changes_only_sign_off(self) -> bool:
+        """Whether ``signed_off`` is all this correction sets."""
+        return (
+            self.signed_off is not None
+            and self.reclassification_verdict is None
+            and self.reported_class is None
+            and not self.comment
+        )
+
 
 def amend(
     result: dict[str, Any],
@@ -184,7 +194,9 @@ def amend(
     Raises
     ------
     CorrectionError
-        If ``reported_class`` is not a class of the model that made ``result``.
+        If ``reported_class`` is not a class of the model that made ``result``,
+        or if the correction only signs off a result already signed off (or
+        withdraws a sign-off that was never given).
     """
     amended = copy.deepcopy(result)
     earlier = amended.get("review") or {}
@@ -199,6 +211,14 @@ def amend(
         reclassification["verdict"] = correction.reclassification_verdict
     signed_off = bool(earlier.get("signed_off"))
     signed_off_by, signed_off_at = earlier.get("signed_off_by"), earlier.get("signed_off_at")
+    if correction.changes_only_sign_off and correction.signed_off == signed_off:
+        # A new version that says what the current one says would be noise in the audit trail.
+        state = "signed off already" if signed_off else "not signed off"
+        raise CorrectionError(
+            f"the result is {state}: this correction would change nothing",
+            field="signed_off",
+            type="nothing_to_correct",
+        )
     if correction.signed_off is not None and correction.signed_off != signed_off:
         signed_off = correction.signed_off
         signed_off_by = corrected_by if signed_off else None

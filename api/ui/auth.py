@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
 
@@ -139,7 +140,8 @@ def check_same_origin(request: Request) -> None:
     else:
         origin = request.headers.get("origin")
         own = f"{request.url.scheme}://{request.url.netloc}"
-        cross = origin is not None and origin.rstrip("/").lower() != own.lower()
+        sent = None if origin is None else _origin_key(origin)
+        cross = origin is not None and (sent is None or sent != _origin_key(own))
     if cross:
         raise UiError(
             403,
@@ -147,6 +149,21 @@ def check_same_origin(request: Request) -> None:
             "This form was not sent from this service's own pages. Open the sign-in page "
             "of the service and sign in there.",
         )
+
+
+def _origin_key(origin: str) -> tuple[str, str, int | None] | None:
+    """Scheme, host and port of an origin, the default port filled in (``None`` if unreadable)."""
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.hostname:
+        return None  # "null" (a sandboxed frame, a data: page) is nobody's origin
+    return parts.scheme.lower(), parts.hostname.lower(), port
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 UiReaderDep = Annotated[Client, Depends(ui_reader)]

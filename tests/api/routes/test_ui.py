@@ -124,6 +124,8 @@ def test_sign_in_never_redirects_off_the_service(client, api_key):
         {"Sec-Fetch-Site": "same-site"},  # a sibling host is another site too
         {"Origin": "https://elsewhere.example"},
         {"Origin": "null"},  # a sandboxed frame or a data: page
+        {"Origin": "https://testserver"},  # another scheme is another origin
+        {"Origin": "http://testserver:8080"},  # and so is another port
         # The browser's own judgement decides, whatever Origin says.
         {"Sec-Fetch-Site": "cross-site", "Origin": "http://testserver"},
     ],
@@ -147,6 +149,7 @@ def test_sign_in_from_another_site_is_refused(client, api_key, sent_by):
     [
         {"Sec-Fetch-Site": "same-origin"},
         {"Origin": "http://testserver"},
+        {"Origin": "http://TestServer:80/"},  # the default port, spelt out
         {"Sec-Fetch-Site": "none"},  # typed or bookmarked: no page started it
     ],
 )

@@ -182,6 +182,22 @@ def test_a_sign_off_takes_the_result_off_the_attention_list(store, new_result):
     assert order[0] == "A-1"
 
 
+def test_a_sign_off_that_changes_nothing_is_refused(store, new_result):
+    original = _record(store, new_result("A-1", verdict="reclassified"))
+    with pytest.raises(CorrectionError, match="not signed off: this correction") as caught:
+        store.correct(original.id, Correction("reopen", signed_off=False), corrected_by="x")
+    assert (caught.value.field, caught.value.type) == ("signed_off", "nothing_to_correct")
+    signed = store.correct(original.id, Correction("agree", signed_off=True), corrected_by="x")
+    with pytest.raises(CorrectionError, match="signed off already"):
+        store.correct(signed.id, Correction("agree again", signed_off=True), corrected_by="y")
+    assert store.get(signed.id).superseded_by is None  # nothing was stored
+    # With another amendment, restating the sign-off is fine and keeps who gave it.
+    noted = store.correct(
+        signed.id, Correction("note", comment="seen", signed_off=True), corrected_by="y"
+    )
+    assert noted.result["review"]["signed_off_by"] == "x"
+
+
 def test_unknown_results_and_classes_are_refused(store, new_result):
     with pytest.raises(ResultNotFoundError, match="no stored result has the id"):
         store.correct("0" * 32, Correction("why", comment="c"), corrected_by="dr-x")
