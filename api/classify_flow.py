@@ -9,9 +9,11 @@ request always has its rows (see :mod:`api.store.repository`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+import contextvars
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from functools import partial
+from typing import Any, TypeVar
 
 import anyio.to_thread
 from anyio import CapacityLimiter
@@ -33,6 +35,8 @@ from api.store import (
 )
 
 __all__ = ["classify_and_store", "prepare_results"]
+
+T = TypeVar("T")
 
 # The second core's thread: the work that runs beside this request's hash (see prepare_results).
 _BESIDE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify-beside")
@@ -109,27 +113,34 @@ def prepare_results(model: ServedModel, job: ClassifyJob) -> list[NewResult]:
             if p.ids is not None
         ]
         if listed:
-            hashing.append(_BESIDE.submit(_values_hashes, listed, sha))
+            hashing.append(_beside(_values_hashes, listed, sha))
 
-    read = read_profiles(model, job)
-    # A profile without ids follows its named order whatever alignment says.
-    named = [p for p in read.profiles if p.ids is None]
-    if named:
-        rehash = _BESIDE.submit(_with_noncanonical_nans, named)
-        classifying = _BESIDE.submit(classify_read, model, job, read, hash_id_lists)
-        try:
-            values_hashes = _values_hashes([(p, None) for p in named], sha, nans_canonical=True)
-            for profile in rehash.result():
-                values_hashes[profile.index] = values_sha256(profile, sha, nans_canonical=False)
-        finally:
-            # Waited for even if hashing failed, so that nothing is left running;
-            # an input error found by the checks is raised here.
-            batch = classifying.result()
-    else:
-        values_hashes = {}
-        batch = classify_read(model, job, read, on_aligned=hash_id_lists)
-    for future in hashing:
-        values_hashes.update(future.result())
+    try:
+        read = read_profiles(model, job)
+        # A profile without ids follows its named order whatever alignment says.
+        named = [p for p in read.profiles if p.ids is None]
+        values_hashes: dict[int, str] = {}
+        if named:
+            rehash = _beside(_with_noncanonical_nans, named)
+            classifying = _beside(classify_read, model, job, read, hash_id_lists)
+            try:
+                for profile in named:
+                    if classifying.done() and classifying.exception() is not None:
+                        break  # the checks refused the body: no need to hash the rest
+                    values_hashes[profile.index] = values_sha256(profile, sha, nans_canonical=True)
+                for profile in rehash.result():
+                    values_hashes[profile.index] = values_sha256(profile, sha, nans_canonical=False)
+            finally:
+                # Waited for even if hashing failed; an input error found by the
+                # checks is raised here.
+                batch = classifying.result()
+        else:
+            batch = classify_read(model, job, read, on_aligned=hash_id_lists)
+        for future in hashing:
+            values_hashes.update(future.result())
+    finally:
+        # Nothing of this request is left running once it has failed.
+        wait(hashing)
     options = {"top": job.options.top, "raw_scores": job.options.raw_scores}
     items = []
     for profile, result in zip(batch.profiles, batch.results, strict=True):
@@ -147,15 +158,17 @@ def prepare_results(model: ServedModel, job: ClassifyJob) -> list[NewResult]:
     return items
 
 
+def _beside(fn: Callable[..., T], *args: Any) -> Future[T]:
+    """Run ``fn`` on the second thread, in this thread's context (its request id, for the log)."""
+    return _BESIDE.submit(contextvars.copy_context().run, fn, *args)
+
+
 def _values_hashes(
-    profiles: Sequence[tuple[ProfileInput, str | None]],
-    cpgs_sha256: str,
-    nans_canonical: bool | None = None,
+    profiles: Sequence[tuple[ProfileInput, str | None]], cpgs_sha256: str
 ) -> dict[int, str]:
     """``values_sha256`` of each (profile, canonical order), by profile index."""
     return {
-        profile.index: values_sha256(profile, cpgs_sha256, order, nans_canonical=nans_canonical)
-        for profile, order in profiles
+        profile.index: values_sha256(profile, cpgs_sha256, order) for profile, order in profiles
     }
 
 

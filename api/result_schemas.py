@@ -59,6 +59,11 @@ class StoredResultOut(BaseModel):
         "distribution, low coverage. Empty once a reviewer has signed the result off "
         "(result.review.signed_off)."
     )
+    flags: list[str] = Field(
+        default_factory=list,
+        description="The service's reasons of attention, whether or not a reviewer has signed "
+        "the result off (needs_attention is these until then).",
+    )
     result: ProfileResult
 
 

@@ -9,7 +9,8 @@ directly on the bodies of ``bench_service.py``'s EPIC Arrow and
     python benchmarks/bench_request_work.py --model-path models/sarcoma-classifier
 
 For each form it prints the medians of reading the body, hashing the
-values (``values_sha256``), checking and classifying, and the whole of
+values as sent (``values_sha256``), asking whether their NaNs are canonical
+then checking and classifying, and the whole of
 ``prepare_results``, which runs the hash beside the classification on the
 second core. ``overlap`` is the whole divided by reading plus the longer
 of the two branches: 1.0 would be a perfect overlap, and the sum of the
@@ -41,7 +42,7 @@ from api.model_loader import load_served_model  # noqa: E402
 from api.pipeline import ClassifyJob, classify_read, read_profiles  # noqa: E402
 from api.results import ResultOptions  # noqa: E402
 from api.settings import Settings  # noqa: E402
-from api.store import values_sha256  # noqa: E402
+from api.store import nans_canonical_of, values_sha256  # noqa: E402
 from classifier.manifest import load_manifest  # noqa: E402
 from classifier.probes import ArrayType  # noqa: E402
 
@@ -66,8 +67,15 @@ def main(argv: list[str] | None = None) -> int:
         read = read_profiles(model, job)
         stages: dict[str, Callable[[], object]] = {
             "read": lambda job=job: read_profiles(model, job),
-            "hash": lambda read=read: [values_sha256(p, sha) for p in read.profiles],
-            "check + classify": lambda job=job, read=read: classify_read(model, job, read),
+            # The two branches as prepare_results runs them: the hash of the values as
+            # sent on one thread; the NaN-bits question, checks and classification on the other.
+            "hash": lambda read=read: [
+                values_sha256(p, sha, nans_canonical=True) for p in read.profiles
+            ],
+            "check + classify": lambda job=job, read=read: (
+                [nans_canonical_of(p) for p in read.profiles],
+                classify_read(model, job, read),
+            ),
             "prepare_results": lambda job=job: prepare_results(model, job),
         }
         medians = _interleaved(stages, args.repeats)

@@ -110,7 +110,9 @@ class Correction:
         ``True``: the reviewer has looked at the result and signs it off,
         so that it no longer needs attention (the service's reasons stay
         shown beside the sign-off); ``False`` withdraws an earlier
-        sign-off; ``None`` keeps what an earlier correction said.
+        sign-off; ``None`` keeps what an earlier correction said, unless
+        this correction changes the verdict or the reported class: what was
+        signed off has then changed, and the sign-off is withdrawn.
 
     Raises
     ------
@@ -219,10 +221,17 @@ def amend(
             field="signed_off",
             type="nothing_to_correct",
         )
-    if correction.signed_off is not None and correction.signed_off != signed_off:
-        signed_off = correction.signed_off
-        signed_off_by = corrected_by if signed_off else None
-        signed_off_at = corrected_at.isoformat() if signed_off else None
+    # What was signed off is the interpretation as it stood: a new verdict or
+    # reported class is not, unless this same correction signs it off again.
+    changes_call = (
+        correction.reclassification_verdict is not None or correction.reported_class is not None
+    )
+    if correction.signed_off is not None or changes_call:
+        signed_off = bool(correction.signed_off)
+        unchanged = signed_off and not changes_call and bool(earlier.get("signed_off"))
+        if not unchanged:  # a comment alone keeps who signed off and when
+            signed_off_by = corrected_by if signed_off else None
+            signed_off_at = corrected_at.isoformat() if signed_off else None
     amended["review"] = {
         "supersedes_id": supersedes_id,
         "corrected_by": corrected_by,

@@ -106,7 +106,9 @@ class ResultRow(StoreBase):
     score : float
     out_of_distribution, needs_attention : bool
         ``needs_attention``: any reason of
-        :func:`~api.store.records.attention_reasons`, as the result was stored.
+        :func:`~api.store.records.attention_reasons` and no reviewer's
+        sign-off (:func:`~api.store.records.needs_attention`), as the result
+        was stored.
     supersedes_id : str or None
         The result this one corrects.
     corrected_by : str or None

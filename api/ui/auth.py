@@ -124,8 +124,11 @@ def check_same_origin(request: Request) -> None:
 
     Browsers send ``Sec-Fetch-Site`` (and ``Origin`` with every POST); the
     first is the browser's own judgement and does not depend on how a
-    proxy rewrites the host, so it decides when present, and ``Origin`` is
-    compared with this service's scheme and host otherwise. A request with
+    proxy rewrites the host, so it decides when present. Browsers send it
+    only to HTTPS sites and localhost: otherwise ``Origin`` is compared
+    with the scheme, host and port this service sees, which behind a proxy
+    must pass the ``Host`` header and ``X-Forwarded-Proto`` (with
+    ``FORWARDED_ALLOW_IPS``), or every sign-in is refused. A request with
     neither (curl, a script) is not a browser driven by another page and
     is let through.
 

@@ -257,6 +257,8 @@ def test_a_reviewer_signs_a_result_off(client, post_json, world, api_key):
     assert response.json()["correction_reason"] == reason
     signed = StoredResultOut.model_validate(response.json())
     assert signed.needs_attention == []
+    assert "reclassified" in signed.flags  # the service's reasons, still readable
+    assert listed["flags"] == listed["needs_attention"]  # before the sign-off
     review = signed.result.review
     assert review is not None and review.signed_off and review.signed_off_by == "dr-sign"
     assert review.signed_off_at == review.corrected_at

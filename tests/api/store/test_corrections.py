@@ -198,6 +198,27 @@ def test_a_sign_off_that_changes_nothing_is_refused(store, new_result):
     assert noted.result["review"]["signed_off_by"] == "x"
 
 
+def test_a_new_verdict_or_class_is_not_what_was_signed_off(store, new_result):
+    original = _record(store, new_result("A-1", verdict="reclassified"))
+    signed = store.correct(original.id, Correction("agree", signed_off=True), corrected_by="x")
+    # Another reviewer changes the verdict: the sign-off was of the old one.
+    changed = store.correct(
+        signed.id, Correction("wrong case", reclassification_verdict="reclassified"),
+        corrected_by="z",
+    )  # fmt: skip
+    assert not changed.signed_off and changed.needs_attention
+    assert changed.result["review"]["signed_off_by"] is None
+    # A new class signed off in the same correction: the new reviewer's sign-off.
+    again = store.correct(
+        changed.id, Correction("board", reported_class="EWS", signed_off=True), corrected_by="y"
+    )
+    review = again.result["review"]
+    assert again.signed_off and (review["signed_off_by"], review["signed_off_at"]) == (
+        "y",
+        review["corrected_at"],
+    )
+
+
 def test_unknown_results_and_classes_are_refused(store, new_result):
     with pytest.raises(ResultNotFoundError, match="no stored result has the id"):
         store.correct("0" * 32, Correction("why", comment="c"), corrected_by="dr-x")
