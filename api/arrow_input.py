@@ -99,14 +99,8 @@ def read_arrow_body(body: bytes, max_batch: int, cpgs_sha256: str) -> ArrowProfi
 
     The range check (:meth:`ArrowProfiles.check_values`, ~0.3 ms for an
     EPIC profile) is left to the caller, so that work needing only the
-    values as sent, such as their fingerprint, can start beside it.
-
-    Parameters
-    ----------
-    body : bytes
-    max_batch : int
-    cpgs_sha256 : str
-        Hash of the served model's CpG list, for ``array=model``.
+    values as sent, such as their fingerprint, can start beside it. The
+    parameters are :func:`parse_arrow_body`'s.
 
     Raises
     ------

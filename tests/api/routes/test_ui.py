@@ -100,12 +100,12 @@ def test_sign_in_with_a_bad_key_says_so(client):
     assert "unknown or has been revoked" in response.text
 
 
-def _sign_in(client, token: str, next_path: str):
+def _sign_in(client, token: str, next_path: str, **headers: str):
     """POST the sign-in form as a browser without a key would, not following the redirect."""
     return client.post(
         "/ui/login",
         data={"api_key": token, "next": next_path},
-        headers={"Authorization": ""},
+        headers={"Authorization": "", **headers},
         follow_redirects=False,
     )
 
@@ -132,12 +132,7 @@ def test_sign_in_never_redirects_off_the_service(client, api_key):
 )
 def test_sign_in_from_another_site_is_refused(client, api_key, sent_by):
     token = api_key("reviewer")["Authorization"].split()[1]
-    response = client.post(
-        "/ui/login",
-        data={"api_key": token, "next": "/ui/"},
-        headers={"Authorization": "", **sent_by},
-        follow_redirects=False,
-    )
+    response = _sign_in(client, token, "/ui/", **sent_by)
     assert response.status_code == 403
     assert "not sent from this service" in response.text
     assert "set-cookie" not in response.headers
@@ -155,12 +150,7 @@ def test_sign_in_from_another_site_is_refused(client, api_key, sent_by):
 )
 def test_sign_in_from_the_service_own_page_works(client, api_key, sent_by):
     token = api_key("reviewer")["Authorization"].split()[1]
-    response = client.post(
-        "/ui/login",
-        data={"api_key": token, "next": "/ui/"},
-        headers={"Authorization": "", **sent_by},
-        follow_redirects=False,
-    )
+    response = _sign_in(client, token, "/ui/", **sent_by)
     assert response.status_code == 303
     assert response.headers["set-cookie"].startswith(f"{API_KEY_COOKIE}=")
     client.cookies.clear()
