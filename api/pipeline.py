@@ -19,13 +19,12 @@ from api.arrow_input import read_arrow_body
 from api.body import BodyFormat
 from api.errors import InputError
 from api.model_loader import ServedModel
-from api.profiles import ProfileInput, parse_json_body
+from api.profiles import ProfileInput, ReadProfiles, parse_json_body
 from api.results import ResultOptions, build_result, model_ref
 
 __all__ = [
     "ClassifiedBatch",
     "ClassifyJob",
-    "ReadProfiles",
     "classify_profiles",
     "classify_read",
     "read_profiles",
@@ -60,23 +59,6 @@ class ClassifyJob:
     min_cpgs: int
     options: ResultOptions
     observe: Callable[[list[dict]], None] | None = None
-
-
-@dataclass(frozen=True)
-class ReadProfiles:
-    """The profiles of a request as read, and the checks of their values still to run.
-
-    Attributes
-    ----------
-    profiles : list of ProfileInput
-        In request order.
-    check_values : callable
-        Raises :class:`~api.errors.InputError` for a value out of range (the
-        Arrow form defers this check; a JSON body is checked while parsed).
-    """
-
-    profiles: list[ProfileInput]
-    check_values: Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -115,8 +97,7 @@ def read_profiles(model: ServedModel, job: ClassifyJob) -> ReadProfiles:
         For bad input found while reading, located at its field.
     """
     if job.format is BodyFormat.ARROW:
-        read = read_arrow_body(job.body, job.max_batch, model.info.cpgs_sha256)
-        return ReadProfiles(read.profiles, read.check_values)
+        return read_arrow_body(job.body, job.max_batch, model.info.cpgs_sha256)
     return ReadProfiles(parse_json_body(job.body, job.max_batch), _checked_already)
 
 

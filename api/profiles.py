@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +42,7 @@ __all__ = [
     "MAX_TEXT_LENGTH",
     "PROFILE_FIELDS",
     "ProfileInput",
+    "ReadProfiles",
     "check_batch_size",
     "parse_findings_at",
     "parse_json_body",
@@ -117,6 +118,23 @@ class ProfileInput:
     def values_field(self) -> str:
         """Body field holding the values."""
         return "betas" if self.ids_field == "betas" else "values"
+
+
+@dataclass(frozen=True)
+class ReadProfiles:
+    """The profiles of a request as read, and the checks of their values still to run.
+
+    Attributes
+    ----------
+    profiles : list of ProfileInput
+        In request order.
+    check_values : callable
+        Raises :class:`~api.errors.InputError` for a value out of range (the
+        Arrow form defers this check; a JSON body is checked while parsed).
+    """
+
+    profiles: list[ProfileInput]
+    check_values: Callable[[], None]
 
 
 def check_batch_size(n: int, max_batch: int) -> None:
