@@ -21,7 +21,6 @@ from api.store import (
     ResultStore,
     ResultSupersededError,
     StoredResult,
-    attention_reasons,
 )
 
 __all__ = ["router", "stored_result_out"]
@@ -145,7 +144,7 @@ def stored_result_out(stored: StoredResult) -> StoredResultOut:
         correction_reason=stored.correction_reason,
         created_at=stored.created_at.isoformat(),
         needs_attention=stored.attention,
-        flags=attention_reasons(stored.result),
+        flags=stored.flags,
         result=ProfileResult.model_validate(result),
     )
 

@@ -149,12 +149,7 @@ class Correction:
                 field="reclassification_verdict",
                 type="unknown_verdict",
             )
-        if (
-            self.reclassification_verdict is None
-            and self.reported_class is None
-            and not comment
-            and self.signed_off is None
-        ):
+        if not self.amends_interpretation and self.signed_off is None:
             raise CorrectionError(
                 "a correction must change something: give reclassification_verdict, "
                 "reported_class, comment or signed_off",
@@ -163,14 +158,14 @@ class Correction:
             )
 
     @property
-    def changes_only_sign_off(self) -> bool:
-        """Whether ``signed_off`` is all this correction sets."""
-        return (
-            self.signed_off is not None
-            and self.reclassification_verdict is None
-            and self.reported_class is None
-            and not self.comment
-        )
+    def amends_interpretation(self) -> bool:
+        """Whether this correction sets a verdict, a reported class or a comment."""
+        return self.changes_call or bool(self.comment)
+
+    @property
+    def changes_call(self) -> bool:
+        """Whether this correction sets a verdict or a reported class (what a sign-off covers)."""
+        return self.reclassification_verdict is not None or self.reported_class is not None
 
 
 def amend(
@@ -211,25 +206,23 @@ def amend(
     if correction.reclassification_verdict is not None:
         reclassification.setdefault("service_verdict", reclassification["verdict"])
         reclassification["verdict"] = correction.reclassification_verdict
-    signed_off = bool(earlier.get("signed_off"))
-    signed_off_by, signed_off_at = earlier.get("signed_off_by"), earlier.get("signed_off_at")
-    if correction.changes_only_sign_off and correction.signed_off == signed_off:
+    was_signed_off = bool(earlier.get("signed_off"))
+    if not correction.amends_interpretation and correction.signed_off == was_signed_off:
         # A new version that says what the current one says would be noise in the audit trail.
-        state = "signed off already" if signed_off else "not signed off"
+        state = "signed off already" if was_signed_off else "not signed off"
         raise CorrectionError(
             f"the result is {state}: this correction would change nothing",
             field="signed_off",
             type="nothing_to_correct",
         )
+    signed_off = was_signed_off
+    signed_off_by, signed_off_at = earlier.get("signed_off_by"), earlier.get("signed_off_at")
     # What was signed off is the interpretation as it stood: a new verdict or
     # reported class is not, unless this same correction signs it off again.
-    changes_call = (
-        correction.reclassification_verdict is not None or correction.reported_class is not None
-    )
-    if correction.signed_off is not None or changes_call:
+    if correction.signed_off is not None or correction.changes_call:
         signed_off = bool(correction.signed_off)
-        unchanged = signed_off and not changes_call and bool(earlier.get("signed_off"))
-        if not unchanged:  # a comment alone keeps who signed off and when
+        # Signed off again beside a comment alone: who signed off, and when, stay.
+        if not (signed_off and was_signed_off and not correction.changes_call):
             signed_off_by = corrected_by if signed_off else None
             signed_off_at = corrected_at.isoformat() if signed_off else None
     amended["review"] = {

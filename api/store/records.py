@@ -130,7 +130,12 @@ class StoredResult:
     @property
     def attention(self) -> list[str]:
         """Why a reviewer should look at this result first (empty if nothing, or signed off)."""
-        return [] if self.signed_off else attention_reasons(self.result)
+        return [] if self.signed_off else self.flags
+
+    @property
+    def flags(self) -> list[str]:
+        """The service's reasons of attention, signed off or not (:func:`attention_reasons`)."""
+        return attention_reasons(self.result)
 
     @property
     def signed_off(self) -> bool:

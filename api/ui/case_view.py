@@ -16,7 +16,7 @@ import numpy as np
 from markupsafe import Markup
 
 from api.model_loader import ServedModel
-from api.store import StoredResult, attention_reasons
+from api.store import StoredResult
 from api.ui.charts import (
     OTHER_COLOUR,
     Bar,
@@ -70,7 +70,7 @@ def case_context(stored: StoredResult, model: ServedModel | None) -> dict[str, A
         "fusion": result["fusion_consistency"],
         "attention": stored.attention,
         # The service's reasons, still shown once a reviewer has signed the result off.
-        "flagged": attention_reasons(result),
+        "flagged": stored.flags,
         "decision_text": DECISION_TEXT.get(call["decision"], call["decision"]),
         "score_chart": score_bars(
             [
