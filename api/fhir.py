@@ -14,10 +14,13 @@ models, which read R4 resources of these types) before it is returned.
 A correction (a result with a ``review``, see :mod:`api.store.corrections`)
 is a report of status ``corrected`` that names the report it replaces with
 the core extension ``diagnosticReport-replaces`` (R4 has no element for
-it; ``basedOn`` names orders, not reports). The reviewer is its
-``resultsInterpreter``; a class the laboratory reports on review is its
-``conclusionCode`` and leads the ``conclusion``, after which the model's own
-statement follows. The Observations keep the model's values, except the
+it; ``basedOn`` names orders, not reports); a correction that only signs
+the result off is ``appended`` instead: the content is unchanged, a
+reviewer's sign-off is added (see :func:`report_status`). The reviewer, and
+the one who signed the result off, are its ``resultsInterpreter``; a class
+the laboratory reports on review is its ``conclusionCode`` and leads the
+``conclusion``, which says who signed off and when, after which the model's
+own statement follows. The Observations keep the model's values, except the
 reclassification verdict the reviewer set.
 
 Observations (``id`` in the report):
@@ -45,7 +48,7 @@ from typing import Any
 
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport
 
-__all__ = ["DEFAULT_SYSTEM_BASE", "FHIR_MEDIA_TYPE", "result_to_fhir"]
+__all__ = ["DEFAULT_SYSTEM_BASE", "FHIR_MEDIA_TYPE", "report_status", "result_to_fhir"]
 
 #: Namespace of this service's code systems; a lab sets its own (``FHIR_SYSTEM_BASE``).
 DEFAULT_SYSTEM_BASE = "https://sarcoma-classifier.invalid/fhir"
@@ -57,10 +60,12 @@ _LOINC = "http://loinc.org"
 _V3_INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 _UCUM = "http://unitsofmeasure.org"
 _REPLACES = "http://hl7.org/fhir/StructureDefinition/diagnosticReport-replaces"
-# Statuses that both a DiagnosticReport and its Observations can have.
+# Statuses that both a DiagnosticReport and its Observations can have; a report
+# can also be "appended" (its Observations then keep the status they had).
 _STATUSES = frozenset(
     {"registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error"}
 )
+_REPORT_STATUSES = _STATUSES | {"appended"}
 _DECISION_TEXT = {
     "match": "match: the top class's calibrated score reaches the threshold",
     "family_match": "family match: only the family's summed score reaches the threshold",
@@ -73,7 +78,7 @@ def result_to_fhir(
     *,
     result_id: str,
     issued: datetime,
-    status: str = "final",
+    status: str | None = None,
     system_base: str = DEFAULT_SYSTEM_BASE,
     replaces: str | None = None,
 ) -> dict[str, Any]:
@@ -88,8 +93,9 @@ def result_to_fhir(
         The stored result's id: the report's ``id`` and identifier.
     issued : datetime
         When the result was made (timezone-aware).
-    status : str, default="final"
-        Report and Observation status (``"corrected"`` for a correction).
+    status : str, optional
+        Report status; by default :func:`report_status` of ``result``. The
+        Observations have the same status, except in an ``appended`` report.
     system_base : str
         Namespace of the service's code systems.
     replaces : str, optional
@@ -106,19 +112,23 @@ def result_to_fhir(
         If the result is incomplete or the report is not valid FHIR (the
         validation error names the element).
     """
-    if status not in _STATUSES:
-        raise ValueError(f"status must be one of {', '.join(sorted(_STATUSES))}; got {status!r}")
+    status = report_status(result) if status is None else status
+    if status not in _REPORT_STATUSES:
+        raise ValueError(
+            f"status must be one of {', '.join(sorted(_REPORT_STATUSES))}; got {status!r}"
+        )
     if issued.tzinfo is None:
         raise ValueError("issued must be timezone-aware (a FHIR instant has a time zone)")
     codes = _Codes(system_base)
     call = result["classification"]
+    observed = _observation_status(status, result)
     observations = [
-        _class_observation(call, result["qc"], codes, status),
-        _score_observation(call, codes, status),
-        _family_observation(call, codes, status),
-        _fusion_observation(result["fusion_consistency"], codes, status),
-        _dsrct_observation(result["fusion_consistency"]["dsrct_check"], codes, status),
-        _reclassification_observation(result["reclassification"], codes, status),
+        _class_observation(call, result["qc"], codes, observed),
+        _score_observation(call, codes, observed),
+        _family_observation(call, codes, observed),
+        _fusion_observation(result["fusion_consistency"], codes, observed),
+        _dsrct_observation(result["fusion_consistency"]["dsrct_check"], codes, observed),
+        _reclassification_observation(result["reclassification"], codes, observed),
     ]
     report = {
         "resourceType": "DiagnosticReport",
@@ -164,6 +174,37 @@ def result_to_fhir(
             }
         ]
     return DiagnosticReport.model_validate(report).model_dump(mode="json", exclude_none=True)
+
+
+def report_status(result: Mapping[str, Any]) -> str:
+    """The DiagnosticReport status of a stored result.
+
+    ``final`` for the model's result; for a correction (a result with a
+    ``review``), ``appended`` when the correction only signed the result off
+    (what was reported stands; a sign-off is added), else ``corrected``:
+    also when a sign-off is withdrawn, and for corrections stored before
+    ``review.amends_interpretation`` was kept.
+    """
+    review = result.get("review")
+    if not review:
+        return "final"
+    if review.get("amends_interpretation") is False and review.get("signed_off"):
+        return "appended"
+    return "corrected"
+
+
+def _observation_status(status: str, result: Mapping[str, Any]) -> str:
+    if status != "appended":
+        return status
+    # Nothing the Observations say has changed: corrected if an earlier review
+    # amended the interpretation, else as the model issued them.
+    review = result.get("review") or {}
+    amended = (
+        review.get("reported_class")
+        or review.get("comment")
+        or "service_verdict" in result["reclassification"]
+    )
+    return "corrected" if amended else "final"
 
 
 class _Codes:
@@ -419,16 +460,29 @@ def _device(model: Mapping, codes: _Codes) -> dict:
 
 
 def _add_review(report: dict, review: Mapping, codes: _Codes) -> None:
-    text = f"Corrected on review ({review['reason']})."
+    signed_off = bool(review.get("signed_off"))
+    if review.get("amends_interpretation") is False:
+        action = "Signed off" if signed_off else "Sign-off withdrawn"
+    else:
+        action = "Corrected"
+    text = f"{action} on review ({review['reason']})."
     if review.get("reported_class"):
         code, name = review["reported_class"], review["reported_class_name"]
         text = f"Reported class on review: {name} ({code}). {text}"
         report["conclusionCode"] = [_concept(codes.methylation_class, code, name)]
     if review.get("comment"):
         text += f" Reviewer's comment: {review['comment']}"
+    if signed_off:
+        signer = f" by {review['signed_off_by']}" if review.get("signed_off_by") else ""
+        text += f" Signed off{signer} at {review['signed_off_at']}."
     report["conclusion"] = f"{text} Model: {report['conclusion']}"
-    if review.get("corrected_by"):
-        report["resultsInterpreter"] = [{"display": review["corrected_by"]}]
+    # Who corrected, then who signed off when that was someone else (a comment
+    # added after a sign-off keeps the signer).
+    interpreters = dict.fromkeys(
+        name for name in (review.get("corrected_by"), review.get("signed_off_by")) if name
+    )
+    if interpreters:
+        report["resultsInterpreter"] = [{"display": name} for name in interpreters]
 
 
 def _conclusion(call: Mapping, dsrct_check: Mapping) -> str:

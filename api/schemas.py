@@ -225,6 +225,12 @@ class Review(BaseModel):
     )
     signed_off_by: str | None = Field(default=None, description="The reviewer who signed it off.")
     signed_off_at: str | None = Field(default=None, description="When (UTC, ISO 8601).")
+    amends_interpretation: bool | None = Field(
+        default=None,
+        description="Whether the latest correction set a verdict, class or comment; false "
+        "when it only signed the result off or withdrew a sign-off; null for corrections "
+        "stored before it was kept.",
+    )
 
 
 class StoredRef(BaseModel):

@@ -25,8 +25,9 @@ router = APIRouter(prefix="/v1/results", tags=["results"], responses=AUTH_RESPON
         200: {
             "content": {FHIR_MEDIA_TYPE: {"schema": {"type": "object"}}},
             "description": "A DiagnosticReport with contained Observations, Specimen and "
-            "Device; status `corrected` for a correction, which names the report it "
-            "replaces. A report that a correction replaces has a `Link` header "
+            "Device; status `corrected` for a correction, `appended` for one that only "
+            "signs the result off; either names the report it replaces. A report that a "
+            "correction replaces has a `Link` header "
             '(`rel="successor-version"`) to the correction\'s report.',
         },
         404: {"model": ErrorResponse, "description": "No result with this id that you may read."},
@@ -50,7 +51,6 @@ def get_result_fhir(
         stored.result,
         result_id=stored.id,
         issued=stored.created_at,
-        status="corrected" if stored.is_correction else "final",
         system_base=settings.fhir_system_base,
         replaces=stored.supersedes_id,
     )

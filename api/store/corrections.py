@@ -186,7 +186,9 @@ def amend(
     (or ``None``), ``comment`` (or ``None``), ``signed_off`` (with
     ``signed_off_by`` and ``signed_off_at``, the correction that signed the
     result off, or ``None``), as set by this correction or kept from an
-    earlier one.
+    earlier one; and ``amends_interpretation``, whether this correction
+    itself set a verdict, a class or a comment (``False`` for one that only
+    signs off or withdraws a sign-off: the FHIR report tells them apart).
 
     Raises
     ------
@@ -237,6 +239,7 @@ def amend(
         "signed_off": signed_off,
         "signed_off_by": signed_off_by,
         "signed_off_at": signed_off_at,
+        "amends_interpretation": correction.amends_interpretation,
     }
     return amended
 

@@ -219,6 +219,82 @@ def test_a_correction_names_the_report_it_replaces(result):
     assert "extension" not in result_to_fhir(result, result_id="42", issued=ISSUED)
 
 
+def test_the_status_follows_the_review_unless_given(result):
+    assert result_to_fhir(result, result_id="42", issued=ISSUED)["status"] == "final"
+    corrected = result_to_fhir(_reviewed(result, comment="seen"), result_id="46", issued=ISSUED)
+    assert corrected["status"] == "corrected"
+
+
+def _statuses(report: dict) -> set[str]:
+    return {o["status"] for o in report["contained"] if o["resourceType"] == "Observation"}
+
+
+def test_a_sign_off_alone_is_appended_to_the_report(result):
+    signed = _reviewed(result, signed_off=True)
+    report = result_to_fhir(signed, result_id="48", issued=ISSUED, replaces="0" * 32)
+    DiagnosticReport.model_validate(report)
+    # What was reported stands, so the Observations stay final; the sign-off is added.
+    assert (report["status"], _statuses(report)) == ("appended", {"final"})
+    assert report["conclusion"].startswith(
+        "Signed off on review (wrong case). Signed off by dr-review at 2026-03-01T12:30:00+00:00."
+        " Model: Methylation class desmoplastic"
+    )
+    assert report["resultsInterpreter"] == [{"display": "dr-review"}]
+    assert report["extension"][0]["valueReference"]["identifier"]["value"] == "0" * 32
+
+
+def test_a_sign_off_after_a_correction_keeps_the_corrected_observations(result):
+    corrected = _reviewed(result, reclassification_verdict="confirmed")
+    signed = amend(
+        corrected,
+        Correction("agree", signed_off=True),
+        supersedes_id="1" * 32,
+        corrected_by="dr-board",
+        corrected_at=ISSUED,
+    )
+    report = result_to_fhir(signed, result_id="49", issued=ISSUED)
+    assert (report["status"], _statuses(report)) == ("appended", {"corrected"})
+    reclass = _contained(report)["reclassification"]
+    assert reclass["valueCodeableConcept"]["coding"][0]["code"] == "confirmed"
+    # A comment by another reviewer after the sign-off names both.
+    noted = amend(
+        signed,
+        Correction("note", comment="discussed"),
+        supersedes_id="2" * 32,
+        corrected_by="dr-late",
+        corrected_at=ISSUED,
+    )
+    report = result_to_fhir(noted, result_id="50", issued=ISSUED)
+    assert report["status"] == "corrected"
+    assert report["resultsInterpreter"] == [{"display": "dr-late"}, {"display": "dr-board"}]
+    assert report["conclusion"].startswith(
+        "Corrected on review (note). Reviewer's comment: discussed Signed off by dr-board at "
+    )
+
+
+def test_a_withdrawn_sign_off_is_a_correction(result):
+    signed = _reviewed(result, signed_off=True)
+    withdrawn = amend(
+        signed,
+        Correction("new finding", signed_off=False),
+        supersedes_id="1" * 32,
+        corrected_by="dr-late",
+        corrected_at=ISSUED,
+    )
+    report = result_to_fhir(withdrawn, result_id="51", issued=ISSUED)
+    assert (report["status"], _statuses(report)) == ("corrected", {"corrected"})
+    assert report["conclusion"].startswith("Sign-off withdrawn on review (new finding). Model: ")
+    assert report["resultsInterpreter"] == [{"display": "dr-late"}]
+
+
+def test_a_correction_stored_before_the_flag_was_kept_is_corrected(result):
+    signed = _reviewed(result, signed_off=True)
+    del signed["review"]["amends_interpretation"]
+    report = result_to_fhir(signed, result_id="52", issued=ISSUED)
+    assert report["status"] == "corrected"
+    assert report["conclusion"].startswith("Corrected on review (wrong case). Signed off by")
+
+
 def test_a_reviewed_class_and_verdict_are_reported(result):
     corrected = _reviewed(result, reported_class="EWS", reclassification_verdict="confirmed")
     report = result_to_fhir(corrected, result_id="47", issued=ISSUED, status="corrected")

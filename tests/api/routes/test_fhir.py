@@ -72,3 +72,19 @@ def test_a_correction_is_a_corrected_report_that_replaces_the_old(client, api_ke
     old = client.get(f"/v1/results/{original}/fhir")
     assert old.json()["status"] == "final" and "extension" not in old.json()
     assert old.headers["link"] == f'</v1/results/{corrected}/fhir>; rel="successor-version"'
+
+
+def test_a_sign_off_alone_is_an_appended_report(client, api_key, world):
+    body = {"profiles": [{"sample_id": "FHIR-3", "betas": world.betas("SS", seed=4)}]}
+    original = client.post("/v1/classify", json=body).json()["results"][0]["result_id"]
+    signed = client.post(
+        f"/v1/results/{original}/corrections",
+        json={"reason": "agree", "signed_off": True},
+        headers=api_key("reviewer", "dr-sign"),
+    ).json()
+    assert signed["result"]["review"]["amends_interpretation"] is False
+    report = client.get(f"/v1/results/{signed['result_id']}/fhir").json()
+    DiagnosticReport.model_validate(report)
+    assert report["status"] == "appended"
+    assert report["conclusion"].startswith("Signed off on review (agree). Signed off by dr-sign")
+    assert report["resultsInterpreter"] == [{"display": "dr-sign"}]

@@ -262,6 +262,7 @@ def test_a_reviewer_signs_a_result_off(client, post_json, world, api_key):
     review = signed.result.review
     assert review is not None and review.signed_off and review.signed_off_by == "dr-sign"
     assert review.signed_off_at == review.corrected_at
+    assert review.amends_interpretation is False
     # Nothing else changed: the verdict is still the service's.
     assert signed.result.reclassification.verdict == "reclassified"
 

@@ -84,6 +84,7 @@ def test_a_correction_is_a_new_row_and_the_old_one_is_unchanged(store, engine, n
         "signed_off": False,
         "signed_off_by": None,
         "signed_off_at": None,
+        "amends_interpretation": True,
     }
     assert corrected.created_at >= original.created_at
 
@@ -163,6 +164,7 @@ def test_a_sign_off_takes_the_result_off_the_attention_list(store, new_result):
     assert not signed.needs_attention and signed.attention == [] and signed.signed_off
     assert (review["signed_off"], review["signed_off_by"]) == (True, "dr-x")
     assert review["signed_off_at"] == review["corrected_at"]
+    assert review["amends_interpretation"] is False  # a sign-off alone
     # The service's reasons are kept, for the case page to show beside the sign-off.
     assert attention_reasons(signed.result) == ["reclassified"]
     assert signed.result["reclassification"]["verdict"] == "reclassified"
@@ -173,11 +175,13 @@ def test_a_sign_off_takes_the_result_off_the_attention_list(store, new_result):
     # A later comment keeps the sign-off and who gave it; withdrawing it brings the case back.
     noted = store.correct(signed.id, Correction("note", comment="seen"), corrected_by="dr-y")
     assert noted.signed_off and noted.result["review"]["signed_off_by"] == "dr-x"
+    assert noted.result["review"]["amends_interpretation"] is True
     reopened = store.correct(
         noted.id, Correction("new finding", signed_off=False), corrected_by="dr-y"
     )
     assert reopened.needs_attention and reopened.attention == ["reclassified"]
     assert reopened.result["review"]["signed_off_by"] is None
+    assert reopened.result["review"]["amends_interpretation"] is False
     order = [r.accession for r in store.find(ResultQuery(attention_first=True))]
     assert order[0] == "A-1"
 
