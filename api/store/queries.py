@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, and_, case, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from api.store.records import StoredResult
@@ -151,7 +151,7 @@ def select_results(query: ResultQuery, listing: Listing, extra: int = 0) -> Sele
     for name, value in query.filters.items():
         stmt = stmt.where(getattr(ResultRow, name) == value)
     if query.accession_prefix:
-        stmt = stmt.where(ResultRow.accession.istartswith(query.accession_prefix, autoescape=True))
+        stmt = stmt.where(_accession_starts_with(query.accession_prefix))
     if not listing.include_superseded:
         stmt = stmt.where(successor.id.is_(None))
     order = [ResultRow.created_at.desc(), ResultRow.id]
@@ -162,3 +162,11 @@ def select_results(query: ResultQuery, listing: Listing, extra: int = 0) -> Sele
         )
         order.insert(0, case((recent_attention, 0), else_=1))
     return stmt.order_by(*order).offset(listing.offset).limit(query.limit + extra)
+
+
+def _accession_starts_with(prefix: str) -> ColumnElement[bool]:
+    # lower() on both sides, in the database (not istartswith, which is ILIKE on
+    # PostgreSQL): the form the accession search index (ix_results_accession_lower)
+    # serves. "/" escapes LIKE's wildcards, which are plain characters here.
+    escaped = prefix.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return func.lower(ResultRow.accession).like(func.lower(escaped + "%"), escape="/")

@@ -35,6 +35,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -171,6 +172,14 @@ class ResultRow(StoreBase):
         # One correction per result: two reviewers correcting the same version
         # at once cannot both succeed (the loser corrects the newest).
         Index("uq_results_supersedes_id", "supersedes_id", unique=True),
+        # The worklist's sample-id search (a case-insensitive prefix, LIKE 'abc%'):
+        # text_pattern_ops lets PostgreSQL use the index whatever the database's
+        # collation. SQLite has no use for it (its LIKE cannot use an expression index).
+        Index(
+            "ix_results_accession_lower",
+            func.lower(text("accession")).label("accession_lower"),
+            postgresql_ops={"accession_lower": "text_pattern_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
 

@@ -142,7 +142,7 @@ def test_find_by_accession_and_filters(store, new_result):
 
 
 def test_find_by_accession_prefix(store, new_result):
-    accessions = ["S-2024-0117", "S-2024-0118", "s-2025-0001", "S_2024%x", "T-2024-0117"]
+    accessions = ["S-2024-0117", "S-2024-0118", "s-2025-0001", "S_2024%x", "S/2024", "T-2024-0117"]
     _record(store, [new_result(a) for a in accessions])
 
     def found(prefix: str) -> list[str]:
@@ -154,6 +154,7 @@ def test_find_by_accession_prefix(store, new_result):
     assert found("S_") == ["S_2024%x"]
     assert found("S_2024%") == ["S_2024%x"]
     assert found("%") == []
+    assert found("s/") == ["S/2024"]  # and so is the escape character
     assert found("2024") == []  # the start of the id, not anywhere in it
 
 
