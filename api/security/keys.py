@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from api.security.models import ApiKeyRow, SecurityBase
@@ -160,21 +160,6 @@ class ApiKeyStore:
             raise ValueError(
                 f"role must be one of {', '.join(r.value for r in Role)}; got {role!r}"
             ) from None
-        with Session(self.engine) as session:
-            # Revoked keys count: what they did is recorded under the name for good.
-            # (Checked, then inserted: two admins creating at once could both pass; rare.)
-            # Names are ASCII (CLIENT_NAME_PATTERN): "LIS-main" would read as "lis-main".
-            same_name = func.lower(ApiKeyRow.client) == client.lower()
-            held = session.execute(select(ApiKeyRow.client, ApiKeyRow.role).where(same_name))
-            others = sorted({(name, r) for name, r in held if r != role.value})
-        if others:
-            spelt = sorted({name for name, _ in others})
-            raise ClientRoleConflictError(
-                f"client {client!r} already has keys with the role "
-                f"{', '.join(sorted({r for _, r in others}))} (as {', '.join(map(repr, spelt))}); "
-                "results and corrections record only the client name, so a name belongs to "
-                "one role: choose another name"
-            )
         key_id = secrets.token_hex(6)
         token = f"{TOKEN_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
         row = ApiKeyRow(
@@ -185,9 +170,34 @@ class ApiKeyStore:
             created_at=datetime.now(UTC),
             created_by=created_by,
         )
+        # Checked and inserted in one transaction that creators take in turns,
+        # so two admins creating keys for one name at once cannot give it two
+        # roles: PostgreSQL locks out other writers of the table (readers, such
+        # as authentication, go on); on SQLite the insert takes the database's
+        # write lock, and the check after it sees every earlier creator's key.
         with Session(self.engine) as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("LOCK TABLE api_keys IN SHARE ROW EXCLUSIVE MODE"))
             session.add(row)
             session.flush()
+            # Revoked keys count: what they did is recorded under the name for good.
+            # Names are ASCII (CLIENT_NAME_PATTERN): "LIS-main" would read as "lis-main".
+            same_name = func.lower(ApiKeyRow.client) == client.lower()
+            held = session.execute(
+                select(ApiKeyRow.client, ApiKeyRow.role).where(
+                    same_name, ApiKeyRow.role != role.value
+                )
+            )
+            others = sorted({(name, r) for name, r in held})
+            if others:
+                spelt = sorted({name for name, _ in others})
+                # Raised inside the transaction: the new key is rolled back.
+                raise ClientRoleConflictError(
+                    f"client {client!r} already has keys with the role "
+                    f"{', '.join(sorted({r for _, r in others}))} "
+                    f"(as {', '.join(map(repr, spelt))}); results and corrections record "
+                    "only the client name, so a name belongs to one role: choose another name"
+                )
             info = ApiKeyInfo.from_row(row)
         return info, token
 
