@@ -10,11 +10,14 @@ import orjson
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
+from api.db import make_engine
 from api.main import create_app
 from api.security import Role
 from api.settings import Settings
 from tests.api.builders import TinyWorld, fit_bundle, make_world
+from tests.api.postgres import BACKENDS, POSTGRES_URL, drop_everything
 
 
 @pytest.fixture(scope="session")
@@ -101,3 +104,17 @@ def post_json(client: TestClient) -> Callable[..., httpx.Response]:
         )
 
     return post
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database (no migration run yet), on each backend the tests have."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    else:
+        engine = make_engine(str(POSTGRES_URL))
+        drop_everything(engine)
+    yield engine
+    if request.param != "sqlite":
+        drop_everything(engine)  # what a test left would otherwise meet the next one
+    engine.dispose()

@@ -188,12 +188,12 @@ def test_a_correction_has_the_status_corrected(result):
     }
 
 
-def _reviewed(result: dict, **review) -> dict:
+def _reviewed(result: dict, reason: str = "wrong case", *, by: str = "dr-review", **review) -> dict:
     return amend(
         result,
-        Correction("wrong case", **review),
+        Correction(reason, **review),
         supersedes_id="0" * 32,
-        corrected_by="dr-review",
+        corrected_by=by,
         corrected_at=ISSUED,
     )
 
@@ -245,25 +245,13 @@ def test_a_sign_off_alone_is_appended_to_the_report(result):
 
 def test_a_sign_off_after_a_correction_keeps_the_corrected_observations(result):
     corrected = _reviewed(result, reclassification_verdict="confirmed")
-    signed = amend(
-        corrected,
-        Correction("agree", signed_off=True),
-        supersedes_id="1" * 32,
-        corrected_by="dr-board",
-        corrected_at=ISSUED,
-    )
+    signed = _reviewed(corrected, "agree", by="dr-board", signed_off=True)
     report = result_to_fhir(signed, result_id="49", issued=ISSUED)
     assert (report["status"], _statuses(report)) == ("appended", {"corrected"})
     reclass = _contained(report)["reclassification"]
     assert reclass["valueCodeableConcept"]["coding"][0]["code"] == "confirmed"
     # A comment by another reviewer after the sign-off names both.
-    noted = amend(
-        signed,
-        Correction("note", comment="discussed"),
-        supersedes_id="2" * 32,
-        corrected_by="dr-late",
-        corrected_at=ISSUED,
-    )
+    noted = _reviewed(signed, "note", by="dr-late", comment="discussed")
     report = result_to_fhir(noted, result_id="50", issued=ISSUED)
     assert report["status"] == "corrected"
     assert report["resultsInterpreter"] == [{"display": "dr-late"}, {"display": "dr-board"}]
@@ -274,13 +262,7 @@ def test_a_sign_off_after_a_correction_keeps_the_corrected_observations(result):
 
 def test_a_withdrawn_sign_off_is_a_correction(result):
     signed = _reviewed(result, signed_off=True)
-    withdrawn = amend(
-        signed,
-        Correction("new finding", signed_off=False),
-        supersedes_id="1" * 32,
-        corrected_by="dr-late",
-        corrected_at=ISSUED,
-    )
+    withdrawn = _reviewed(signed, "new finding", by="dr-late", signed_off=False)
     report = result_to_fhir(withdrawn, result_id="51", issued=ISSUED)
     assert (report["status"], _statuses(report)) == ("corrected", {"corrected"})
     assert report["conclusion"].startswith("Sign-off withdrawn on review (new finding). Model: ")

@@ -13,7 +13,6 @@ from api.db import make_engine
 from api.security.keys import TOKEN_PREFIX, ApiKeyStore, ClientRoleConflictError, UnknownKeyError
 from api.security.models import ApiKeyRow
 from api.security.roles import Role
-from tests.api.postgres import BACKENDS, POSTGRES_URL, drop_everything
 
 
 class FakeClock:
@@ -153,22 +152,8 @@ def test_a_revoked_key_still_holds_its_client_name_to_its_role(store):
     assert store.create("lis-main", Role.LIS)[0].role == "lis"
 
 
-@pytest.fixture(params=BACKENDS)
-def any_engine(request, tmp_path):
-    """An empty database on each backend the tests have."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'keys.db'}")
-    else:
-        engine = make_engine(str(POSTGRES_URL))
-        drop_everything(engine)
-    yield engine
-    if request.param != "sqlite":
-        drop_everything(engine)
-    engine.dispose()
-
-
-def test_two_creators_at_once_cannot_give_a_name_two_roles(any_engine):
-    store = ApiKeyStore(any_engine, cache_seconds=0)
+def test_two_creators_at_once_cannot_give_a_name_two_roles(empty_engine):
+    store = ApiKeyStore(empty_engine, cache_seconds=0)
     store.create_schema()
     outcome: dict[str, object] = {}
 
@@ -180,9 +165,9 @@ def test_two_creators_at_once_cannot_give_a_name_two_roles(any_engine):
 
     # Another creator is midway: it has checked the name and inserted its lis key,
     # and not committed yet.
-    with any_engine.connect() as other:
+    with empty_engine.connect() as other:
         transaction = other.begin()
-        if any_engine.dialect.name == "postgresql":
+        if empty_engine.dialect.name == "postgresql":
             other.execute(text("LOCK TABLE api_keys IN SHARE ROW EXCLUSIVE MODE"))
         other.execute(
             insert(ApiKeyRow).values(
@@ -202,7 +187,7 @@ def test_two_creators_at_once_cannot_give_a_name_two_roles(any_engine):
     creator.join(10)
     assert not creator.is_alive()
     assert isinstance(outcome.get("error"), ClientRoleConflictError), outcome
-    with Session(any_engine) as session:
+    with Session(empty_engine) as session:
         roles = session.scalars(
             select(ApiKeyRow.role).where(func.lower(ApiKeyRow.client) == "lis-main")
         ).all()

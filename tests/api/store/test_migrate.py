@@ -20,7 +20,7 @@ from api.store import ResultStore, current_revision, head_revision, migrate, upg
 from api.store.queries import Listing, ResultQuery, select_results
 from api.store.schema import alembic_config
 from api.store.tables import StoreBase
-from tests.api.postgres import BACKENDS, POSTGRES_URL, drop_everything
+from tests.api.postgres import POSTGRES_URL, drop_everything
 from tests.api.store.conftest import MODEL
 
 REPO = Path(__file__).resolve().parents[3]
@@ -41,18 +41,6 @@ def test_migrations_build_exactly_the_models(engine):
 def test_upgrading_twice_changes_nothing(engine):
     upgrade_database(engine)
     assert current_revision(engine) == head_revision()
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_engine(request, tmp_path):
-    """An empty database (no migration run yet)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    else:
-        engine = make_engine(str(POSTGRES_URL))
-        drop_everything(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_results_stored_before_revision_0002_are_kept(empty_engine, new_result):
