@@ -43,7 +43,7 @@ Observations (``id`` in the report):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport
@@ -179,11 +179,19 @@ def result_to_fhir(
 def report_status(result: Mapping[str, Any]) -> str:
     """The DiagnosticReport status of a stored result.
 
-    ``final`` for the model's result; for a correction (a result with a
-    ``review``), ``appended`` when the correction only signed the result off
-    (what was reported stands; a sign-off is added), else ``corrected``:
-    also when a sign-off is withdrawn, and for corrections stored before
-    ``review.amends_interpretation`` was kept.
+    Parameters
+    ----------
+    result : mapping
+        A stored result (with ``review`` when it is a correction).
+
+    Returns
+    -------
+    str
+        ``final`` for the model's result; for a correction, ``appended``
+        when it only signed the result off (what was reported stands; a
+        sign-off is added), else ``corrected``: also when it only withdrew
+        a sign-off, and for corrections stored before
+        ``review.amends_interpretation`` was kept.
     """
     review = result.get("review")
     if not review:
@@ -194,11 +202,12 @@ def report_status(result: Mapping[str, Any]) -> str:
 
 
 def _observation_status(status: str, result: Mapping[str, Any]) -> str:
-    if status != "appended":
-        return status
-    # Nothing the Observations say has changed: corrected if an earlier review
-    # amended the interpretation, else as the model issued them.
     review = result.get("review") or {}
+    if review.get("amends_interpretation") is not False:
+        return status
+    # A sign-off given or withdrawn changes nothing the Observations say:
+    # corrected if a review ever amended the interpretation, else as the model
+    # issued them (and so the same in every report of a chain of sign-offs).
     amended = (
         review.get("reported_class")
         or review.get("comment")
@@ -461,21 +470,26 @@ def _device(model: Mapping, codes: _Codes) -> dict:
 
 def _add_review(report: dict, review: Mapping, codes: _Codes) -> None:
     signed_off = bool(review.get("signed_off"))
-    if review.get("amends_interpretation") is False:
-        action = "Signed off" if signed_off else "Sign-off withdrawn"
-    else:
-        action = "Corrected"
-    text = f"{action} on review ({review['reason']})."
+    only_sign_off = review.get("amends_interpretation") is False
+    signer = f" by {review['signed_off_by']}" if review.get("signed_off_by") else ""
+    signed = f"{signer} at {_minute(review['signed_off_at'])}" if signed_off else ""
+    sentences = []
     if review.get("reported_class"):
         code, name = review["reported_class"], review["reported_class_name"]
-        text = f"Reported class on review: {name} ({code}). {text}"
+        sentences.append(f"Reported class on review: {name} ({code}).")
         report["conclusionCode"] = [_concept(codes.methylation_class, code, name)]
+    if only_sign_off and signed_off:
+        sentences.append(f"Signed off on review{signed} ({review['reason']}).")
+    elif only_sign_off:
+        sentences.append(f"Sign-off withdrawn on review ({review['reason']}).")
+    else:
+        sentences.append(f"Corrected on review ({review['reason']}).")
     if review.get("comment"):
-        text += f" Reviewer's comment: {review['comment']}"
-    if signed_off:
-        signer = f" by {review['signed_off_by']}" if review.get("signed_off_by") else ""
-        text += f" Signed off{signer} at {review['signed_off_at']}."
-    report["conclusion"] = f"{text} Model: {report['conclusion']}"
+        comment = review["comment"].rstrip()
+        sentences.append(f"Reviewer's comment: {comment}{'' if comment[-1] in '.!?' else '.'}")
+    if signed_off and not only_sign_off:
+        sentences.append(f"Signed off{signed}.")
+    report["conclusion"] = f"{' '.join(sentences)} Model: {report['conclusion']}"
     # Who corrected, then who signed off when that was someone else (a comment
     # added after a sign-off keeps the signer).
     interpreters = dict.fromkeys(
@@ -483,6 +497,11 @@ def _add_review(report: dict, review: Mapping, codes: _Codes) -> None:
     )
     if interpreters:
         report["resultsInterpreter"] = [{"display": name} for name in interpreters]
+
+
+def _minute(instant: str) -> str:
+    """An ISO 8601 time as the case page writes it: ``2026-03-01 12:30 UTC``."""
+    return datetime.fromisoformat(instant).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _conclusion(call: Mapping, dsrct_check: Mapping) -> str:

@@ -175,9 +175,13 @@ class ApiKeyStore:
         # roles: PostgreSQL locks out other writers of the table (readers, such
         # as authentication, go on); on SQLite the insert takes the database's
         # write lock, and the check after it sees every earlier creator's key.
+        # On SQLite the insert must be the transaction's first statement: a
+        # read before it would pin an older snapshot, and the insert would then
+        # fail at once (SQLITE_BUSY_SNAPSHOT) instead of waiting its turn.
         with Session(self.engine) as session, session.begin():
             if session.get_bind().dialect.name == "postgresql":
-                session.execute(text("LOCK TABLE api_keys IN SHARE ROW EXCLUSIVE MODE"))
+                table = ApiKeyRow.__tablename__
+                session.execute(text(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
             session.add(row)
             session.flush()
             # Revoked keys count: what they did is recorded under the name for good.

@@ -43,7 +43,8 @@ class ResultQuery:
         Exact matches; ``None`` = any.
     accession_prefix : str or None
         Accessions that start with this, whatever the case of their letters
-        (the worklist's search: a diagnostician types the start of an id).
+        (the worklist's search: a diagnostician types the start of an id;
+        the database's ``lower()`` decides: SQLite folds ASCII letters only).
         ``%`` and ``_`` are plain characters here.
     client : str or None
         Only results of this client (for a key that may read only its own).

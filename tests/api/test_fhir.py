@@ -221,8 +221,11 @@ def test_a_correction_names_the_report_it_replaces(result):
 
 def test_the_status_follows_the_review_unless_given(result):
     assert result_to_fhir(result, result_id="42", issued=ISSUED)["status"] == "final"
-    corrected = result_to_fhir(_reviewed(result, comment="seen"), result_id="46", issued=ISSUED)
-    assert corrected["status"] == "corrected"
+    corrected = _reviewed(result, comment="seen")
+    assert result_to_fhir(corrected, result_id="46", issued=ISSUED)["status"] == "corrected"
+    # A status given is the report's, and its Observations'.
+    given = result_to_fhir(corrected, result_id="46", issued=ISSUED, status="amended")
+    assert (given["status"], _statuses(given)) == ("amended", {"amended"})
 
 
 def _statuses(report: dict) -> set[str]:
@@ -236,7 +239,7 @@ def test_a_sign_off_alone_is_appended_to_the_report(result):
     # What was reported stands, so the Observations stay final; the sign-off is added.
     assert (report["status"], _statuses(report)) == ("appended", {"final"})
     assert report["conclusion"].startswith(
-        "Signed off on review (wrong case). Signed off by dr-review at 2026-03-01T12:30:00+00:00."
+        "Signed off on review by dr-review at 2026-03-01 12:30 UTC (wrong case)."
         " Model: Methylation class desmoplastic"
     )
     assert report["resultsInterpreter"] == [{"display": "dr-review"}]
@@ -256,7 +259,8 @@ def test_a_sign_off_after_a_correction_keeps_the_corrected_observations(result):
     assert report["status"] == "corrected"
     assert report["resultsInterpreter"] == [{"display": "dr-late"}, {"display": "dr-board"}]
     assert report["conclusion"].startswith(
-        "Corrected on review (note). Reviewer's comment: discussed Signed off by dr-board at "
+        "Corrected on review (note). Reviewer's comment: discussed. Signed off by dr-board at "
+        "2026-03-01 12:30 UTC. Model: "
     )
 
 
@@ -264,9 +268,27 @@ def test_a_withdrawn_sign_off_is_a_correction(result):
     signed = _reviewed(result, signed_off=True)
     withdrawn = _reviewed(signed, "new finding", by="dr-late", signed_off=False)
     report = result_to_fhir(withdrawn, result_id="51", issued=ISSUED)
-    assert (report["status"], _statuses(report)) == ("corrected", {"corrected"})
+    # The LIS must drop the sign-off; what the Observations say is still the model's.
+    assert (report["status"], _statuses(report)) == ("corrected", {"final"})
     assert report["conclusion"].startswith("Sign-off withdrawn on review (new finding). Model: ")
     assert report["resultsInterpreter"] == [{"display": "dr-late"}]
+    # Signed off again: the Observations' status is the same in every report of the chain.
+    again = _reviewed(withdrawn, "agree after all", signed_off=True)
+    assert _statuses(result_to_fhir(again, result_id="52", issued=ISSUED)) == {"final"}
+
+
+def test_sign_offs_after_a_class_and_comment_keep_them_in_the_conclusion(result):
+    corrected = _reviewed(result, reported_class="EWS", comment="RNA-NGS pending")
+    signed = _reviewed(corrected, "board agrees", by="dr-board", signed_off=True)
+    report = result_to_fhir(signed, result_id="53", issued=ISSUED)
+    assert (report["status"], _statuses(report)) == ("appended", {"corrected"})
+    assert report["conclusion"].startswith(
+        "Reported class on review: Ewing sarcoma (EWS). Signed off on review by dr-board at "
+        "2026-03-01 12:30 UTC (board agrees). Reviewer's comment: RNA-NGS pending. Model: "
+    )
+    withdrawn = _reviewed(signed, "new finding", by="dr-late", signed_off=False)
+    report = result_to_fhir(withdrawn, result_id="54", issued=ISSUED)
+    assert (report["status"], _statuses(report)) == ("corrected", {"corrected"})
 
 
 def test_a_correction_stored_before_the_flag_was_kept_is_corrected(result):

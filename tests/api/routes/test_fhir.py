@@ -86,5 +86,5 @@ def test_a_sign_off_alone_is_an_appended_report(client, api_key, world):
     report = client.get(f"/v1/results/{signed['result_id']}/fhir").json()
     DiagnosticReport.model_validate(report)
     assert report["status"] == "appended"
-    assert report["conclusion"].startswith("Signed off on review (agree). Signed off by dr-sign")
+    assert report["conclusion"].startswith("Signed off on review by dr-sign at ")
     assert report["resultsInterpreter"] == [{"display": "dr-sign"}]

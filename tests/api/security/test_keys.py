@@ -155,6 +155,7 @@ def test_a_revoked_key_still_holds_its_client_name_to_its_role(store):
 def test_two_creators_at_once_cannot_give_a_name_two_roles(empty_engine):
     store = ApiKeyStore(empty_engine, cache_seconds=0)
     store.create_schema()
+    _, lis_token = store.create("lis-other", Role.LIS)
     outcome: dict[str, object] = {}
 
     def create_reviewer_key() -> None:
@@ -183,6 +184,8 @@ def test_two_creators_at_once_cannot_give_a_name_two_roles(empty_engine):
         creator.start()
         creator.join(0.5)
         assert creator.is_alive()  # it waits for the other creator to finish
+        # Meanwhile keys are still checked: authentication only reads.
+        assert store.authenticate(lis_token) is not None
         transaction.commit()
     creator.join(10)
     assert not creator.is_alive()

@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 # Alembic cannot compare an expression index (the accession search's, on
-# PostgreSQL); test_the_accession_search_index_serves_prefix_queries checks it.
+# PostgreSQL); checked by test_the_accession_search_index_serves_prefix_queries_on_postgresql.
 @pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression")
 def test_migrations_build_exactly_the_models(engine):
     # If this fails, a table model changed without a migration: add one under
@@ -77,7 +77,6 @@ def test_the_accession_search_index_serves_prefix_queries_on_postgresql():
     try:
         drop_everything(engine)
         upgrade_database(engine)
-        store = ResultStore(engine, code_version="test")
         with engine.connect() as connection:
             # The statement the worklist's search runs, planned with the index
             # preferred: it must be usable for the pattern as bound.
@@ -87,7 +86,6 @@ def test_the_accession_search_index_serves_prefix_queries_on_postgresql():
             explain = connection.exec_driver_sql(f"EXPLAIN {compiled.string}", compiled.params)
             plan = explain.scalars().all()
         assert any("ix_results_accession_lower" in line for line in plan), plan
-        assert store.find(ResultQuery(accession_prefix="Ab_1%")) == []
         with engine.begin() as connection:
             command.downgrade(alembic_config(connection), "0002")
         assert "ix_results_accession_lower" not in {
