@@ -27,7 +27,7 @@ cohort: setup
 	$(BIN)/python -m training.synthetic --out $(COHORT)
 
 model: setup
-	$(BIN)/python -m training.train --cohort $(COHORT) --out $(MODEL) --register sarcoma-classifier
+	$(BIN)/python -m training.train --cohort $(COHORT) --out $(MODEL) --replace --register sarcoma-classifier
 
 serve: setup
 	MODEL_PATH=$(MODEL) $(BIN)/uvicorn api.main:app --host $(HOST) --port $(PORT) --no-access-log

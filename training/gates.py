@@ -51,17 +51,50 @@ class GateDecision:
         return "promoted" if self.passed else "not promoted"
 
 
+#: The sections a gates file may have.
+_SECTIONS = ("calibrated", "per_class")
+
+
 def load_gates(path: str | Path = DEFAULT_GATES) -> dict:
-    """Read a gates file; raises ClassifierError if missing or malformed."""
+    """Read a gates file and check its form.
+
+    Checked when it is read, before any training: an unknown section (which
+    would otherwise gate nothing), a key not of the form ``<metric>_<min|max>``
+    or a bound that is not a number.
+
+    Raises
+    ------
+    ClassifierError
+        If the file is missing, not TOML, or malformed as above.
+    """
     p = Path(path)
     try:
-        return tomllib.loads(p.read_text())
+        gates = tomllib.loads(p.read_text())
     except FileNotFoundError as exc:
         raise ClassifierError(f"quality gates file {p} not found", field="gates") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ClassifierError(
             f"quality gates file {p} is not valid TOML: {exc}", field="gates"
         ) from exc
+    for section, entries in gates.items():
+        if section not in _SECTIONS or not isinstance(entries, dict):
+            raise ClassifierError(
+                f"quality gates file {p}: [{section}] is not a section of gates "
+                f"(known: {', '.join(f'[{s}]' for s in _SECTIONS)})",
+                field="gates",
+            )
+        for key, bound in entries.items():
+            try:
+                _split_key(key, section)
+            except ClassifierError as exc:
+                raise ClassifierError(f"quality gates file {p}: {exc}", field="gates") from None
+            if isinstance(bound, bool) or not isinstance(bound, int | float):
+                raise ClassifierError(
+                    f"quality gates file {p}: gate [{section}] {key!r} must be a number, "
+                    f"not {bound!r}",
+                    field="gates",
+                )
+    return gates
 
 
 def check_gates(metrics: dict, gates: dict) -> GateDecision:

@@ -27,6 +27,7 @@ from classifier.cohort import write_cohort
 from classifier.errors import ClassifierError
 from training.loaders import ImportReport, load_matrix_cohort, load_series_matrix_cohort
 from training.loaders_matrix import DEFAULT_DETECTION_PVALUE_THRESHOLD
+from training.out_paths import directory_problem
 
 __all__ = ["ImportConfig", "import_cohort", "main"]
 
@@ -137,6 +138,8 @@ def _parse(argv: list[str] | None) -> ImportConfig:
             p.error("--label-column and --sample-column go with --samples, not --series-matrix")
     if not 0 < a.detection_pvalue_threshold <= 1:
         p.error("--detection-pvalue-threshold must be in (0, 1]")
+    if problem := directory_problem(a.out, "the cohort"):
+        p.error(problem)
     return ImportConfig(
         out=a.out, betas=a.betas, samples=a.samples, label_column=a.label_column,
         sample_column=a.sample_column, series_matrix=a.series_matrix,

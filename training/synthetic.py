@@ -39,6 +39,7 @@ from classifier.errors import ClassifierError
 from classifier.manifest import load_manifest
 from classifier.probes import ArrayType, base_probe_ids
 from classifier.taxonomy import load_taxonomy
+from training.out_paths import directory_problem, file_problem
 from training.synthetic_world import SampleSpec, SyntheticWorld, WorldConfig
 
 __all__ = ["build_cohort", "generate_profile", "load_reference_sheet", "main", "make_world"]
@@ -274,10 +275,10 @@ def _parse(argv: list[str] | None) -> _Args:
         if given:
             verb = "applies" if len(given) == 1 else "apply"
             parser.error(f"{', '.join(given)} only {verb} with --profile CLASS")
-        if ns.out.is_file():
-            parser.error(f"--out {ns.out} is a file; a cohort is written to a directory")
-    elif ns.out.is_dir():
-        parser.error(f"--out {ns.out} is a directory; a profile is written to a JSON file")
+        if problem := directory_problem(ns.out, "the cohort"):
+            parser.error(problem)
+    elif problem := file_problem(ns.out, "a profile (JSON)"):
+        parser.error(problem)
     options = {k: _PROFILE_DEFAULTS[k] if v is None else v for k, v in profile_options.items()}
     if not 0.0 < options["purity"] <= 1.0:
         parser.error(f"--purity must be in (0, 1], got {options['purity']:g}")

@@ -3,11 +3,13 @@
 Usage::
 
     python -m training.train --cohort DIR [--label-column COL] [--model rf|xgb|linear]
-        [--outer-folds 5] [--inner-folds 3] [--seed N] [--out BUNDLE_DIR]
+        [--outer-folds 5] [--inner-folds 3] [--seed N] [--out BUNDLE_DIR] [--replace]
         [--experiment NAME] [--register NAME] [--n-features N]
         [--calibration ridge|temperature|none] [--threshold 0.9] [--gates FILE]
         [--filters snp,cross_reactive,...|none] [--n-jobs N] [--no-tracking]
 
+``--out`` (default ``models/sarcoma-classifier``, the model ``make run``
+serves) must not hold a bundle already unless ``--replace`` is given.
 ``--outer-folds 0`` skips the nested evaluation (a quick model; it cannot
 become champion, since the gates need the evaluation). ``--filters`` names
 the manifest probe filters applied before training (default: the
@@ -49,6 +51,7 @@ from training.figures import (
 )
 from training.gates import DEFAULT_GATES, GateDecision, check_gates, load_gates
 from training.nested_cv import choose_folds, evaluate, nested_cross_validate
+from training.out_paths import directory_problem
 
 __all__ = ["TrainConfig", "main", "train"]
 
@@ -374,18 +377,29 @@ def _model_name(text: str) -> str:
     return text
 
 
-def _out_problem(out: Path) -> str | None:
+def _out_problem(out: Path, replace: bool = False) -> str | None:
     """Why the bundle cannot be written to ``out``, or None if it can.
 
     The directory and its missing parents are created only when the bundle
     is written, after the training; a file in the way is found now instead.
+    A bundle already there is replaced only when asked (``replace``): the
+    default ``--out`` is the model the service serves, and a retraining on
+    another cohort, or one that fails its gates, must not take its place
+    unseen.
     """
-    existing = next(path for path in (out, *out.parents) if path.exists())
-    if existing.is_dir():
-        return None
-    if existing == out:
-        return f"--out {out} is a file; give a directory for the bundle"
-    return f"--out {out} cannot be created: {existing} is a file"
+    if (out / "bundle.json").is_file() and not replace:
+        served = (
+            " (the default model, which `make run` serves)" if _same(out, DEFAULT_BUNDLE) else ""
+        )
+        return (
+            f"--out {out} holds a model bundle already{served}: give another --out "
+            "for this model, or add --replace to overwrite it"
+        )
+    return directory_problem(out, "the bundle")
+
+
+def _same(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve()
 
 
 def _parse(argv: list[str] | None) -> TrainConfig:
@@ -398,7 +412,14 @@ def _parse(argv: list[str] | None) -> TrainConfig:
     p.add_argument("--outer-folds", type=int, default=5, help="0 skips the nested evaluation")
     p.add_argument("--inner-folds", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", type=Path, default=DEFAULT_BUNDLE, help="bundle directory")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_BUNDLE,
+        help="bundle directory (default: models/sarcoma-classifier, the model the service "
+        "serves); a bundle already there is replaced only with --replace",
+    )
+    p.add_argument("--replace", action="store_true", help="overwrite the bundle already in --out")
     p.add_argument("--experiment", default="sarcoma-classifier")
     p.add_argument(
         "--register",
@@ -440,7 +461,7 @@ def _parse(argv: list[str] | None) -> TrainConfig:
         )
     if a.no_tracking and a.register is not None:
         p.error("--register needs MLflow tracking: drop --no-tracking, or drop --register")
-    if problem := _out_problem(a.out):
+    if problem := _out_problem(a.out, a.replace):
         p.error(problem)
     return TrainConfig(
         cohort=a.cohort, label_column=a.label_column, model=a.model,

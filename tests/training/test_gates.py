@@ -64,6 +64,25 @@ def test_bad_gates_files(tmp_path):
         load_gates(bad)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[calibrated]\nbrier_mx = 0.2\n", r"'brier_mx' must end in _min or _max, not _mx"),
+        ("[calibratd]\nbrier_max = 0.2\n", r"\[calibratd\] is not a section of gates"),
+        ("brier_max = 0.2\n", r"\[brier_max\] is not a section"),  # outside any section
+        ('[calibrated]\nbrier_max = "0.2"\n', r"'brier_max' must be a number, not '0.2'"),
+        ("[per_class]\nDSRCT_sensitivity_min = true\n", r"must be a number, not True"),
+    ],
+)
+def test_a_malformed_gates_file_is_refused_when_read(tmp_path, text, message):
+    # Before any training: a typo would otherwise be found after the folds, or gate nothing.
+    path = tmp_path / "gates.toml"
+    path.write_text(text)
+    with pytest.raises(ClassifierError, match=message) as caught:
+        load_gates(path)
+    assert str(caught.value).startswith(f"quality gates file {path}: ")
+
+
 def test_class_code_with_underscores_is_gated_not_skipped():
     metrics = {"calibrated": {"per_class": {"CS_IDH_A": {"sensitivity": 0.5}}}}
     decision = check_gates(metrics, {"per_class": {"CS_IDH_A_sensitivity_min": 0.8}})

@@ -200,6 +200,22 @@ def test_missing_series_matrix_exits_2(tmp_path, capsys):
     assert code == 2 and "series_matrix file" in err and "does not exist" in err
 
 
+@pytest.mark.parametrize("where", ["notes.txt", "notes.txt/cohort"])
+def test_an_out_that_cannot_be_a_directory_is_refused_before_reading(tmp_path, capsys, where):
+    (tmp_path / "notes.txt").write_text("kept")
+    out = tmp_path / where
+    # The inputs do not exist: the --out check comes first, before anything is read.
+    code, _, err = run(capsys, "--betas", tmp_path / "b.csv", "--samples", tmp_path / "s.csv",
+                       "--label-column", "class", "--out", out)  # fmt: skip
+    expected = (
+        f"error: --out {out} is a file; give a directory for the cohort\n"
+        if where == "notes.txt"
+        else f"error: --out {out} cannot be created: {tmp_path / 'notes.txt'} is a file\n"
+    )
+    assert (code, err) == (2, expected)
+    assert (tmp_path / "notes.txt").read_text() == "kept"
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

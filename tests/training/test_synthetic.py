@@ -107,8 +107,10 @@ def test_cli_writes_cohort_and_profile(tmp_path, capsys):
             ["--out", "{tmp}/c", "--purity", "0.3", "--form", "object"],
             "--purity, --form only apply with --profile",
         ),
-        (["--out", "{file}"], "is a file; a cohort is written to a directory"),
-        (["--out", "{tmp}", "--profile", "DSRCT"], "is a directory; a profile is written"),
+        (["--out", "{file}"], "existing.txt is a file; give a directory for the cohort"),
+        (["--out", "{file}/c"], "c cannot be created: {file} is a file"),
+        (["--out", "{tmp}", "--profile", "DSRCT"], "is a directory; a profile (JSON) is written"),
+        (["--out", "{file}/p.json", "--profile", "DSRCT"], "p.json cannot be created: {file} is"),
         (["--out", "{tmp}/p.json", "--profile", "DSRCT", "--purity", "1.5"], "(0, 1], got 1.5"),
         (["--out", "{tmp}/p.json", "--profile", "DSRCT", "--purity", "0"], "(0, 1], got 0"),
     ],
@@ -120,6 +122,7 @@ def test_cli_refuses_options_it_would_ignore_or_misuse(tmp_path, capsys, args, s
     with pytest.raises(SystemExit) as exited:
         main(argv)
     assert exited.value.code == 2
-    assert says in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert says.format(tmp=tmp_path, file=existing) in err and "Traceback" not in err
     assert existing.read_text() == "kept"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["existing.txt"]

@@ -267,7 +267,7 @@ def test_families_follow_the_chosen_label_column(tmp_path, capsys):
     assert families == {"DSRCT": "ROUND_CELL", "EWS": "ROUND_CELL", "my own class": "my own class"}
     # With the default label column the sheet's families are used as given.
     assert main(["--cohort", str(cohort_dir), "--no-tracking", "--outer-folds", "0",
-                 "--out", str(out)]) == 0  # fmt: skip
+                 "--out", str(out), "--replace"]) == 0  # fmt: skip
     capsys.readouterr()
     assert set(load_bundle(out).class_families) == {"SHEET_FAMILY"}
 
@@ -387,8 +387,9 @@ def test_n_jobs_must_be_positive_or_minus_one(tmp_path, capsys, n_jobs):
 def test_n_jobs_minus_one_means_all_cores(tmp_path):
     from training.train import _parse
 
-    assert _parse(["--cohort", str(tmp_path), "--n-jobs", "-1"]).n_jobs == -1
-    assert _parse(["--cohort", str(tmp_path), "--n-jobs", "3"]).n_jobs == 3
+    out = ["--out", str(tmp_path / "m")]
+    assert _parse(["--cohort", str(tmp_path), "--n-jobs", "-1", *out]).n_jobs == -1
+    assert _parse(["--cohort", str(tmp_path), "--n-jobs", "3", *out]).n_jobs == 3
 
 
 def test_out_that_is_a_file_is_refused_before_training(tmp_path, capsys):
@@ -401,6 +402,33 @@ def test_out_that_is_a_file_is_refused_before_training(tmp_path, capsys):
                     "--out", str(target / "sub" / "m")], capsys)  # fmt: skip
     assert f"error: --out {target / 'sub' / 'm'} cannot be created: {target} is a file" in err
     assert target.read_text() == "keep me"
+
+
+def test_a_bundle_in_out_is_replaced_only_when_asked(tmp_path, capsys, monkeypatch):
+    from training import train as train_module
+
+    cohort_dir, _ = _user_cohort(tmp_path)
+    served = tmp_path / "models" / "sarcoma-classifier"
+    served.mkdir(parents=True)
+    (served / "bundle.json").write_text("{}")
+    monkeypatch.setattr(train_module, "DEFAULT_BUNDLE", served)
+    err = _refused(["--cohort", str(cohort_dir), "--no-tracking", "--out", str(served)], capsys)
+    assert (
+        f"error: --out {served} holds a model bundle already (the default model, which "
+        "`make run` serves): give another --out for this model, or add --replace" in err
+    )
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "bundle.json").write_text("{}")
+    err = _refused(["--cohort", str(cohort_dir), "--no-tracking", "--out", str(other)], capsys)
+    assert f"error: --out {other} holds a model bundle already: give another" in err
+    assert (served / "bundle.json").read_text() == "{}"  # nothing was written
+    config = train_module._parse(["--cohort", str(cohort_dir), "--out", str(served), "--replace"])
+    assert config.out == served
+    # An empty directory, or one without a bundle, is fine.
+    assert (
+        train_module._parse(["--cohort", str(cohort_dir), "--out", str(tmp_path)]).out == tmp_path
+    )
 
 
 def test_register_without_tracking_is_refused(tmp_path, capsys):
@@ -425,7 +453,9 @@ def _user_cohort_with(tmp_path, edit, **kwargs):
 def _cohort_refused(cohort_dir, tmp_path, capsys):
     """Run the CLI on a cohort it must refuse; return the error line."""
     before = _existing_bundle(tmp_path / "m")
-    code = main(["--cohort", str(cohort_dir), "--no-tracking", "--out", str(tmp_path / "m")])
+    # --replace: the bundle already there would be overwritten by a model of this cohort.
+    args = ["--cohort", str(cohort_dir), "--no-tracking", "--out", str(tmp_path / "m")]
+    code = main([*args, "--replace"])
     assert code == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err
@@ -466,7 +496,7 @@ def test_sparse_cpgs_left_by_the_probe_filters_are_a_clear_error(tmp_path, capsy
     edited = _user_cohort_with(tmp_path, sparse_unless_xy, extra_ids=xy)
     before = _existing_bundle(tmp_path / "m")
     code = main(["--cohort", str(edited), "--no-tracking", "--outer-folds", "0",
-                 "--out", str(tmp_path / "m")])  # fmt: skip
+                 "--out", str(tmp_path / "m"), "--replace"])  # fmt: skip
     assert code == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err
