@@ -207,7 +207,8 @@ def parse_finding(obj: Mapping[str, Any], index: int) -> Finding:
     ------
     UnknownFindingError
         On an unknown kind, method, result or epitope, a missing required
-        field, or a malformed gene or fusion name.
+        field, a field the kind does not have (a misspelling), or a
+        malformed gene or fusion name.
     """
     where = f"findings[{index}]"
     if not isinstance(obj, Mapping):
@@ -216,6 +217,7 @@ def parse_finding(obj: Mapping[str, Any], index: int) -> Finding:
         )
     kb = load_knowledge()
     kind = FindingKind(_choice(obj, "kind", [str(k) for k in FindingKind], where))
+    _refuse_unknown_fields(obj, kind, where)
     result = _choice(obj, "result", kb.results_for(kind), where)
     if kind is FindingKind.IHC:
         method = _choice(obj, "method", ["ihc"], where, default="ihc")
@@ -248,6 +250,25 @@ def parse_finding(obj: Mapping[str, Any], index: int) -> Finding:
         pattern=pattern.strip().lower() if pattern else None,
         index=index,
     )
+
+
+#: The fields each kind of finding has (``kind``, ``method``, ``result`` and its own).
+_FIELDS = {
+    FindingKind.FUSION: ("kind", "method", "result", "genes", "name"),
+    FindingKind.BREAK_APART: ("kind", "method", "result", "gene"),
+    FindingKind.IHC: ("kind", "method", "result", "marker", "epitope", "pattern"),
+}
+
+
+def _refuse_unknown_fields(obj: Mapping[str, Any], kind: FindingKind, where: str) -> None:
+    # A misspelt field would be dropped unseen: "epitop" would leave a WT1 stain
+    # of unknown epitope, which cannot argue against DSRCT the way an N-terminal one does.
+    for key in obj:
+        if key not in _FIELDS[kind]:
+            raise UnknownFindingError(
+                f"{where} has no field {key!r}; {kind} findings have: {', '.join(_FIELDS[kind])}",
+                field=f"{where}.{key}",
+            )
 
 
 def parse_fusion_name(text: str, *, field: str = "name") -> tuple[str, str]:

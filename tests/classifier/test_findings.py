@@ -258,8 +258,22 @@ def test_parse_findings_of_nothing():
             "accepted: c_terminal, n_terminal, unspecified",
         ),
         ({"kind": 3, "result": "detected"}, "findings[2].kind", "must be a string, got int"),
+        # A misspelt field is refused, not dropped: the epitope decides what a WT1 stain says.
+        (
+            {"kind": "ihc", "marker": "WT1", "epitop": "n_terminal", "result": "negative"},
+            "findings[2].epitop",
+            "has no field 'epitop'; ihc findings have: kind, method, result, marker, epitope, "
+            "pattern",
+        ),
+        ({**RNA_WT1, "gene": "EWSR1"}, "findings[2].gene", "fusion findings have: kind, method"),
+        (
+            {"kind": "break_apart", "gene": "EWSR1", "genes": ["EWSR1", "WT1"],
+             "method": "fish", "result": "rearranged"},
+            "findings[2].genes",
+            "break_apart findings have: kind, method, result, gene",
+        ),
     ],
-)
+)  # fmt: skip
 def test_invalid_findings_name_the_field_and_the_accepted_values(obj, field, message):
     with pytest.raises(UnknownFindingError, match=message.replace("(", r"\(")) as err:
         parse_finding(obj, 2)

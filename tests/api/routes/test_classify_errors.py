@@ -209,6 +209,14 @@ def test_unknown_finding_kind(post_json, world):
     assert item["loc"][:5] == ["body", "profiles", 0, "findings", 1]
 
 
+def test_a_misspelt_field_of_a_finding_is_refused(post_json, world):
+    findings = [{"kind": "ihc", "marker": "WT1", "epitop": "n_terminal", "result": "negative"}]
+    item = _error(post_json({"profiles": [_profile(world, findings=findings)]}), 422,
+                  "unknown_finding")  # fmt: skip
+    assert item["field"] == "profiles[0].findings[0].epitop"
+    assert "ihc findings have: kind, method, result, marker, epitope, pattern" in item["msg"]
+
+
 @pytest.mark.parametrize("sample_id", [None, "", 17])
 def test_missing_or_bad_sample_id(post_json, world, sample_id):
     profile = _profile(world)
