@@ -20,6 +20,7 @@ __all__ = [
     "body_format",
     "body_too_large",
     "read_body",
+    "require_json_body",
 ]
 
 JSON_MEDIA_TYPE = "application/json"
@@ -53,6 +54,24 @@ def body_format(content_type: str | None) -> BodyFormat:
             type="unsupported_media_type",
             status_code=415,
         ) from None
+
+
+async def require_json_body(request: Request) -> None:
+    """Refuse (415) a body that does not say it is JSON, for routes that read a JSON model.
+
+    FastAPI reads a body of another media type as a plain string, and the
+    caller would get a 422 about a "dictionary" instead of the real mistake
+    (``curl -d`` sends ``application/x-www-form-urlencoded``).
+    """
+    media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    if media != JSON_MEDIA_TYPE:
+        got = repr(media) if media else "no Content-Type header"
+        raise InputError(
+            f"expected Content-Type {JSON_MEDIA_TYPE}, got {got}",
+            loc=(),
+            type="unsupported_media_type",
+            status_code=415,
+        )
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from api.body import require_json_body
 from api.deps import KeyAdminDep, ModelAdminDep
 from api.errors import error_item
 from api.model_swap import ModelSwapper
@@ -117,6 +118,7 @@ def list_keys(
 @router.post(
     "/keys",
     response_model=CreatedKey,
+    dependencies=[Depends(require_json_body)],
     status_code=201,
     responses={
         409: {"model": ErrorResponse, "description": "The client name has keys of another role."},

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 
+from api.body import require_json_body
 from api.deps import CorrectorDep, ResultReaderDep, StoreDep
 from api.errors import error_item, request_id_of
 from api.result_schemas import CorrectionIn, ResultList, StoredResultOut
@@ -76,6 +77,7 @@ def list_results(
 @router.post(
     "/{result_id}/corrections",
     status_code=201,
+    dependencies=[Depends(require_json_body)],
     response_model=StoredResultOut,
     responses={
         **_NOT_FOUND,

@@ -73,6 +73,17 @@ def test_a_bad_new_key_is_422(client, admin, body, type_):
     assert response.json()["detail"][0]["type"] == type_
 
 
+def test_a_new_key_sent_as_a_form_is_415(client, admin):
+    # curl -d without -H sends a form: FastAPI would read it as a string and say "dictionary".
+    response = client.post("/v1/admin/keys", data={"client": "lis-x", "role": "lis"}, headers=admin)
+    assert response.status_code == 415
+    (item,) = response.json()["detail"]
+    assert item["type"] == "unsupported_media_type"
+    assert item["msg"] == (
+        "expected Content-Type application/json, got 'application/x-www-form-urlencoded'"
+    )
+
+
 def test_a_client_name_belongs_to_one_role(client, admin):
     first = client.post(
         "/v1/admin/keys", json={"client": "lis-ward-9", "role": "lis"}, headers=admin

@@ -194,6 +194,22 @@ def _correct(client, headers, result_id, **body):
     return client.post(f"/v1/results/{result_id}/corrections", json=body, headers=headers)
 
 
+def test_a_correction_that_is_not_json_is_415_and_stores_nothing(client, post_json, world, api_key):
+    original = _classify(post_json, world, _accession())["results"][0]
+    response = client.post(
+        f"/v1/results/{original['result_id']}/corrections",
+        content=b'{"reason": "agree", "signed_off": true}',
+        headers={**api_key("reviewer"), "Content-Type": "text/plain"},
+    )
+    assert response.status_code == 415
+    (item,) = response.json()["detail"]
+    assert (item["type"], item["msg"]) == (
+        "unsupported_media_type",
+        "expected Content-Type application/json, got 'text/plain'",
+    )
+    assert client.get(f"/v1/results/{original['result_id']}").json()["superseded_by"] is None
+
+
 def test_a_reviewer_corrects_a_result(client, post_json, world, api_key):
     accession = _accession()
     classified = _classify(post_json, world, accession, diagnosis="Ewing sarcoma")
