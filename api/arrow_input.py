@@ -43,6 +43,9 @@ from classifier.probes import ArrayType
 
 __all__ = ["MODEL_ORDER", "parse_arrow_body", "read_arrow_body"]
 
+# The first bytes of the Arrow IPC file format (the stream format has none).
+_ARROW_FILE_MAGIC = b"ARROW1"
+
 #: ``array`` metadata value for values in the model's own CpG order.
 MODEL_ORDER = "model"
 
@@ -91,8 +94,15 @@ def read_arrow_body(body: bytes, max_batch: int, cpgs_sha256: str) -> ReadProfil
     try:
         table = pa.ipc.open_stream(pa.py_buffer(body)).read_all()
     except (pa.ArrowException, OSError, ValueError) as exc:
+        reason = (
+            # Arrow's own message for a file would be about a huge metadata length.
+            "the body is an Arrow IPC file (it starts with ARROW1); send the IPC stream "
+            "format instead (pyarrow.ipc.new_stream, not new_file)"
+            if body.startswith(_ARROW_FILE_MAGIC)
+            else str(exc)
+        )
         raise InputError(
-            f"malformed Arrow IPC stream: {exc}", loc=(), type="arrow_invalid", status_code=400
+            f"malformed Arrow IPC stream: {reason}", loc=(), type="arrow_invalid", status_code=400
         ) from None
     n = table.num_rows
     check_batch_size(n, max_batch)

@@ -118,6 +118,13 @@ def read_cohort(directory: str | Path, label_column: str = "label") -> Cohort:
         sample ids of the two files differ (the counts are reported).
     """
     root = Path(directory)
+    if not root.is_dir():
+        what = "is a file, not a cohort directory" if root.exists() else "does not exist"
+        raise CohortFormatError(
+            f"cohort directory {root} {what}; a cohort is a directory with {BETAS_FILE} and "
+            f"{SAMPLES_FILE} (python -m training.import_cohort writes one)",
+            field="cohort",
+        )
     for name in (BETAS_FILE, SAMPLES_FILE):
         if not (root / name).is_file():
             raise CohortFormatError(f"cohort directory {root} has no {name}", field=name)

@@ -175,8 +175,15 @@ def test_unregistered_run_logs_its_gate_decision_and_a_pyfunc_model(
 
 
 def test_missing_cohort_is_a_clear_error(tmp_path, capsys):
-    code = main(["--cohort", str(tmp_path / "nope"), "--no-tracking", "--out", str(tmp_path / "m")])
-    assert code == 2
+    out = ["--no-tracking", "--out", str(tmp_path / "m")]
+    assert main(["--cohort", str(tmp_path / "nope"), *out]) == 2
+    err = capsys.readouterr().err
+    assert f"error: cohort directory {tmp_path / 'nope'} does not exist; a cohort is" in err
+    (tmp_path / "notes.txt").write_text("x")
+    assert main(["--cohort", str(tmp_path / "notes.txt"), *out]) == 2
+    assert "notes.txt is a file, not a cohort directory" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["--cohort", str(tmp_path / "empty"), *out]) == 2
     assert "has no betas.parquet" in capsys.readouterr().err
 
 

@@ -323,6 +323,23 @@ def test_malformed_arrow_is_400(client):
     _error(response, 400, "arrow_invalid")
 
 
+def test_an_arrow_file_instead_of_a_stream_is_named(client, world):
+    table = pa.ipc.open_stream(
+        arrow_body([{"sample_id": "S1", "values": world.values("DSRCT").tolist()}])
+    ).read_all()
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    response = client.post(
+        "/v1/classify", content=sink.getvalue().to_pybytes(), headers={"content-type": ARROW}
+    )
+    item = _error(response, 400, "arrow_invalid")
+    assert item["msg"] == (
+        "malformed Arrow IPC stream: the body is an Arrow IPC file (it starts with ARROW1); "
+        "send the IPC stream format instead (pyarrow.ipc.new_stream, not new_file)"
+    )
+
+
 def test_arrow_without_order_or_ids(client, world):
     body = arrow_body([{"sample_id": "S1", "values": world.values("DSRCT").tolist()}])
     response = client.post(
