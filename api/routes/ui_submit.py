@@ -15,7 +15,7 @@ from api.errors import InputError, field_of, from_domain_error, request_id_of
 from api.results import ResultOptions
 from api.security import API_KEY_COOKIE
 from api.ui import PageRoute, render
-from api.ui.auth import UiSubmitterDep, check_csrf, check_same_origin
+from api.ui.auth import UiSubmitterDep, check_csrf, check_same_origin, reads_pages
 from api.ui.upload import (
     ClassifyBody,
     FormFindings,
@@ -107,9 +107,18 @@ def login(
     """Check the key and keep it in an HTTP-only cookie."""
     check_same_origin(request)
     target = _safe_next(next)
-    if request.app.state.api_keys.authenticate(api_key.strip()) is None:
+    client = request.app.state.api_keys.authenticate(api_key.strip())
+    if client is None:
         context = {"next": target, "error": "This key is unknown or has been revoked."}
         return render(request, "login.html", context, status_code=401)
+    if not reads_pages(client):
+        # Signed in, it could open none of the pages (an admin key reads no results).
+        context = {
+            "next": target,
+            "error": f"A key with the role '{client.role}' cannot use these pages, which "
+            "show results: sign in with a 'reviewer' or 'lis' key.",
+        }
+        return render(request, "login.html", context, status_code=403)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         API_KEY_COOKIE,

@@ -94,6 +94,15 @@ def test_without_authentication_there_is_nothing_to_sign_out_of(client, override
     assert _navigation(page.text) == (True, True, False)
 
 
+def test_an_admin_key_is_refused_at_sign_in(client, api_key):
+    # It would sign in and then open no page: say so at once, and keep no cookie.
+    token = api_key("admin")["Authorization"].split()[1]
+    response = client.post("/ui/login", data={"api_key": token}, headers={"Authorization": ""})
+    assert response.status_code == 403
+    assert "role &#39;admin&#39; cannot use these pages" in response.text
+    assert "set-cookie" not in response.headers
+
+
 def test_sign_in_with_a_bad_key_says_so(client):
     response = client.post("/ui/login", data={"api_key": "smc_nope"}, headers={"Authorization": ""})
     assert response.status_code == 401
@@ -210,6 +219,8 @@ def test_worklist_filters(client, world, reviewer):
         "/ui/", params={"decision": "no_match", "accession": accession}, headers=reviewer
     )
     assert 'data-testid="worklist-empty"' in none.text
+    # A reviewer cannot submit: the empty list does not offer the submit page.
+    assert 'href="/ui/submit"' not in none.text and "once a LIS sends profiles" in none.text
     assert client.get("/ui/", params={"fusion_status": ""}, headers=reviewer).status_code == 200
     # The sample id box finds ids by their start, in any case.
     start = accession[:7].lower()  # "ui-" and four of the eight hex digits
