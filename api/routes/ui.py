@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from api.deps import StoreDep
+from api.errors import request_id_of
+from api.result_schemas import CorrectionIn
 from api.security import Client, Permission
-from api.store import Listing, ResultQuery, ResultStore, StoredResult
+from api.store import (
+    Correction,
+    CorrectionError,
+    Listing,
+    ResultQuery,
+    ResultStore,
+    ResultSupersededError,
+    StoredResult,
+)
 from api.ui import PageRoute, render
-from api.ui.auth import UiError, UiReaderDep
+from api.ui.auth import UiCorrectorDep, UiError, UiReaderDep, check_csrf
 from api.ui.case_view import case_context
 
 __all__ = ["router"]
@@ -109,6 +121,92 @@ def case_print(
     stored = _readable(store, result_id, client)
     context = case_context(stored, request.app.state.model)
     return render(request, "case.html", context | {"print_view": True, "resubmitted": False})
+
+
+@dataclass(frozen=True)
+class ReviewForm:
+    """What a reviewer filled in on the case page (kept when it is sent back with an error)."""
+
+    reason: str = ""
+    verdict: str = ""
+    reported_class: str = ""
+    comment: str = ""
+    sign_off: str = ""
+
+
+#: The sign-off choices of the review form, as ``Correction.signed_off``.
+_SIGN_OFF = {"": None, "sign_off": True, "withdraw": False}
+
+
+@router.post("/cases/{result_id}/review", response_class=HTMLResponse)
+def review_case(
+    request: Request,
+    result_id: ResultId,
+    client: UiCorrectorDep,
+    store: StoreDep,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    reason: Annotated[str, Form(max_length=10_000)] = "",
+    verdict: Annotated[str, Form(max_length=64)] = "",
+    reported_class: Annotated[str, Form(max_length=64)] = "",
+    comment: Annotated[str, Form(max_length=10_000)] = "",
+    sign_off: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    """Correct or sign off a result from its case page (reviewer); open the new version.
+
+    The form is checked as ``POST /v1/results/{id}/corrections`` checks its
+    body (:class:`api.result_schemas.CorrectionIn`); a refused review is
+    shown on the case page again, with what was typed and why.
+    """
+    check_csrf(request, csrf_token, again="Open the case page again and resend the review.")
+    stored = _readable(store, result_id, client)
+    form = ReviewForm(reason, verdict, reported_class, comment, sign_off)
+    try:
+        correction = _correction_of(form)
+        corrected = store.correct(
+            stored.id, correction, corrected_by=client.name, request_id=request_id_of(request)
+        )
+    except ResultSupersededError as exc:
+        raise UiError(
+            409,
+            "Corrected meanwhile",
+            f"Another review of this result was stored first. Open its newest version, "
+            f"/ui/cases/{exc.newest}, and review that one.",
+        ) from None
+    except (ValidationError, CorrectionError) as exc:
+        context = case_context(stored, request.app.state.model)
+        extra = {"print_view": False, "resubmitted": False, "review_form": form}
+        extra["review_error"] = _review_message(exc)
+        return render(request, "case.html", context | extra, status_code=422)
+    return RedirectResponse(f"/ui/cases/{corrected.id}", status_code=303)
+
+
+def _correction_of(form: ReviewForm) -> Correction:
+    if form.sign_off not in _SIGN_OFF:
+        raise CorrectionError(
+            f"unknown sign-off choice {form.sign_off[:20]!r}", field="signed_off", type="enum"
+        )
+    checked = CorrectionIn.model_validate(
+        {
+            "reason": form.reason,
+            "reclassification_verdict": form.verdict or None,
+            "reported_class": form.reported_class or None,
+            "comment": form.comment or None,
+            "signed_off": _SIGN_OFF[form.sign_off],
+        }
+    )
+    return Correction(**checked.model_dump(mode="json"))
+
+
+def _review_message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"]) or "review"
+        if field == "reason" and error["type"] in ("missing", "string_too_short"):
+            return "Give a reason for the review: it is kept with the new version."
+        return f"{field}: {error['msg']}"
+    if isinstance(exc, CorrectionError):
+        return exc.message
+    return str(exc)
 
 
 def _readable(store: ResultStore, result_id: str, client: Client) -> StoredResult:

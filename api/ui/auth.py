@@ -27,6 +27,7 @@ from api.security import API_KEY_COOKIE, API_KEY_HEADER, Client, Permission, cli
 
 __all__ = [
     "LoginRequired",
+    "UiCorrectorDep",
     "UiError",
     "UiReaderDep",
     "UiSubmitterDep",
@@ -34,6 +35,7 @@ __all__ = [
     "check_same_origin",
     "csrf_token",
     "reads_pages",
+    "ui_corrector",
     "ui_reader",
     "ui_submitter",
 ]
@@ -95,8 +97,33 @@ def ui_submitter(request: Request) -> Client:
     return client
 
 
-def check_csrf(request: Request, submitted: str | None) -> None:
+def ui_corrector(request: Request) -> Client:
+    """A client that may correct and sign off results (a reviewer); see :func:`check_csrf`."""
+    client = _client(request, _header_token(request) or request.cookies.get(API_KEY_COOKIE))
+    if not client.can(Permission.CORRECT_RESULTS):
+        raise UiError(
+            403,
+            "Not allowed",
+            f"The role '{client.role}' of this key cannot correct or sign off results; a key "
+            "with the role 'reviewer' can.",
+        )
+    return client
+
+
+def check_csrf(
+    request: Request,
+    submitted: str | None,
+    again: str = "Open the submit page again and resend the file.",
+) -> None:
     """Refuse a form posted with the cookie key unless it carries the page's CSRF token.
+
+    Parameters
+    ----------
+    request : Request
+    submitted : str or None
+        The form's ``csrf_token`` field.
+    again : str
+        What to do instead, for the error page.
 
     Raises
     ------
@@ -108,10 +135,7 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     expected = csrf_token(request)
     if expected is not None and not hmac.compare_digest(expected, submitted or ""):
         raise UiError(
-            403,
-            "Form expired",
-            "This form was not sent from this service's submit page. Open the submit page "
-            "again and resend the file.",
+            403, "Form expired", f"This form was not sent from this service's own page. {again}"
         )
 
 
@@ -171,6 +195,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 UiReaderDep = Annotated[Client, Depends(ui_reader)]
 UiSubmitterDep = Annotated[Client, Depends(ui_submitter)]
+UiCorrectorDep = Annotated[Client, Depends(ui_corrector)]
 
 
 def _header_token(request: Request) -> str | None:

@@ -26,6 +26,8 @@ from api.ui.charts import (
     scatter_map,
     score_bars,
 )
+from classifier.reclassification import Verdict
+from classifier.taxonomy import load_taxonomy
 
 __all__ = ["DECISION_TEXT", "case_context", "score_meaning"]
 
@@ -95,7 +97,21 @@ def case_context(stored: StoredResult, model: ServedModel | None) -> dict[str, A
         "map": _map(own, call),
         "provenance": _provenance(stored, own),
         "model_loaded": own is not None,
+        "class_choices": _class_choices(call, own),
+        "verdicts": [v.value for v in Verdict],
     }
+
+
+def _class_choices(call: dict[str, Any], own: ServedModel | None) -> list[tuple[str, str]]:
+    """The classes a reviewer may report: the model's own, by score, as (code, label)."""
+    names = dict(own.class_names) if own is not None else {}
+    names |= {c["code"]: c["name"] for c in call.get("top_classes", [])}
+    taxonomy = load_taxonomy()
+    ranked = sorted(call["scores"].items(), key=lambda kv: -kv[1])
+    return [
+        (code, f"{names.get(code) or taxonomy.display_name(code)} ({code}), {score:.3f}")
+        for code, score in ranked
+    ]
 
 
 def score_meaning(metrics: dict | None, score: float, threshold: float) -> dict[str, Any]:

@@ -132,6 +132,7 @@ def render(
         # Links only to the pages the key may open (a reviewer's "Submit" was a 403).
         "can_view_worklist": client is not None and reads_pages(client),
         "can_submit": client is not None and client.can(Permission.CLASSIFY),
+        "can_correct": client is not None and client.can(Permission.CORRECT_RESULTS),
     }
     response = _templates.TemplateResponse(
         request, template, page | context, status_code=status_code
