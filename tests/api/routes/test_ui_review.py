@@ -66,9 +66,10 @@ def test_a_reviewer_signs_a_result_off_from_its_page(reviewer_cookie, world):
     assert 'data-testid="signed-off"' in new_page
     assert "withdraw the sign-off" in new_page  # the next review may withdraw it
     # The old version is read-only: no form on a superseded result.
-    assert 'data-testid="review-form"' not in client.get(
-        f"/ui/cases/{original}", headers=NO_HEADER
-    ).text
+    assert (
+        'data-testid="review-form"'
+        not in client.get(f"/ui/cases/{original}", headers=NO_HEADER).text
+    )
 
 
 def test_a_review_sets_verdict_class_and_comment(reviewer_cookie, world):
