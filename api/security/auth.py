@@ -162,7 +162,8 @@ def require(*permissions: Permission) -> Callable[..., Awaitable[Client]]:
     """
     if not permissions:
         raise ValueError("require() needs at least one permission")
-    needed = ", ".join(p.value for p in permissions)
+    names = [p.value for p in permissions]
+    needed = names[0] if len(names) == 1 else f"one of {', '.join(names)}"
 
     async def check(
         request: Request, client: Annotated[Client, Depends(authenticated_client)]

@@ -100,7 +100,16 @@ def test_only_a_lis_submits(client, api_key, profile_body, role):
     assert response.status_code == 403
     item = response.json()["detail"][0]
     assert item["type"] == "forbidden"
-    assert f"role '{role}'" in item["msg"] and "classify" in item["msg"]
+    assert item["msg"] == f"the role '{role}' of this key may not do this (needs classify)"
+
+
+def test_a_refusal_names_the_permissions_of_which_one_is_needed(client, api_key):
+    response = client.get("/v1/results", headers=api_key("admin"))
+    assert response.status_code == 403
+    assert response.json()["detail"][0]["msg"] == (
+        "the role 'admin' of this key may not do this "
+        "(needs one of read_own_results, read_all_results)"
+    )
 
 
 @pytest.mark.parametrize("role", ["lis", "reviewer"])
