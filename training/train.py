@@ -151,6 +151,13 @@ def train(config: TrainConfig) -> dict:
         }
 
     model, fit_seconds = _final_fit(template, cohort, evaluation.get("fold_fit_seconds"))
+    if len(model.cpgs_) < config.n_features:
+        # Not an error (a small cohort, an older array), but the model is not what was asked.
+        _say(
+            f"note: the model reads {len(model.cpgs_)} CpGs, not the {config.n_features} of "
+            f"--n-features: only that many of the cohort's {cohort.betas.shape[1]} pass the "
+            "probe filters and are measured in enough samples"
+        )
     decision = check_gates(evaluation, gates)
     training = {
         "n_samples": len(cohort),

@@ -224,6 +224,11 @@ def test_trains_unchanged_on_a_users_small_cohort(tmp_path, capsys):
     # every CpG is kept but those the default probe filters remove
     filtered = pd.Index(ids).isin(load_manifest().excluded(DEFAULT_FILTERS)).sum()
     assert summary["training"]["n_cpgs_model"] == 300 - filtered
+    # Fewer than the 10,000 of --n-features's default: said, not silent.
+    assert (
+        f"note: the model reads {300 - filtered} CpGs, not the 10000 of --n-features: only "
+        "that many of the cohort's 300 pass the probe filters" in captured.err
+    )
     assert summary["calibrated"]["accuracy"] > 0.9
     assert summary["promotion"]["decision"] == "not registered"
     bundle = load_bundle(tmp_path / "m")
