@@ -188,21 +188,38 @@ def _log_model(bundle: ModelBundle, register_as: str | None, root: Path):
     requirements = [
         f"{pkg}=={versions[pkg]}" for pkg in ("numpy", "pandas", "scikit-learn", "xgboost")
     ] + ["scipy", "joblib", "imbalanced-learn", "pyarrow"]
-    with warnings.catch_warnings():
-        # Our explicit tensor signature replaces MLflow's type-hint inference.
-        warnings.filterwarnings("ignore", message=".*type hints to the `predict` method.*")
-        from training.pyfunc_model import SarcomaClassifierPyfunc
+    # Two notices of MLflow's that do not apply here, and would end every training's
+    # output: our explicit tensor signature replaces its type-hint inference, and
+    # the model's bundle is a pickle anyway (load only models you trained). MLflow
+    # sets its own warning filter around the first, so it is caught, not filtered.
+    pyfunc_logger = logging.getLogger("mlflow.pyfunc")
+    pyfunc_logger.addFilter(_not_the_cloudpickle_notice)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            from training.pyfunc_model import SarcomaClassifierPyfunc
 
-        return mlflow.pyfunc.log_model(
-            name="model",
-            python_model=SarcomaClassifierPyfunc(),
-            artifacts={"bundle": str(bundle.path)},
-            signature=signature,
-            input_example=example,
-            pip_requirements=requirements,
-            code_paths=[str(root / "classifier"), str(root / "training")],
-            registered_model_name=register_as,
-        )
+            info = mlflow.pyfunc.log_model(
+                name="model",
+                python_model=SarcomaClassifierPyfunc(),
+                artifacts={"bundle": str(bundle.path)},
+                signature=signature,
+                input_example=example,
+                pip_requirements=requirements,
+                code_paths=[str(root / "classifier"), str(root / "training")],
+                registered_model_name=register_as,
+            )
+    finally:
+        pyfunc_logger.removeFilter(_not_the_cloudpickle_notice)
+    for warning in caught:
+        if "type hints to the `predict` method" not in str(warning.message):
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    return info
+
+
+def _not_the_cloudpickle_notice(record: logging.LogRecord) -> bool:
+    return "serialized using CloudPickle" not in record.getMessage()
 
 
 def _log_promotion(info: dict, register_as: str | None, decision: GateDecision) -> None:
@@ -228,5 +245,6 @@ def _log_promotion(info: dict, register_as: str | None, decision: GateDecision) 
 
 
 def _param(value) -> str:
-    text = json.dumps(value, default=str) if not isinstance(value, str) else value
+    # Paths as written (json.dumps would quote them); lists and numbers as JSON.
+    text = str(value) if isinstance(value, str | Path) else json.dumps(value, default=str)
     return text[:500]

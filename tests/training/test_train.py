@@ -1,6 +1,7 @@
 """End to end: the training CLI on a tiny cohort, tracked in a throwaway MLflow store."""
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -93,6 +94,7 @@ def test_training_tracks_registers_and_promotes(cohort_dir, mlflow_store, tmp_pa
     assert str(client.get_model_version_by_alias("tiny-sarcoma", "champion").version) == "1"
     run = client.get_run(summary["mlflow"]["run_id"])
     assert "calibrated_brier" in run.data.metrics and "raw_brier" in run.data.metrics
+    assert run.data.params["cohort"] == str(cohort_dir)  # as written, not JSON-quoted
     assert run.data.tags["champion_decision"] == "promoted"
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "figures")}
     assert artifacts == {
@@ -540,3 +542,23 @@ def test_undocumented_array_type_is_refused(tmp_path, capsys):
         "'850k' for sample 'PATIENT-000'; expected one of ['450k', 'epic', 'epicv2']; "
         "write 'epic' for '850k'"
     )
+
+
+@pytest.mark.slow
+def test_a_tracked_run_shows_no_mlflow_notices_that_do_not_apply(tmp_path):
+    """As a user sees it (a process of its own: pytest would capture the warnings)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "training.train", "--cohort", str(root / "data_samples" /
+         "tiny_cohort"), "--out", str(tmp_path / "m"), "--outer-folds", "0",
+         "--n-features", "200", "--experiment", "quiet", "--register", "quiet-model"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Created version '1' of model 'quiet-model'" in done.stderr
+    # Our explicit signature replaces type-hint inference; the bundle is a pickle anyway.
+    assert "type hints" not in done.stderr and "CloudPickle" not in done.stderr
