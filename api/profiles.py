@@ -305,11 +305,24 @@ def _loads(body: bytes) -> Any:
             except (ValueError, RecursionError):
                 pass
         raise InputError(
-            malformed_json_msg(exc.msg, exc.lineno, exc.colno),
+            _utf8_problem(body) or malformed_json_msg(exc.msg, exc.lineno, exc.colno),
             loc=(),
             type="json_invalid",
             status_code=400,
         ) from None
+
+
+def _utf8_problem(body: bytes) -> str | None:
+    """Where a body stops being UTF-8 (orjson says only "line 1, column 1"), or None."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = body[: exc.start].decode("utf-8")
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1  # in characters, as orjson counts
+        bad = body[exc.start : exc.end].hex(" ")
+        return malformed_json_msg(f"the body is not UTF-8 (byte {bad})", line, column)
+    return None
 
 
 class _PlainProfile(msgspec.Struct, forbid_unknown_fields=True):

@@ -42,6 +42,12 @@ def test_missing_content_type_is_415(client):
     _error(response, 415, "unsupported_media_type")
 
 
+def test_a_body_that_is_not_utf8_says_where(post_json):
+    item = _error(post_json(b'{"profiles": [{"sample_id": "A\xff", "betas": {}}]}'), 400,
+                  "json_invalid")  # fmt: skip
+    assert item["msg"] == "malformed JSON: the body is not UTF-8 (byte ff) at line 1, column 31"
+
+
 @pytest.mark.parametrize(
     ("value", "type_"),
     [("0.5", "value_not_numeric"), (True, "value_not_numeric"), ({"x": 1}, "value_not_numeric"),
