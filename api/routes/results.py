@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 
 from api.body import require_json_body
+from api.class_filter import unknown_class_message
 from api.deps import CorrectorDep, ResultReaderDep, StoreDep
 from api.errors import error_item, request_id_of
 from api.result_schemas import CorrectionIn, ResultList, StoredResultOut
@@ -44,6 +45,7 @@ def get_result(result_id: ResultId, client: ResultReaderDep, store: StoreDep) ->
 
 @router.get("", response_model=ResultList)
 def list_results(
+    request: Request,
     client: ResultReaderDep,
     store: StoreDep,
     accession: Annotated[
@@ -60,6 +62,22 @@ def list_results(
     offset: Annotated[int, Query(ge=0, le=_MAX_OFFSET)] = 0,
 ) -> ResultList:
     """List stored results (current versions), newest first, by accession, decision, class."""
+    if top_class is not None and (
+        problem := unknown_class_message(
+            top_class, store, request.app.state.model, _own_only(client)
+        )
+    ):
+        raise HTTPException(
+            status_code=422,
+            detail=[
+                {
+                    "loc": ["query", "top_class"],
+                    "field": "top_class",
+                    "msg": problem,
+                    "type": "unknown_class",
+                }
+            ],
+        )
     query = ResultQuery(
         accession=accession,
         decision=decision,

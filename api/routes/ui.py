@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from api.class_filter import unknown_class_message
 from api.deps import StoreDep
 from api.errors import request_id_of
 from api.result_schemas import CorrectionIn
@@ -66,6 +67,10 @@ def worklist(
         "accession": accession.strip()[:500] or None,
     }
     own = _own_only(client)
+    if chosen["top_class"] and (
+        problem := unknown_class_message(chosen["top_class"], store, request.app.state.model, own)
+    ):
+        raise UiError(400, "Unknown filter", problem[0].upper() + problem[1:] + ".")
     # The sample id box finds ids that start with what was typed.
     query = ResultQuery(
         **{k: v for k, v in chosen.items() if k != "accession"},

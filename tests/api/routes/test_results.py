@@ -133,6 +133,23 @@ def test_bad_queries_are_422(client, params):
     assert response.json()["detail"][0]["loc"][0] == "query"
 
 
+def test_a_class_filter_must_name_a_class(client, world, post_json):
+    # A class of the served model lists its results, or none yet: a plain 200.
+    assert client.get("/v1/results", params={"top_class": "DSRCT"}).status_code == 200
+    response = client.get("/v1/results", params={"top_class": "DSRTC"})  # a typo
+    assert response.status_code == 422
+    (item,) = response.json()["detail"]
+    assert (item["loc"], item["field"], item["type"]) == (
+        ["query", "top_class"],
+        "top_class",
+        "unknown_class",
+    )
+    assert item["msg"].startswith(
+        "no class 'DSRTC': it is neither a class of the served model nor the call of a stored "
+        "result (known: "
+    )
+
+
 # ---------------------------------------------------------------- model block
 
 

@@ -236,6 +236,9 @@ def test_an_unknown_filter_is_a_400_page(client, reviewer):
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/html")
     assert "Unknown decision" in response.text
+    misspelt = client.get("/ui/", params={"top_class": "DSRTC"}, headers=reviewer)
+    assert misspelt.status_code == 400
+    assert _error_page(misspelt)[1].startswith("No class &#39;DSRTC&#39;: it is neither")
 
 
 def _error_page(response) -> tuple[str, str]:
