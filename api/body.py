@@ -8,8 +8,9 @@ oversized upload is never held in memory or parsed.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from api.errors import InputError
 
@@ -17,8 +18,10 @@ __all__ = [
     "ARROW_MEDIA_TYPE",
     "JSON_MEDIA_TYPE",
     "BodyFormat",
+    "JsonBodyDep",
     "body_format",
     "body_too_large",
+    "media_type",
     "read_body",
     "require_json_body",
 ]
@@ -43,7 +46,7 @@ def body_format(content_type: str | None) -> BodyFormat:
     InputError
         415 when the header is missing or names another media type.
     """
-    media = (content_type or "").split(";", 1)[0].strip().lower()
+    media = media_type(content_type)
     try:
         return BodyFormat(media)
     except ValueError:
@@ -56,14 +59,30 @@ def body_format(content_type: str | None) -> BodyFormat:
         ) from None
 
 
+def media_type(content_type: str | None) -> str:
+    """The media type of a ``Content-Type`` header, lower case, without parameters."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
 async def require_json_body(request: Request) -> None:
     """Refuse (415) a body that does not say it is JSON, for routes that read a JSON model.
 
     FastAPI reads a body of another media type as a plain string, and the
     caller would get a 422 about a "dictionary" instead of the real mistake
-    (``curl -d`` sends ``application/x-www-form-urlencoded``).
+    (``curl -d`` sends ``application/x-www-form-urlencoded``). Declare it
+    (:data:`JsonBodyDep`) after the route's authentication, so that a
+    request without a key gets its 401 first.
+
+    Parameters
+    ----------
+    request : Request
+
+    Raises
+    ------
+    InputError
+        415 ``unsupported_media_type`` naming the ``Content-Type`` sent.
     """
-    media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    media = media_type(request.headers.get("content-type"))
     if media != JSON_MEDIA_TYPE:
         got = repr(media) if media else "no Content-Type header"
         raise InputError(
@@ -122,3 +141,7 @@ def body_too_large(limit: int, what: str, hint: str = "") -> InputError:
     return InputError(
         f"{msg}. {hint}" if hint else msg, loc=(), type="body_too_large", status_code=413
     )
+
+
+#: A route's JSON body check, as a parameter declared after its authentication.
+JsonBodyDep = Annotated[None, Depends(require_json_body)]

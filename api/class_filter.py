@@ -25,10 +25,17 @@ def unknown_class_message(
     code : str
         The filter as given.
     store : ResultStore
+        Asked for the stored calls only when the served model lacks ``code``.
     model : ServedModel or None
         The served model (None while none is loaded).
     client : str or None
-        Only this client's results count (a LIS key), or every result (None).
+        Only this client's results count (a LIS key: it learns no other
+        client's calls), or every result (None).
+
+    Returns
+    -------
+    str or None
+        The message of the 422 / 400 answer, naming the known codes.
     """
     served = set(model.class_names) if model is not None else set()
     if code in served:

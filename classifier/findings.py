@@ -265,9 +265,10 @@ def _refuse_unknown_fields(obj: Mapping[str, Any], kind: FindingKind, where: str
     # of unknown epitope, which cannot argue against DSRCT the way an N-terminal one does.
     for key in obj:
         if key not in _FIELDS[kind]:
+            shown = str(key)[:64]  # the sender's text: no longer than a field name needs
             raise UnknownFindingError(
-                f"{where} has no field {key!r}; {kind} findings have: {', '.join(_FIELDS[kind])}",
-                field=f"{where}.{key}",
+                f"{where} has no field {shown!r}; {kind} findings have: {', '.join(_FIELDS[kind])}",
+                field=f"{where}.{shown}",
             )
 
 

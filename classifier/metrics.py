@@ -13,12 +13,30 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = [
+    "PER_CLASS_METRICS",
+    "REPORT_METRICS",
     "brier_score",
     "classification_report",
     "expected_calibration_error",
     "log_loss",
     "reliability_curve",
 ]
+
+
+#: The figures of :func:`classification_report` (besides ``per_class``).
+REPORT_METRICS = (
+    "n_samples",
+    "accuracy",
+    "balanced_accuracy",
+    "brier",
+    "log_loss",
+    "ece",
+    "classified_fraction",
+    "classified_accuracy",
+    "family_accuracy",
+)
+#: The figures of each class in ``classification_report(...)["per_class"]``.
+PER_CLASS_METRICS = ("sensitivity", "precision", "support")
 
 
 def _onehot(y_idx: np.ndarray, n_classes: int) -> np.ndarray:

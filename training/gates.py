@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifier.errors import ClassifierError
+from classifier.metrics import PER_CLASS_METRICS, REPORT_METRICS
 
 __all__ = ["DEFAULT_GATES", "GateDecision", "check_gates", "load_gates"]
 
@@ -60,7 +61,21 @@ def load_gates(path: str | Path = DEFAULT_GATES) -> dict:
 
     Checked when it is read, before any training: an unknown section (which
     would otherwise gate nothing), a key not of the form ``<metric>_<min|max>``
-    or a bound that is not a number.
+    (``<class>_<metric>_<min|max>`` in ``[per_class]``), a metric the
+    evaluation does not report, or a bound that is not a number. A class
+    code is not checked: a lab's own cohort has its own labels, and a gate
+    on a class absent from the cohort is skipped, and said so, by
+    :func:`check_gates`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML file; by default ``training/quality_gates.toml``.
+
+    Returns
+    -------
+    dict
+        Its sections, as :func:`check_gates` takes them.
 
     Raises
     ------
@@ -83,11 +98,19 @@ def load_gates(path: str | Path = DEFAULT_GATES) -> dict:
                 f"(known: {', '.join(f'[{s}]' for s in _SECTIONS)})",
                 field="gates",
             )
+        known = REPORT_METRICS if section == "calibrated" else PER_CLASS_METRICS
         for key, bound in entries.items():
             try:
-                _split_key(key, section)
+                metric = _split_key(key, section)[-2]
             except ClassifierError as exc:
                 raise ClassifierError(f"quality gates file {p}: {exc}", field="gates") from None
+            if metric not in known:
+                # A misspelt metric would fail every run, after its folds, as "not available".
+                raise ClassifierError(
+                    f"quality gates file {p}: gate [{section}] {key!r} names no metric "
+                    f"{metric!r} (known: {', '.join(known)})",
+                    field="gates",
+                )
             if isinstance(bound, bool) or not isinstance(bound, int | float):
                 raise ClassifierError(
                     f"quality gates file {p}: gate [{section}] {key!r} must be a number, "

@@ -13,7 +13,10 @@ __all__ = ["directory_problem", "file_problem"]
 
 
 def directory_problem(out: Path, what: str) -> str | None:
-    """Why a directory cannot be created (or written into) at ``out``, or None.
+    """Why a directory cannot be created at ``out``, or None.
+
+    Only a file in the way is found (the common mistake); permissions are
+    the operating system's to refuse when the directory is written.
 
     Parameters
     ----------
@@ -21,6 +24,11 @@ def directory_problem(out: Path, what: str) -> str | None:
         The ``--out`` given; it and its missing parents are created later.
     what : str
         What goes there, for the message (``"the bundle"``, ``"the cohort"``).
+
+    Returns
+    -------
+    str or None
+        The message for the command line (``--out ... is a file; ...``).
     """
     existing = _nearest_existing(out)
     if existing.is_dir():
@@ -38,7 +46,12 @@ def file_problem(out: Path, what: str) -> str | None:
     out : Path
         The ``--out`` given; its missing parent directories are created later.
     what : str
-        What goes there, for the message (``"the profile"``).
+        What goes there, for the message (``"a profile (JSON)"``).
+
+    Returns
+    -------
+    str or None
+        The message for the command line.
     """
     if out.is_dir():
         return f"--out {out} is a directory; {what} is written to a file"

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from api.body import require_json_body
+from api.body import JsonBodyDep
 from api.deps import KeyAdminDep, ModelAdminDep
 from api.errors import error_item
 from api.model_swap import ModelSwapper
@@ -118,7 +118,6 @@ def list_keys(
 @router.post(
     "/keys",
     response_model=CreatedKey,
-    dependencies=[Depends(require_json_body)],
     status_code=201,
     responses={
         409: {"model": ErrorResponse, "description": "The client name has keys of another role."},
@@ -126,7 +125,10 @@ def list_keys(
     },
 )
 def create_key(
-    new: NewKey, admin: KeyAdminDep, store: Annotated[ApiKeyStore, Depends(get_key_store)]
+    new: NewKey,
+    admin: KeyAdminDep,
+    _json: JsonBodyDep,
+    store: Annotated[ApiKeyStore, Depends(get_key_store)],
 ) -> CreatedKey:
     """Create a key; its token is in this response only."""
     try:

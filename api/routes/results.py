@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
-from api.body import require_json_body
+from api.body import JsonBodyDep
 from api.class_filter import unknown_class_message
 from api.deps import CorrectorDep, ResultReaderDep, StoreDep
 from api.errors import error_item, request_id_of
@@ -62,6 +62,7 @@ def list_results(
     offset: Annotated[int, Query(ge=0, le=_MAX_OFFSET)] = 0,
 ) -> ResultList:
     """List stored results (current versions), newest first, by accession, decision, class."""
+    top_class = (top_class or "").strip() or None  # empty: no filter, as on the worklist
     if top_class is not None and (
         problem := unknown_class_message(
             top_class, store, request.app.state.model, _own_only(client)
@@ -95,7 +96,6 @@ def list_results(
 @router.post(
     "/{result_id}/corrections",
     status_code=201,
-    dependencies=[Depends(require_json_body)],
     response_model=StoredResultOut,
     responses={
         **_NOT_FOUND,
@@ -111,6 +111,7 @@ def correct_result(
     result_id: ResultId,
     correction: CorrectionIn,
     client: CorrectorDep,
+    _json: JsonBodyDep,
     store: StoreDep,
     request: Request,
     response: Response,

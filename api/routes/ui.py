@@ -25,7 +25,7 @@ from api.store import (
     StoredResult,
 )
 from api.ui import PageRoute, render
-from api.ui.auth import UiCorrectorDep, UiError, UiReaderDep, check_csrf
+from api.ui.auth import UiCorrectorDep, UiError, UiReaderDep, check_csrf, check_same_origin
 from api.ui.case_view import case_context
 
 __all__ = ["router"]
@@ -143,6 +143,12 @@ class ReviewForm:
 _SIGN_OFF = {"": None, "sign_off": True, "withdraw": False}
 
 
+@router.get("/cases/{result_id}/review", include_in_schema=False)
+def review_case_page(result_id: ResultId) -> RedirectResponse:
+    """Send a browser back to the case's form (after signing in again, say)."""
+    return RedirectResponse(f"/ui/cases/{result_id}#review", status_code=303)
+
+
 @router.post("/cases/{result_id}/review", response_class=HTMLResponse)
 def review_case(
     request: Request,
@@ -162,9 +168,12 @@ def review_case(
     body (:class:`api.result_schemas.CorrectionIn`); a refused review is
     shown on the case page again, with what was typed and why.
     """
+    # Also without authentication, when there is no cookie for the CSRF token to follow.
+    check_same_origin(request)
     check_csrf(request, csrf_token, again="Open the case page again and resend the review.")
     stored = _readable(store, result_id, client)
-    form = ReviewForm(reason, verdict, reported_class, comment, sign_off)
+    # Browsers send a textarea's line breaks as CRLF; the API's clients send LF.
+    form = ReviewForm(_lf(reason), verdict, reported_class, _lf(comment), sign_off)
     try:
         correction = _correction_of(form)
         corrected = store.correct(
@@ -174,8 +183,8 @@ def review_case(
         raise UiError(
             409,
             "Corrected meanwhile",
-            f"Another review of this result was stored first. Open its newest version, "
-            f"/ui/cases/{exc.newest}, and review that one.",
+            f"Another review of this result was stored first: its newest version is "
+            f"{exc.newest} (/ui/cases/{exc.newest}). Open it and review that one.",
         ) from None
     except (ValidationError, CorrectionError) as exc:
         context = case_context(stored, request.app.state.model)
@@ -202,16 +211,28 @@ def _correction_of(form: ReviewForm) -> Correction:
     return Correction(**checked.model_dump(mode="json"))
 
 
-def _review_message(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"]) or "review"
-        if field == "reason" and error["type"] in ("missing", "string_too_short"):
-            return "Give a reason for the review: it is kept with the new version."
-        return f"{field}: {error['msg']}"
+#: The form's labels of the correction's fields, for the messages.
+_LABELS = {
+    "reason": "Reason",
+    "reclassification_verdict": "Diagnosis check",
+    "reported_class": "Class the laboratory reports",
+    "comment": "Comment",
+    "signed_off": "Sign-off",
+}
+
+
+def _review_message(exc: ValidationError | CorrectionError) -> str:
     if isinstance(exc, CorrectionError):
         return exc.message
-    return str(exc)
+    error = exc.errors()[0]
+    field = str(error["loc"][0]) if error["loc"] else ""
+    if field == "reason" and error["type"] in ("missing", "string_too_short"):
+        return "Give a reason for the review: it is kept with the new version."
+    return f"{_LABELS.get(field, field or 'Review')}: {error['msg']}"
+
+
+def _lf(text: str) -> str:
+    return text.replace("\r\n", "\n")
 
 
 def _readable(store: ResultStore, result_id: str, client: Client) -> StoredResult:

@@ -98,7 +98,15 @@ def ui_submitter(request: Request) -> Client:
 
 
 def ui_corrector(request: Request) -> Client:
-    """A client that may correct and sign off results (a reviewer); see :func:`check_csrf`."""
+    """A client that may correct and sign off results (a reviewer); see :func:`check_csrf`.
+
+    Raises
+    ------
+    LoginRequired
+        Without a valid key (the browser is sent to sign in).
+    UiError
+        403 for a key whose role may not correct results.
+    """
     client = _client(request, _header_token(request) or request.cookies.get(API_KEY_COOKIE))
     if not client.can(Permission.CORRECT_RESULTS):
         raise UiError(

@@ -303,3 +303,18 @@ def test_hand_built_finding_with_unknown_method_fails_when_read():
     f = Finding(FindingKind.FUSION, "sanger", "detected", genes=("EWSR1", "WT1"))
     with pytest.raises(UnknownFindingError, match="no evidence row"):
         _ = f.proves
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"kind": "fusion", "method": "rna_ngs", "result": "detected",
+         "genes": ["EWSR1", "WT1"], "name": "EWSR1::WT1"},
+        {"kind": "break_apart", "method": "fish", "result": "rearranged", "gene": "EWSR1"},
+        {"kind": "ihc", "method": "ihc", "result": "positive", "marker": "desmin",
+         "epitope": "unspecified", "pattern": "dot-like"},
+    ],
+)  # fmt: skip
+def test_a_finding_with_every_field_of_its_kind_is_read(obj):
+    # The field check and what parse_finding reads must not drift apart.
+    assert parse_finding(obj, 0).to_dict()["kind"] == obj["kind"]

@@ -2,6 +2,8 @@ import numpy as np
 import pytest
 
 from classifier.metrics import (
+    PER_CLASS_METRICS,
+    REPORT_METRICS,
     brier_score,
     classification_report,
     expected_calibration_error,
@@ -62,3 +64,6 @@ def test_classification_report_values():
     assert report["per_class"]["A"] == {"sensitivity": 0.5, "precision": 0.5, "support": 2}
     assert report["per_class"]["B"]["sensitivity"] == 0.0
     assert report["balanced_accuracy"] == pytest.approx((0.5 + 0.0 + 1.0) / 3)
+    # The names the quality gates accept are the ones the report has.
+    assert set(report) == {*REPORT_METRICS, "per_class"}
+    assert set(report["per_class"]["A"]) == set(PER_CLASS_METRICS)

@@ -72,6 +72,8 @@ def test_bad_gates_files(tmp_path):
         ("brier_max = 0.2\n", r"\[brier_max\] is not a section"),  # outside any section
         ('[calibrated]\nbrier_max = "0.2"\n', r"'brier_max' must be a number, not '0.2'"),
         ("[per_class]\nDSRCT_sensitivity_min = true\n", r"must be a number, not True"),
+        ("[calibrated]\nacuracy_min = 0.8\n", r"'acuracy_min' names no metric 'acuracy' \(known"),
+        ("[per_class]\nDSRCT_sensitivty_min = 0.8\n", r"names no metric 'sensitivty'"),
     ],
 )
 def test_a_malformed_gates_file_is_refused_when_read(tmp_path, text, message):

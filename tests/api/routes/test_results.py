@@ -136,6 +136,7 @@ def test_bad_queries_are_422(client, params):
 def test_a_class_filter_must_name_a_class(client, world, post_json):
     # A class of the served model lists its results, or none yet: a plain 200.
     assert client.get("/v1/results", params={"top_class": "DSRCT"}).status_code == 200
+    assert client.get("/v1/results", params={"top_class": ""}).status_code == 200  # no filter
     response = client.get("/v1/results", params={"top_class": "DSRTC"})  # a typo
     assert response.status_code == 422
     (item,) = response.json()["detail"]
@@ -209,6 +210,15 @@ def test_results_are_listed_a_page_at_a_time(client, post_json, world):
 
 def _correct(client, headers, result_id, **body):
     return client.post(f"/v1/results/{result_id}/corrections", json=body, headers=headers)
+
+
+def test_a_correction_without_a_key_is_401_before_its_content_type_is_judged(client):
+    response = client.post(
+        "/v1/results/0123456789abcdef0123456789abcdef/corrections",
+        content=b"reason=x",
+        headers={"Authorization": "", "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 401
 
 
 def test_a_correction_that_is_not_json_is_415_and_stores_nothing(client, post_json, world, api_key):

@@ -89,7 +89,8 @@ def test_a_review_sets_verdict_class_and_comment(reviewer_cookie, world):
     assert result["reclassification"]["verdict"] == "confirmed"
     assert result["reclassification"]["service_verdict"] == "reclassified"
     assert result["review"]["reported_class"] == "DSRCT"
-    assert result["review"]["comment"] == "Diagnosis revised at the board.\r\nSee report 17."
+    # Browsers send a textarea's line breaks as CRLF: stored as LF, as the API's clients send.
+    assert result["review"]["comment"] == "Diagnosis revised at the board.\nSee report 17."
     assert result["review"]["signed_off"] is False
 
 
@@ -97,7 +98,7 @@ def test_a_review_sets_verdict_class_and_comment(reviewer_cookie, world):
     ("form", "says"),
     [
         ({"reason": "  ", "sign_off": "sign_off"}, "Give a reason for the review"),
-        ({"reason": "why", "verdict": "maybe"}, "reclassification_verdict: Input should be"),
+        ({"reason": "why", "verdict": "maybe"}, "Diagnosis check: Input should be"),
         ({"reason": "why", "reported_class": "NOPE"}, "reported_class &#39;NOPE&#39; is not a"),
         ({"reason": "why"}, "a correction must change something"),
         ({"reason": "why", "sign_off": "withdraw"}, "not signed off: this correction would"),
@@ -115,7 +116,7 @@ def test_a_refused_review_is_shown_on_the_page_and_stores_nothing(
     assert 'data-testid="review-error"' in response.text and says in response.text
     # What was typed is kept, so that it can be mended and sent again.
     if form["reason"].strip() and "\x07" not in form["reason"]:
-        assert f">{form['reason']}</textarea>" in response.text
+        assert f">\n{form['reason']}</textarea>" in response.text
     assert client.get(f"/v1/results/{original}", headers={}).json()["superseded_by"] is None
 
 
@@ -162,3 +163,56 @@ def test_a_review_of_a_version_corrected_meanwhile_names_the_newest(reviewer_coo
     )
     assert late.status_code == 409
     assert f"/ui/cases/{newest}" in late.text
+
+
+def test_a_signed_off_result_can_be_signed_off_again_with_a_new_verdict(reviewer_cookie, world):
+    client = reviewer_cookie
+    original = _classify(client, world, diagnosis="Ewing sarcoma")
+    signed = _review(client, original, reason="agree", sign_off="sign_off")
+    signed_id = signed.headers["location"].removeprefix("/ui/cases/")
+    page = client.get(f"/ui/cases/{signed_id}", headers=NO_HEADER).text
+    assert "withdrawn if you change the verdict or class" in page
+    assert "sign off again, as the reviewer of this version" in page
+    # A new verdict signed off in the same review: still signed off, by this reviewer.
+    again = _review(client, signed_id, reason="board", verdict="confirmed", sign_off="sign_off")
+    review = client.get(
+        f"/v1/results/{again.headers['location'].removeprefix('/ui/cases/')}", headers={}
+    ).json()["result"]["review"]
+    assert (review["signed_off"], review["signed_off_by"]) == (True, "dr-page")
+    # Kept as "keep" beside a new verdict, the sign-off is withdrawn, as the page says.
+    kept = _review(client, again.headers["location"].removeprefix("/ui/cases/"), reason="x",
+                   verdict="reclassified")  # fmt: skip
+    result = client.get(
+        f"/v1/results/{kept.headers['location'].removeprefix('/ui/cases/')}", headers={}
+    ).json()["result"]
+    assert result["review"]["signed_off"] is False
+
+
+def test_a_review_from_another_site_is_refused(reviewer_cookie, world):
+    client = reviewer_cookie
+    original = _classify(client, world)
+    page = client.get(f"/ui/cases/{original}", headers=NO_HEADER).text
+    forged = client.post(
+        f"/ui/cases/{original}/review",
+        data={"csrf_token": _csrf(page), "reason": "x", "sign_off": "sign_off"},
+        headers={**NO_HEADER, "Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert forged.status_code == 403 and "Sent from another site" in forged.text
+
+
+def test_a_script_with_a_header_key_needs_no_page_token(client, api_key, world):
+    original = _classify(client, world)
+    response = client.post(
+        f"/ui/cases/{original}/review",
+        data={"reason": "scripted review", "sign_off": "sign_off"},
+        headers=api_key("reviewer", "dr-script"),
+        follow_redirects=False,
+    )
+    assert response.status_code == 303  # another site cannot make a browser send a header
+
+
+def test_after_signing_in_again_the_review_address_opens_the_case(client, world):
+    original = _classify(client, world)
+    response = client.get(f"/ui/cases/{original}/review", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/ui/cases/{original}#review"
