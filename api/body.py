@@ -50,13 +50,7 @@ def body_format(content_type: str | None) -> BodyFormat:
     try:
         return BodyFormat(media)
     except ValueError:
-        got = repr(media) if media else "no Content-Type header"
-        raise InputError(
-            f"expected Content-Type {JSON_MEDIA_TYPE} or {ARROW_MEDIA_TYPE}, got {got}",
-            loc=(),
-            type="unsupported_media_type",
-            status_code=415,
-        ) from None
+        raise _unsupported(media, f"{JSON_MEDIA_TYPE} or {ARROW_MEDIA_TYPE}") from None
 
 
 def media_type(content_type: str | None) -> str:
@@ -84,13 +78,17 @@ async def require_json_body(request: Request) -> None:
     """
     media = media_type(request.headers.get("content-type"))
     if media != JSON_MEDIA_TYPE:
-        got = repr(media) if media else "no Content-Type header"
-        raise InputError(
-            f"expected Content-Type {JSON_MEDIA_TYPE}, got {got}",
-            loc=(),
-            type="unsupported_media_type",
-            status_code=415,
-        )
+        raise _unsupported(media, JSON_MEDIA_TYPE)
+
+
+def _unsupported(media: str, expected: str) -> InputError:
+    got = repr(media) if media else "no Content-Type header"
+    return InputError(
+        f"expected Content-Type {expected}, got {got}",
+        loc=(),
+        type="unsupported_media_type",
+        status_code=415,
+    )
 
 
 async def read_body(request: Request, limit: int) -> bytes:

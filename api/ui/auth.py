@@ -86,15 +86,7 @@ def ui_reader(request: Request) -> Client:
 
 def ui_submitter(request: Request) -> Client:
     """A client that may classify (from a header key or the cookie); see :func:`check_csrf`."""
-    client = _client(request, _header_token(request) or request.cookies.get(API_KEY_COOKIE))
-    if not client.can(Permission.CLASSIFY):
-        raise UiError(
-            403,
-            "Not allowed",
-            f"The role '{client.role}' of this key cannot submit profiles; a key with the "
-            "role 'lis' can.",
-        )
-    return client
+    return _page_client_who_can(request, Permission.CLASSIFY, "submit profiles", "lis")
 
 
 def ui_corrector(request: Request) -> Client:
@@ -107,13 +99,19 @@ def ui_corrector(request: Request) -> Client:
     UiError
         403 for a key whose role may not correct results.
     """
+    return _page_client_who_can(
+        request, Permission.CORRECT_RESULTS, "correct or sign off results", "reviewer"
+    )
+
+
+def _page_client_who_can(request: Request, permission: Permission, what: str, role: str) -> Client:
     client = _client(request, _header_token(request) or request.cookies.get(API_KEY_COOKIE))
-    if not client.can(Permission.CORRECT_RESULTS):
+    if not client.can(permission):
         raise UiError(
             403,
             "Not allowed",
-            f"The role '{client.role}' of this key cannot correct or sign off results; a key "
-            "with the role 'reviewer' can.",
+            f"The role '{client.role}' of this key cannot {what}; a key with the role "
+            f"'{role}' can.",
         )
     return client
 

@@ -35,13 +35,22 @@ def _csrf(page: str) -> str:
     return found.group(1)
 
 
-def _review(client, result_id: str, **form) -> object:
-    page = client.get(f"/ui/cases/{result_id}", headers=NO_HEADER)
-    assert page.status_code == 200
-    fields = {"csrf_token": _csrf(page.text)} | form
+def _review(client, result_id: str, page: str | None = None, headers=NO_HEADER, **form):
+    """Post the review form of ``result_id``, with the token of ``page`` (opened now if None)."""
+    if page is None:
+        opened = client.get(f"/ui/cases/{result_id}", headers=NO_HEADER)
+        assert opened.status_code == 200
+        page = opened.text
+    fields = {"csrf_token": _csrf(page)} | form
     return client.post(
-        f"/ui/cases/{result_id}/review", data=fields, headers=NO_HEADER, follow_redirects=False
+        f"/ui/cases/{result_id}/review", data=fields, headers=headers, follow_redirects=False
     )
+
+
+def _new_version(response) -> str:
+    """The result id of the version a stored review opens."""
+    assert response.status_code == 303, response.text
+    return response.headers["location"].removeprefix("/ui/cases/")
 
 
 def test_a_reviewer_signs_a_result_off_from_its_page(reviewer_cookie, world):
@@ -50,8 +59,7 @@ def test_a_reviewer_signs_a_result_off_from_its_page(reviewer_cookie, world):
     page = client.get(f"/ui/cases/{original}", headers=NO_HEADER).text
     assert 'data-testid="review-form"' in page and "it leaves the top of the worklist" in page
     response = _review(client, original, reason="tumour board agrees", sign_off="sign_off")
-    assert response.status_code == 303
-    corrected = response.headers["location"].removeprefix("/ui/cases/")
+    corrected = _new_version(response)
     assert corrected != original
     # The API says what the page stored: a sign-off by the signed-in reviewer, nothing else.
     stored = client.get(f"/v1/results/{corrected}", headers={}).json()
@@ -83,8 +91,7 @@ def test_a_review_sets_verdict_class_and_comment(reviewer_cookie, world):
         reported_class="DSRCT",
         comment="Diagnosis revised at the board.\r\nSee report 17.",
     )
-    assert response.status_code == 303
-    corrected = response.headers["location"].removeprefix("/ui/cases/")
+    corrected = _new_version(response)
     result = client.get(f"/v1/results/{corrected}", headers={}).json()["result"]
     assert result["reclassification"]["verdict"] == "confirmed"
     assert result["reclassification"]["service_verdict"] == "reclassified"
@@ -148,19 +155,9 @@ def test_a_review_of_a_version_corrected_meanwhile_names_the_newest(reviewer_coo
     client = reviewer_cookie
     original = _classify(client, world)
     page = client.get(f"/ui/cases/{original}", headers=NO_HEADER).text
-    first = client.post(
-        f"/ui/cases/{original}/review",
-        data={"csrf_token": _csrf(page), "reason": "first", "comment": "seen"},
-        headers=NO_HEADER,
-        follow_redirects=False,
-    )
-    newest = first.headers["location"].removeprefix("/ui/cases/")
+    newest = _new_version(_review(client, original, page, reason="first", comment="seen"))
     # A second reviewer had the same page open and sends a review of the old version.
-    late = client.post(
-        f"/ui/cases/{original}/review",
-        data={"csrf_token": _csrf(page), "reason": "second", "sign_off": "sign_off"},
-        headers=NO_HEADER,
-    )
+    late = _review(client, original, page, reason="second", sign_off="sign_off")
     assert late.status_code == 409
     assert f"/ui/cases/{newest}" in late.text
 
@@ -168,35 +165,29 @@ def test_a_review_of_a_version_corrected_meanwhile_names_the_newest(reviewer_coo
 def test_a_signed_off_result_can_be_signed_off_again_with_a_new_verdict(reviewer_cookie, world):
     client = reviewer_cookie
     original = _classify(client, world, diagnosis="Ewing sarcoma")
-    signed = _review(client, original, reason="agree", sign_off="sign_off")
-    signed_id = signed.headers["location"].removeprefix("/ui/cases/")
-    page = client.get(f"/ui/cases/{signed_id}", headers=NO_HEADER).text
+    signed = _new_version(_review(client, original, reason="agree", sign_off="sign_off"))
+    page = client.get(f"/ui/cases/{signed}", headers=NO_HEADER).text
     assert "withdrawn if you change the verdict or class" in page
     assert "sign off again, as the reviewer of this version" in page
     # A new verdict signed off in the same review: still signed off, by this reviewer.
-    again = _review(client, signed_id, reason="board", verdict="confirmed", sign_off="sign_off")
-    review = client.get(
-        f"/v1/results/{again.headers['location'].removeprefix('/ui/cases/')}", headers={}
-    ).json()["result"]["review"]
+    again = _new_version(
+        _review(client, signed, reason="board", verdict="confirmed", sign_off="sign_off")
+    )
+    review = client.get(f"/v1/results/{again}", headers={}).json()["result"]["review"]
     assert (review["signed_off"], review["signed_off_by"]) == (True, "dr-page")
     # Kept as "keep" beside a new verdict, the sign-off is withdrawn, as the page says.
-    kept = _review(client, again.headers["location"].removeprefix("/ui/cases/"), reason="x",
-                   verdict="reclassified")  # fmt: skip
-    result = client.get(
-        f"/v1/results/{kept.headers['location'].removeprefix('/ui/cases/')}", headers={}
-    ).json()["result"]
-    assert result["review"]["signed_off"] is False
+    kept = _new_version(_review(client, again, reason="x", verdict="reclassified"))
+    assert (
+        client.get(f"/v1/results/{kept}", headers={}).json()["result"]["review"]["signed_off"]
+        is False
+    )
 
 
 def test_a_review_from_another_site_is_refused(reviewer_cookie, world):
     client = reviewer_cookie
     original = _classify(client, world)
-    page = client.get(f"/ui/cases/{original}", headers=NO_HEADER).text
-    forged = client.post(
-        f"/ui/cases/{original}/review",
-        data={"csrf_token": _csrf(page), "reason": "x", "sign_off": "sign_off"},
-        headers={**NO_HEADER, "Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
-    )
+    cross_site = {**NO_HEADER, "Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+    forged = _review(client, original, headers=cross_site, reason="x", sign_off="sign_off")
     assert forged.status_code == 403 and "Sent from another site" in forged.text
 
 
