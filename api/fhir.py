@@ -48,6 +48,8 @@ from typing import Any
 
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport
 
+from classifier.score_text import score_text
+
 __all__ = ["DEFAULT_SYSTEM_BASE", "FHIR_MEDIA_TYPE", "report_status", "result_to_fhir"]
 
 #: Namespace of this service's code systems; a lab sets its own (``FHIR_SYSTEM_BASE``).
@@ -509,18 +511,18 @@ def _conclusion(call: Mapping, dsrct_check: Mapping) -> str:
     if call["decision"] == "match":
         text = (
             f"Methylation class {call['top_class_name']} ({call['top_class']}), calibrated "
-            f"score {score:.2f} (match threshold {threshold:.2f})."
+            f"score {score_text(score)} (match threshold {threshold:.2f})."
         )
     elif call["decision"] == "family_match":
         text = (
             f"Methylation family {call['family_name']} ({call['family']}), summed score "
-            f"{call['family_score']:.2f}; no single class reaches {threshold:.2f} (top class "
-            f"{call['top_class_name']}, {score:.2f})."
+            f"{score_text(call['family_score'])}; no single class reaches {threshold:.2f} "
+            f"(top class {call['top_class_name']}, {score_text(score)})."
         )
     else:
         text = (
-            f"No match: the top class {call['top_class_name']} scores {score:.2f} and the "
-            f"top family, {call['family_name']}, {call['family_score']:.2f}, below the "
+            f"No match: the top class {call['top_class_name']} scores {score_text(score)} and the "
+            f"top family, {call['family_name']}, {score_text(call['family_score'])}, below the "
             f"threshold {threshold:.2f}."
         )
     if call["out_of_distribution"]:

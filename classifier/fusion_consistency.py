@@ -36,6 +36,7 @@ from typing import Any
 from classifier.decision import DEFAULT_THRESHOLD, Decision
 from classifier.findings import Finding
 from classifier.knowledge import IhcMeaning, KnowledgeBase, Proves, load_knowledge
+from classifier.score_text import score_text
 
 __all__ = [
     "DSRCT",
@@ -185,7 +186,7 @@ def assess_fusion_consistency(
     summary = _summary(kb, top_class, verdict, findings)
     score = scores.get(top_class)
     if decision is Decision.NO_MATCH:
-        shown = "" if score is None else f" ({score:.2f} < {threshold:.2f})"
+        shown = "" if score is None else f" ({score_text(score)} < {threshold:.2f})"
         summary = (
             f"The methylation call is not confident{shown}; the findings are judged "
             f"against the top class, {name}, only. {summary}"
@@ -397,7 +398,11 @@ def _dsrct_check(
     rank = None if raw is None else 1 + sum(float(v) > raw for v in scores.values())
     score = None if raw is None else round(raw, 6)
     flagged = verdict.status is ConsistencyStatus.CONFIRMED and not is_top
-    head = f"DSRCT score {score:.2f} (rank {rank})." if score is not None else "No DSRCT score."
+    head = (
+        f"DSRCT score {score_text(score)} (rank {rank})."
+        if score is not None
+        else "No DSRCT score."
+    )
     fusion = _join_or([a.name for a in kb.expected_fusions(DSRCT)])
     status = verdict.status
     if flagged:

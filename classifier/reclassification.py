@@ -26,6 +26,7 @@ from typing import Any
 
 from classifier.decision import DEFAULT_THRESHOLD, Decision
 from classifier.knowledge import DiagnosisMatch, KnowledgeBase, load_knowledge
+from classifier.score_text import score_text
 
 __all__ = ["Reclassification", "Verdict", "reclassify"]
 
@@ -218,15 +219,15 @@ def _describe_call(
     name, fam = kb.class_name(top_class), kb.family_name(family)
     if call is Decision.MATCH:
         return (
-            f"Methylation call: {name} with calibrated score {score:.2f} "
+            f"Methylation call: {name} with calibrated score {score_text(score)} "
             f"(>= {threshold:.2f} threshold)"
         )
     if call is Decision.FAMILY_MATCH:
         return (
-            f"Methylation call: {fam} family with summed score {family_score:.2f} "
-            f"(>= {threshold:.2f} threshold); its top class, {name}, scored {score:.2f}"
+            f"Methylation call: {fam} family with summed score {score_text(family_score)} "
+            f"(>= {threshold:.2f} threshold); its top class, {name}, scored {score_text(score)}"
         )
     return (
-        f"Methylation call: no match; the top class, {name}, scored {score:.2f} and its "
-        f"family, {fam}, {family_score:.2f}, both below the {threshold:.2f} threshold"
+        f"Methylation call: no match; the top class, {name}, scored {score_text(score)} and its "
+        f"family, {fam}, {score_text(family_score)}, both below the {threshold:.2f} threshold"
     )

@@ -27,6 +27,7 @@ from api.ui.charts import (
     score_bars,
 )
 from classifier.reclassification import Verdict
+from classifier.score_text import score_text
 from classifier.taxonomy import load_taxonomy
 
 __all__ = ["DECISION_TEXT", "case_context", "score_meaning"]
@@ -109,7 +110,7 @@ def _class_choices(call: dict[str, Any], own: ServedModel | None) -> list[tuple[
     taxonomy = load_taxonomy()
     ranked = sorted(call["scores"].items(), key=lambda kv: -kv[1])
     return [
-        (code, f"{names.get(code) or taxonomy.display_name(code)} ({code}), {score:.3f}")
+        (code, f"{names.get(code) or taxonomy.display_name(code)} ({code}), {score_text(score, 3)}")
         for code, score in ranked
     ]
 

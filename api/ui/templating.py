@@ -24,6 +24,7 @@ from api.errors import request_id_of
 from api.percentages import as_percent
 from api.security import Client, Permission
 from api.ui.auth import LoginRequired, UiError, csrf_token, reads_pages
+from classifier.score_text import score_text
 
 __all__ = [
     "DSRCT_LABELS",
@@ -108,7 +109,8 @@ _templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 _templates.env.filters["label"] = _label
 _templates.env.filters["verdict_label"] = verdict_label
 _templates.env.filters["dsrct_label"] = dsrct_label
-_templates.env.filters["score"] = lambda v: "-" if v is None else f"{float(v):.3f}"
+# Rounded down, as the evidence sentences are (a score of 0.9996 is not "1.000").
+_templates.env.filters["score"] = lambda v: "-" if v is None else score_text(float(v), 3)
 _templates.env.filters["pct"] = lambda v: "-" if v is None else as_percent(float(v))
 _templates.env.filters["thousands"] = lambda v: f"{int(v):,}"
 
