@@ -30,7 +30,7 @@ from pathlib import Path
 from api.alignment import ProbeAligner
 from api.settings import MODEL_URI_PATTERN, Settings
 from api.store.provenance import model_fingerprint
-from classifier.bundle import ModelBundle, load_bundle
+from classifier.bundle import BUNDLE_FILE, ModelBundle, load_bundle
 from classifier.errors import ModelBundleError
 from classifier.knowledge import load_knowledge
 from classifier.manifest import load_manifest
@@ -249,10 +249,10 @@ def _from_registry(uri: str, tracking_uri: str | None) -> tuple[ModelBundle, Mod
             raise RegistryLookupError(
                 f"cannot download {fixed}: {exc.message}", field="MODEL_URI"
             ) from exc
-        found = sorted(local.rglob("bundle.json"))
+        found = sorted(local.rglob(BUNDLE_FILE))
         if len(found) != 1:
             raise ModelBundleError(
-                f"{fixed} holds {len(found)} model bundles (expected one bundle.json "
+                f"{fixed} holds {len(found)} model bundles (expected one {BUNDLE_FILE} "
                 "among its artifacts)",
                 field="MODEL_URI",
             )

@@ -41,6 +41,7 @@ from classifier.errors import ModelBundleError
 from classifier.estimator import MethylationClassifier, Prediction
 
 __all__ = [
+    "BUNDLE_FILE",
     "BUNDLE_FORMAT",
     "Call",
     "ModelBundle",
@@ -52,6 +53,8 @@ __all__ = [
 
 #: Version of the on-disk layout; bump when it changes incompatibly.
 BUNDLE_FORMAT = 1
+#: The file that makes a directory a bundle: its description (classes, provenance, ...).
+BUNDLE_FILE = "bundle.json"
 _ESTIMATOR_FILE = "estimator.joblib"
 
 
@@ -248,7 +251,7 @@ def save_bundle(bundle: ModelBundle, directory: str | Path) -> Path:
         "provenance": provenance,
         "estimator_sha256": _sha256(out / _ESTIMATOR_FILE),
     }
-    (out / "bundle.json").write_text(json.dumps(to_jsonable(meta), indent=2))
+    (out / BUNDLE_FILE).write_text(json.dumps(to_jsonable(meta), indent=2))
     return out
 
 
@@ -271,7 +274,7 @@ def load_bundle(directory: str | Path) -> ModelBundle:
         in ``bundle.json``) disagrees with the estimator's.
     """
     root = Path(directory)
-    meta_path = root / "bundle.json"
+    meta_path = root / BUNDLE_FILE
     if not meta_path.is_file():
         raise ModelBundleError(f"no model bundle at {root} (bundle.json missing)", field="path")
     try:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.bundle import ModelBundle, save_bundle, to_jsonable
+from classifier.bundle import BUNDLE_FILE, ModelBundle, save_bundle, to_jsonable
 from classifier.code_version import code_version
 from classifier.cohort import Cohort, read_cohort
 from classifier.errors import ClassifierError
@@ -394,19 +394,14 @@ def _out_problem(out: Path, replace: bool = False) -> str | None:
     another cohort, or one that fails its gates, must not take its place
     unseen.
     """
-    if (out / "bundle.json").is_file() and not replace:
-        served = (
-            " (the default model, which `make run` serves)" if _same(out, DEFAULT_BUNDLE) else ""
-        )
+    if (out / BUNDLE_FILE).is_file() and not replace:
+        default = out.resolve() == DEFAULT_BUNDLE.resolve()
+        served = " (the default model, which `make run` serves)" if default else ""
         return (
             f"--out {out} holds a model bundle already{served}: give another --out "
             "for this model, or add --replace to overwrite it"
         )
     return directory_problem(out, "the bundle")
-
-
-def _same(a: Path, b: Path) -> bool:
-    return a.resolve() == b.resolve()
 
 
 def _parse(argv: list[str] | None) -> TrainConfig:
