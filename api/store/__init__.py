@@ -14,6 +14,7 @@ from api.store.corrections import (
     CorrectionError,
     ResultNotFoundError,
     ResultSupersededError,
+    reportable_classes,
 )
 from api.store.fingerprint import input_sha256, nans_canonical_of, values_sha256
 from api.store.provenance import manifest_sha256, model_fingerprint
@@ -49,6 +50,7 @@ __all__ = [
     "model_fingerprint",
     "nans_canonical_of",
     "needs_attention",
+    "reportable_classes",
     "upgrade_database",
     "values_sha256",
 ]

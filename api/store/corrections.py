@@ -36,6 +36,7 @@ __all__ = [
     "ResultNotFoundError",
     "ResultSupersededError",
     "amend",
+    "reportable_classes",
 ]
 
 MAX_REASON_LENGTH = 2000
@@ -244,17 +245,36 @@ def amend(
     return amended
 
 
+def reportable_classes(classification: dict[str, Any]) -> dict[str, str]:
+    """The classes a reviewer may report for a result, by score, highest first, with names.
+
+    Parameters
+    ----------
+    classification : dict
+        The result's ``classification``: its ``scores`` are the classes of the
+        model that made it; names come from ``top_classes``, else the taxonomy.
+
+    Returns
+    -------
+    dict of str to str
+        Class code to display name (the name a correction stores).
+    """
+    listed = {entry["code"]: entry["name"] for entry in classification.get("top_classes", [])}
+    taxonomy = load_taxonomy()
+    ranked = sorted((classification.get("scores") or {}).items(), key=lambda kv: -kv[1])
+    return {code: listed.get(code) or taxonomy.display_name(code) for code, _ in ranked}
+
+
 def _class_name(classification: dict[str, Any], code: str) -> str:
-    classes = classification.get("scores") or {}
-    if code not in classes:
+    names = reportable_classes(classification)
+    if code not in names:
         raise CorrectionError(
             f"reported_class {code!r} is not a class of the model that made this result "
-            f"({len(classes)} classes; see classification.scores)",
+            f"({len(names)} classes; see classification.scores)",
             field="reported_class",
             type="unknown_class",
         )
-    listed = {entry["code"]: entry["name"] for entry in classification.get("top_classes", [])}
-    return listed.get(code) or load_taxonomy().display_name(code)
+    return names[code]
 
 
 def _check_length(name: str, text: str, most: int) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 from markupsafe import Markup
 
 from api.model_loader import ServedModel
-from api.store import StoredResult
+from api.store import StoredResult, reportable_classes
 from api.ui.charts import (
     OTHER_COLOUR,
     Bar,
@@ -28,7 +28,6 @@ from api.ui.charts import (
 )
 from classifier.reclassification import Verdict
 from classifier.score_text import score_text
-from classifier.taxonomy import load_taxonomy
 
 __all__ = ["DECISION_TEXT", "case_context", "score_meaning"]
 
@@ -98,20 +97,16 @@ def case_context(stored: StoredResult, model: ServedModel | None) -> dict[str, A
         "map": _map(own, call),
         "provenance": _provenance(stored, own),
         "model_loaded": own is not None,
-        "class_choices": _class_choices(call, own),
+        "class_choices": _class_choices(call),
         "verdicts": [v.value for v in Verdict],
     }
 
 
-def _class_choices(call: dict[str, Any], own: ServedModel | None) -> list[tuple[str, str]]:
-    """The classes a reviewer may report: the model's own, by score, as (code, label)."""
-    names = dict(own.class_names) if own is not None else {}
-    names |= {c["code"]: c["name"] for c in call.get("top_classes", [])}
-    taxonomy = load_taxonomy()
-    ranked = sorted(call["scores"].items(), key=lambda kv: -kv[1])
+def _class_choices(call: dict[str, Any]) -> list[tuple[str, str]]:
+    """The classes a reviewer may report, by score, as (code, label) for the form."""
     return [
-        (code, f"{names.get(code) or taxonomy.display_name(code)} ({code}), {score_text(score, 3)}")
-        for code, score in ranked
+        (code, f"{name} ({code}), {score_text(call['scores'][code], 3)}")
+        for code, name in reportable_classes(call).items()
     ]
 
 
