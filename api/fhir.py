@@ -198,14 +198,19 @@ def report_status(result: Mapping[str, Any]) -> str:
     review = result.get("review")
     if not review:
         return "final"
-    if review.get("amends_interpretation") is False and review.get("signed_off"):
+    if _only_sign_off(review) and review.get("signed_off"):
         return "appended"
     return "corrected"
 
 
+def _only_sign_off(review: Mapping[str, Any]) -> bool:
+    # False when unknown: corrections stored before the flag was kept count as amending.
+    return review.get("amends_interpretation") is False
+
+
 def _observation_status(status: str, result: Mapping[str, Any]) -> str:
     review = result.get("review") or {}
-    if review.get("amends_interpretation") is not False:
+    if not _only_sign_off(review):
         return status
     # A sign-off given or withdrawn changes nothing the Observations say:
     # corrected if a review ever amended the interpretation, else as the model
@@ -472,7 +477,7 @@ def _device(model: Mapping, codes: _Codes) -> dict:
 
 def _add_review(report: dict, review: Mapping, codes: _Codes) -> None:
     signed_off = bool(review.get("signed_off"))
-    only_sign_off = review.get("amends_interpretation") is False
+    only_sign_off = _only_sign_off(review)
     signer = f" by {review['signed_off_by']}" if review.get("signed_off_by") else ""
     signed = f"{signer} at {_minute(review['signed_off_at'])}" if signed_off else ""
     sentences = []

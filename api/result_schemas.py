@@ -9,7 +9,7 @@ from pydantic_core import PydanticCustomError
 
 from api.profiles import refused_character_at
 from api.schemas import ModelRef, ProfileResult
-from api.store.corrections import MAX_COMMENT_LENGTH, MAX_REASON_LENGTH
+from api.store.corrections import MAX_COMMENT_LENGTH, MAX_REASON_LENGTH, Correction
 from classifier.reclassification import Verdict
 
 __all__ = ["CorrectionIn", "ResultList", "StoredResultOut"]
@@ -107,3 +107,13 @@ class CorrectionIn(BaseModel):
         "worklist (the service's reasons stay shown); false: withdraws a sign-off; "
         "absent: as an earlier correction left it.",
     )
+
+    def to_correction(self) -> Correction:
+        """The domain's :class:`~api.store.Correction` (which checks what is left to check).
+
+        Raises
+        ------
+        CorrectionError
+            For a correction that changes nothing.
+        """
+        return Correction(**self.model_dump(mode="json"))

@@ -15,7 +15,6 @@ from api.schemas import ErrorResponse, ModelRef, ProfileResult
 from api.security import AUTH_RESPONSES, Client, Permission
 from api.store import (
     MAX_LIMIT,
-    Correction,
     CorrectionError,
     Listing,
     ResultNotFoundError,
@@ -119,7 +118,7 @@ def correct_result(
     """Correct a result's interpretation (reviewer): stored as a new version replacing it."""
     _readable(store, result_id, client)
     try:
-        amendment = Correction(**correction.model_dump(mode="json"))
+        amendment = correction.to_correction()
         corrected = store.correct(
             result_id, amendment, corrected_by=client.name, request_id=request_id_of(request)
         )

@@ -199,7 +199,7 @@ def _correction_of(form: ReviewForm) -> Correction:
         raise CorrectionError(
             f"unknown sign-off choice {form.sign_off[:20]!r}", field="signed_off", type="enum"
         )
-    checked = CorrectionIn.model_validate(
+    return CorrectionIn.model_validate(
         {
             "reason": form.reason,
             "reclassification_verdict": form.verdict or None,
@@ -207,8 +207,7 @@ def _correction_of(form: ReviewForm) -> Correction:
             "comment": form.comment or None,
             "signed_off": _SIGN_OFF[form.sign_off],
         }
-    )
-    return Correction(**checked.model_dump(mode="json"))
+    ).to_correction()
 
 
 #: The form's labels of the correction's fields, for the messages.
