@@ -12,8 +12,8 @@ from typing import Annotated
 from anyio import CapacityLimiter
 from fastapi import Depends, HTTPException, Request
 
-from api.model_loader import ServedModel
 from api.security import Client, Permission, authenticated_client, require
+from api.served_model.loader import ServedModel
 from api.settings import Settings, get_settings
 from api.store import ResultStore
 

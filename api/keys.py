@@ -26,10 +26,10 @@ from typing import TextIO
 
 from sqlalchemy import Engine
 
-from api.db import DATABASE_ERRORS, database_error_message, make_engine
-from api.security.keys import ApiKeyInfo, ApiKeyStore, UnknownKeyError
+from api.security.key_store import ApiKeyInfo, ApiKeyStore, UnknownKeyError
 from api.security.roles import Role
 from api.store import upgrade_database
+from api.store.engine import DATABASE_ERRORS, database_error_message, make_engine
 
 __all__ = ["KeysCommand", "ensure_local_keys", "main", "parse_args", "run"]
 

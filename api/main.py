@@ -18,20 +18,25 @@ from fastapi import FastAPI
 from fastapi_standalone_docs import StandaloneDocs
 from threadpoolctl import threadpool_limits
 
-from api.body_limit import BodyLimitMiddleware
-from api.db import make_engine
-from api.errors import install_error_handlers
-from api.logging_config import configure_logging
-from api.memory import release_unused_memory
-from api.metrics import MetricsMiddleware, ServiceMetrics
-from api.model_loader import load_served_model
-from api.model_swap import ModelSwapper
-from api.request_id import RequestIdMiddleware
-from api.routes import admin, classify, fhir, health, metrics, model, results, ui, ui_submit
+from api.frame.body_limit import BodyLimitMiddleware
+from api.frame.errors import install_error_handlers
+from api.frame.logging_config import configure_logging
+from api.frame.memory import release_unused_memory
+from api.frame.prometheus import MetricsMiddleware, ServiceMetrics
+from api.frame.request_id import RequestIdMiddleware
+from api.frame.startup_errors import (
+    CONFIGURATION_ERRORS,
+    StartupErrorMiddleware,
+    record_startup_error,
+)
+from api.routes import admin, classify, fhir, health, metrics, model, results, ui_pages, ui_submit
 from api.security.setup import install_access_control
+from api.served_model.hot_swap import ModelSwapper
+from api.served_model.loader import load_served_model
+from api.served_model.model_identity import manifest_sha256
 from api.settings import Settings, get_settings
-from api.startup_errors import CONFIGURATION_ERRORS, StartupErrorMiddleware, record_startup_error
-from api.store import ResultStore, manifest_sha256, upgrade_database
+from api.store import ResultStore, upgrade_database
+from api.store.engine import make_engine
 from api.ui import install_ui
 from classifier.code_version import code_version
 
@@ -117,7 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(fhir.router)
     app.include_router(results.router)
-    app.include_router(ui.router)
+    app.include_router(ui_pages.router)
     app.include_router(ui_submit.router)
     install_ui(app)
     return app

@@ -31,9 +31,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from classifier.cohort import read_cohort
 from classifier.estimator import MethylationClassifier
 from classifier.taxonomy import load_taxonomy
+from training.cohort import read_cohort
 from training.nested_cv import evaluate, nested_cross_validate
 
 COLUMNS = ("accuracy", "brier", "log_loss", "ece", "classified_fraction", "classified_accuracy")

@@ -2,7 +2,7 @@
 
 ``bench_service.py`` times requests over HTTP, where this machine's drift
 and the client hide differences under a millisecond. This script calls
-what the worker thread runs (:func:`api.classify_flow.prepare_results`)
+what the worker thread runs (:func:`api.classification.flow.prepare_results`)
 directly on the bodies of ``bench_service.py``'s EPIC Arrow and
 10,000-CpG JSON forms, and each of its stages alone, interleaved::
 
@@ -36,13 +36,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_service import _arrow  # noqa: E402
 
-from api.body import BodyFormat  # noqa: E402
-from api.classify_flow import prepare_results  # noqa: E402
-from api.model_loader import load_served_model  # noqa: E402
-from api.pipeline import ClassifyJob, classify_read, read_profiles  # noqa: E402
-from api.results import ResultOptions  # noqa: E402
+from api.classification.batch import ClassifyJob, classify_read, read_profiles  # noqa: E402
+from api.classification.flow import prepare_results  # noqa: E402
+from api.classification.input_fingerprint import nans_canonical_of, values_sha256  # noqa: E402
+from api.classification.result_builder import ResultOptions  # noqa: E402
+from api.frame.request_body import BodyFormat  # noqa: E402
+from api.served_model.loader import load_served_model  # noqa: E402
 from api.settings import Settings  # noqa: E402
-from api.store import nans_canonical_of, values_sha256  # noqa: E402
 from classifier.manifest import load_manifest  # noqa: E402
 from classifier.probes import ArrayType  # noqa: E402
 

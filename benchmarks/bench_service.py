@@ -43,9 +43,9 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from api.db import make_engine  # noqa: E402
 from api.security import ApiKeyStore, Role  # noqa: E402
 from api.store import upgrade_database  # noqa: E402
+from api.store.engine import make_engine  # noqa: E402
 from classifier.manifest import load_manifest  # noqa: E402
 from classifier.probes import ArrayType  # noqa: E402
 

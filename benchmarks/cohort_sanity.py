@@ -25,7 +25,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from classifier.cohort import read_cohort, write_cohort
+from training.cohort import read_cohort, write_cohort
 from training.synthetic import build_cohort
 
 

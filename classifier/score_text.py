@@ -4,7 +4,7 @@ A score is rounded *down* to the decimals shown: 0.9996 is "0.99", not
 "1.00" (certainty), and 0.897 under a 0.90 threshold is "0.89", not the
 threshold itself, so that the words never claim more than the model did.
 The case page, the evidence sentences and the FHIR report all write scores
-this way, and so agree with each other (``api.percentages`` does the same
+this way, and so agree with each other (``api.contract.percentages`` does the same
 for shares).
 """
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.cohort import write_cohort
 from classifier.probes import ArrayType
-from training.synthetic import (
+from training.cohort import write_cohort
+from training.synthetic.cohort_builder import (
     DEFAULT_N_CPGS,
     _select_columns,
     build_cohort,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.cohort import Cohort
+from training.cohort import Cohort
 
 TINY_CLASSES = ["DSRCT", "EWS", "CIC", "BCOR", "LMS", "SS"]
 

@@ -1,6 +1,6 @@
 """Checks of the cohort that training reads, run before the first fold.
 
-:func:`classifier.cohort.read_cohort` checks the structure of a cohort
+:func:`training.cohort.read_cohort` checks the structure of a cohort
 directory; a hand-written one can still hold values the documented format
 excludes (a beta value 1.5, an ``array_type`` of ``850k``) or be too sparsely
 measured to train on. Training takes minutes to hours, so these are refused
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.cohort import BETAS_FILE, SAMPLES_FILE, Cohort
 from classifier.errors import ClassifierError, CohortFormatError, SparseTrainingDataError
 from classifier.probes import ArrayType
 from classifier.selection import measured_cpgs
-from training.loaders_values import CellProblems
+from training.cohort import BETAS_FILE, SAMPLES_FILE, Cohort
+from training.loaders.cell_values import CellProblems
 
 __all__ = ["check_cohort"]
 

@@ -23,10 +23,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier.cohort import write_cohort
 from classifier.errors import ClassifierError
-from training.loaders import ImportReport, load_matrix_cohort, load_series_matrix_cohort
-from training.loaders_matrix import DEFAULT_DETECTION_PVALUE_THRESHOLD
+from training.cohort import write_cohort
+from training.loaders.beta_matrix import DEFAULT_DETECTION_PVALUE_THRESHOLD
+from training.loaders.cohort_sources import (
+    ImportReport,
+    load_matrix_cohort,
+    load_series_matrix_cohort,
+)
 from training.out_paths import directory_problem
 
 __all__ = ["ImportConfig", "import_cohort", "main"]

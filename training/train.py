@@ -37,12 +37,12 @@ import numpy as np
 
 from classifier.bundle import BUNDLE_FILE, ModelBundle, save_bundle, to_jsonable
 from classifier.code_version import code_version
-from classifier.cohort import Cohort, read_cohort
 from classifier.errors import ClassifierError
 from classifier.estimator import MethylationClassifier
 from classifier.learners import DEFAULT_LEARNER, LEARNERS
 from classifier.manifest import DEFAULT_FILTERS, FILTERS
 from classifier.taxonomy import Taxonomy, load_taxonomy
+from training.cohort import Cohort, read_cohort
 from training.cohort_checks import check_cohort
 from training.figures import (
     confusion_matrix_figure,

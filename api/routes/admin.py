@@ -8,14 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from api.body import JsonBodyDep
+from api.classification.result_builder import model_ref
+from api.contract.profile_result import ErrorResponse, ModelRef
 from api.deps import KeyAdminDep, ModelAdminDep
-from api.errors import error_item
-from api.model_swap import ModelSwapper
-from api.results import model_ref
-from api.schemas import ErrorResponse, ModelRef
+from api.frame.errors import error_item
+from api.frame.request_body import JsonBodyDep
 from api.security import AUTH_RESPONSES, ApiKeyInfo, ApiKeyStore, Role, UnknownKeyError
-from api.security.keys import CLIENT_NAME_PATTERN, ClientRoleConflictError
+from api.security.key_store import CLIENT_NAME_PATTERN, ClientRoleConflictError
+from api.served_model.hot_swap import ModelSwapper
 from classifier.errors import ModelBundleError
 
 __all__ = ["router"]

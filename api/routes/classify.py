@@ -8,14 +8,14 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from starlette.background import BackgroundTask
 
-from api.body import body_format, read_body
-from api.classify_flow import classify_and_store
+from api.classification.flow import classify_and_store
+from api.classification.result_builder import ResultOptions
+from api.contract.openapi_texts import CLASSIFY_DESCRIPTION, CLASSIFY_OPENAPI_EXTRA, ERROR_RESPONSES
+from api.contract.profile_result import ClassifyResponse
 from api.deps import CpuLimiterDep, ModelDep, SettingsDep, StoreDep, SubmitterDep
-from api.errors import request_id_of
-from api.memory import release_if_above
-from api.openapi_docs import CLASSIFY_DESCRIPTION, CLASSIFY_OPENAPI_EXTRA, ERROR_RESPONSES
-from api.results import ResultOptions
-from api.schemas import ClassifyResponse
+from api.frame.errors import request_id_of
+from api.frame.memory import release_if_above
+from api.frame.request_body import body_format, read_body
 from api.security import AUTH_RESPONSES
 
 __all__ = ["router"]
@@ -23,7 +23,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1", tags=["classification"])
 
 #: Bodies from this size on (whole-EPIC JSON, large batches) are followed by
-#: :func:`~api.memory.release_if_above`; a 3.5 MB Arrow profile is not.
+#: :func:`~api.frame.memory.release_if_above`; a 3.5 MB Arrow profile is not.
 LARGE_BODY_BYTES = 8_000_000
 
 
@@ -69,6 +69,6 @@ async def classify(
     )
     payload = {"request_id": request_id, "results": [result.response() for result in stored]}
     # After a large body, once the answer is sent, hand freed memory back to
-    # the OS if the process has grown (see api.memory).
+    # the OS if the process has grown (see api.frame.memory).
     release = BackgroundTask(release_if_above) if len(body) >= LARGE_BODY_BYTES else None
     return Response(orjson.dumps(payload), media_type="application/json", background=release)

@@ -7,10 +7,10 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, HTTPException, Path, Response
 
+from api.contract.fhir_report import FHIR_MEDIA_TYPE, result_to_fhir
+from api.contract.profile_result import ErrorResponse
 from api.deps import ResultReaderDep, SettingsDep, StoreDep
-from api.errors import error_item
-from api.fhir import FHIR_MEDIA_TYPE, result_to_fhir
-from api.schemas import ErrorResponse
+from api.frame.errors import error_item
 from api.security import AUTH_RESPONSES
 
 __all__ = ["router"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.contract.profile_result import ErrorResponse, Health, Readiness
 from api.deps import ModelDep
-from api.schemas import ErrorResponse, Health, Readiness
 
 __all__ = ["router"]
 

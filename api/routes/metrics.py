@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from api.metrics import CONTENT_TYPE_LATEST, ServiceMetrics
+from api.frame.prometheus import CONTENT_TYPE_LATEST, ServiceMetrics
 
 __all__ = ["router"]
 

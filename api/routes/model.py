@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
 
+from api.contract.openapi_texts import ERROR_RESPONSES
+from api.contract.profile_result import ModelCard
 from api.deps import ModelDep, SettingsDep
-from api.model_card import model_card
-from api.openapi_docs import ERROR_RESPONSES
-from api.schemas import ModelCard
 from api.security import AUTH_RESPONSES, Permission, require
+from api.served_model.model_card import model_card
 
 __all__ = ["router"]
 

@@ -6,13 +6,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
-from api.body import JsonBodyDep
-from api.class_filter import unknown_class_message
+from api.contract.profile_result import ErrorResponse, ModelRef, ProfileResult
+from api.contract.stored_results import CorrectionIn, ResultList, StoredResultOut
 from api.deps import CorrectorDep, ResultReaderDep, StoreDep
-from api.errors import error_item, request_id_of
-from api.result_schemas import CorrectionIn, ResultList, StoredResultOut
-from api.schemas import ErrorResponse, ModelRef, ProfileResult
+from api.frame.errors import error_item, request_id_of
+from api.frame.request_body import JsonBodyDep
 from api.security import AUTH_RESPONSES, Client, Permission
+from api.served_model.class_filter import unknown_class_message
 from api.store import (
     MAX_LIMIT,
     CorrectionError,

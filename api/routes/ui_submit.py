@@ -8,14 +8,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.body import BodyFormat
-from api.classify_flow import classify_and_store
+from api.classification.flow import classify_and_store
+from api.classification.result_builder import ResultOptions
 from api.deps import CpuLimiterDep, ModelDep, SettingsDep, StoreDep
-from api.errors import InputError, field_of, from_domain_error, request_id_of
-from api.results import ResultOptions
+from api.frame.errors import InputError, field_of, from_domain_error, request_id_of
+from api.frame.request_body import BodyFormat
 from api.security import API_KEY_COOKIE
 from api.ui import PageRoute, render
-from api.ui.auth import UiSubmitterDep, check_csrf, check_same_origin, reads_pages
+from api.ui.page_access import UiSubmitterDep, check_csrf, check_same_origin, reads_pages
 from api.ui.upload import (
     ClassifyBody,
     FormFindings,

@@ -8,7 +8,7 @@ from api.security.auth import (
     client_for_token,
     require,
 )
-from api.security.keys import ApiKeyInfo, ApiKeyStore, UnknownKeyError
+from api.security.key_store import ApiKeyInfo, ApiKeyStore, UnknownKeyError
 from api.security.rate_limit import TokenBucketLimiter
 from api.security.roles import ROLE_PERMISSIONS, Client, Permission, Role
 

@@ -25,9 +25,9 @@ import anyio.to_thread
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from api.errors import error_item
-from api.schemas import ErrorResponse
-from api.security.keys import ApiKeyStore
+from api.contract.profile_result import ErrorResponse
+from api.frame.errors import error_item
+from api.security.key_store import ApiKeyStore
 from api.security.rate_limit import TokenBucketLimiter
 from api.security.roles import Client, Permission
 from api.settings import Settings, get_settings

@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy import Engine
 
-from api.security.keys import ApiKeyStore
+from api.security.key_store import ApiKeyStore
 from api.security.rate_limit import TokenBucketLimiter
 from api.settings import Settings
 

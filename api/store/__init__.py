@@ -3,12 +3,12 @@
 See :mod:`api.store.tables` for what is stored, :mod:`api.store.repository`
 for reading and writing, :mod:`api.store.queries` for listings and the
 worklist order, :mod:`api.store.corrections` for a reviewer's corrections,
-:mod:`api.store.fingerprint` for the input hashes,
-:mod:`api.store.provenance` for the model and manifest identity,
-:mod:`api.store.schema` for the schema migrations run at start-up and
+:mod:`api.store.engine` for the database engine, :mod:`api.store.alembic_upgrade`
+for the schema migrations run at start-up and
 :mod:`api.store.migrate` for running them by hand (``python -m api.store.migrate``).
 """
 
+from api.store.alembic_upgrade import current_revision, head_revision, upgrade_database
 from api.store.corrections import (
     Correction,
     CorrectionError,
@@ -16,8 +16,6 @@ from api.store.corrections import (
     ResultSupersededError,
     reportable_classes,
 )
-from api.store.fingerprint import input_sha256, nans_canonical_of, values_sha256
-from api.store.provenance import manifest_sha256, model_fingerprint
 from api.store.queries import (
     DEFAULT_ATTENTION_WINDOW,
     MAX_LIMIT,
@@ -27,7 +25,6 @@ from api.store.queries import (
 )
 from api.store.records import NewResult, StoredResult, attention_reasons, needs_attention
 from api.store.repository import ResultStore
-from api.store.schema import current_revision, head_revision, upgrade_database
 
 __all__ = [
     "DEFAULT_ATTENTION_WINDOW",
@@ -45,12 +42,7 @@ __all__ = [
     "attention_reasons",
     "current_revision",
     "head_revision",
-    "input_sha256",
-    "manifest_sha256",
-    "model_fingerprint",
-    "nans_canonical_of",
     "needs_attention",
     "reportable_classes",
     "upgrade_database",
-    "values_sha256",
 ]

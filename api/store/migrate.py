@@ -6,7 +6,7 @@ Command line::
 
 The service migrates at start-up anyway (:func:`api.store.upgrade_database`);
 this is for doing it by hand, or checking. The migrations themselves are in
-:mod:`api.store.schema`: the package imports that module, not this one, so that
+:mod:`api.store.alembic_upgrade`: the package imports that module, not this one, so that
 ``python -m`` runs this file only once.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from api.store.schema import current_revision, head_revision, upgrade_database
+from api.store.alembic_upgrade import current_revision, head_revision, upgrade_database
 
 __all__ = ["main"]
 
@@ -33,8 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     int
         The exit status: 0, or 2 when the database cannot be used (said on stderr).
     """
-    from api.db import DATABASE_ERRORS, database_error_message, make_engine
     from api.settings import get_settings
+    from api.store.engine import DATABASE_ERRORS, database_error_message, make_engine
 
     parser = argparse.ArgumentParser(prog="python -m api.store.migrate", description=__doc__)
     parser.add_argument("action", choices=["upgrade", "current"], nargs="?", default="upgrade")

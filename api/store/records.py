@@ -25,7 +25,7 @@ class NewResult:
     accession : str
         The ``sample_id`` as given.
     values_sha256, input_sha256 : str
-        See :mod:`api.store.fingerprint`.
+        See :mod:`api.classification.input_fingerprint`.
     result : dict
         The result as built for the response.
     """

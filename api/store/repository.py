@@ -89,7 +89,8 @@ class ResultStore:
         route : str
             ``/v1/classify`` or ``/ui/submit``.
         model : dict
-            The ``model`` block of the results (:func:`api.results.model_ref`):
+            The ``model`` block of the results
+            (:func:`api.classification.result_builder.model_ref`):
             ``name``, ``version``, ``run_id``, ``fingerprint`` and
             ``manifest_sha256`` of the model that answered.
         items : sequence of NewResult

@@ -87,7 +87,8 @@ class ResultRow(StoreBase):
     accession : str
         The ``sample_id`` as the client gave it.
     values_sha256 : str
-        SHA-256 of the submitted probe ids and values (see :mod:`api.store.fingerprint`).
+        SHA-256 of the submitted probe ids and values
+        (see :mod:`api.classification.input_fingerprint`).
     input_sha256 : str
         SHA-256 of the values together with the diagnosis, findings and
         result options: equal inputs give equal results.
@@ -95,10 +96,11 @@ class ResultRow(StoreBase):
     model_name, model_version : str
     model_run_id : str or None
     model_fingerprint : str or None
-        SHA-256 of the trained bundle (see :func:`api.store.provenance.model_fingerprint`);
+        SHA-256 of the trained bundle
+        (see :func:`api.served_model.model_identity.model_fingerprint`);
         ``None`` for results stored before schema revision 0002.
     manifest_sha256 : str or None
-        SHA-256 of the probe manifest (see :func:`api.store.provenance.manifest_sha256`);
+        SHA-256 of the probe manifest (see :func:`api.served_model.model_identity.manifest_sha256`);
         ``None`` before revision 0002.
     code_version : str
     result : dict

@@ -2,7 +2,7 @@
 
 Pages are rendered on the server from Jinja2 templates (``api/templates``)
 with charts as inline SVG (:mod:`api.ui.charts`); the only assets are the
-local files in ``api/static``. The routes are in :mod:`api.routes.ui` and
+local files in ``api/static``. The routes are in :mod:`api.routes.ui_pages` and
 :mod:`api.routes.ui_submit`.
 """
 

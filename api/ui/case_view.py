@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from markupsafe import Markup
 
-from api.model_loader import ServedModel
+from api.served_model.loader import ServedModel
 from api.store import StoredResult, reportable_classes
 from api.ui.charts import (
     OTHER_COLOUR,

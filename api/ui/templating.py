@@ -1,7 +1,7 @@
 """Rendering pages: the Jinja2 environment, its filters, and the page-error handlers.
 
 Page errors are pages in the pages' layout, never the API's JSON: a
-:class:`~api.ui.auth.UiError` raised by a page, and a request FastAPI
+:class:`~api.ui.page_access.UiError` raised by a page, and a request FastAPI
 refuses (a query parameter such as ``offset=-5``, a path part, a form
 field) on a route of a router built with ``route_class=PageRoute``.
 """
@@ -20,10 +20,10 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from api.errors import request_id_of
-from api.percentages import as_percent
+from api.contract.percentages import as_percent
+from api.frame.errors import request_id_of
 from api.security import Client, Permission
-from api.ui.auth import LoginRequired, UiError, csrf_token, reads_pages
+from api.ui.page_access import LoginRequired, UiError, csrf_token, reads_pages
 from classifier.score_text import score_text
 
 __all__ = [

@@ -32,9 +32,9 @@ from fastapi import HTTPException, Request
 from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.formparsers import MultiPartException
 
-from api.errors import InputError
-from api.profiles import MAX_TEXT_LENGTH
-from api.repeated_keys import refuse_repeated_keys
+from api.frame.errors import InputError
+from api.intake.json_body import MAX_TEXT_LENGTH
+from api.intake.repeated_keys import refuse_repeated_keys
 
 __all__ = [
     "ClassifyBody",

@@ -12,10 +12,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.db import make_engine
 from api.main import create_app
 from api.security import Role
 from api.settings import Settings
+from api.store.engine import make_engine
 from tests.api.builders import TinyWorld, fit_bundle, make_world
 from tests.api.postgres import BACKENDS, POSTGRES_URL, drop_everything
 

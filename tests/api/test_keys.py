@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from api.db import make_engine
 from api.keys import KeysCommand, parse_args, run
 from api.security import ApiKeyStore, Role
+from api.store.engine import make_engine
 
 
 @pytest.fixture

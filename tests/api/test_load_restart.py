@@ -33,9 +33,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db import make_engine
 from api.security import ApiKeyStore, Role
 from api.store import upgrade_database
+from api.store.engine import make_engine
 from api.store.tables import DeliveryRow, RequestRow
 from tests.api.postgres import BACKENDS, POSTGRES_URL, drop_everything
 

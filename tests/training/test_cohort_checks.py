@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from classifier.cohort import Cohort
 from classifier.errors import ClassifierError, CohortFormatError, SparseTrainingDataError
+from training.cohort import Cohort
 from training.cohort_checks import check_cohort
-from training.loaders import load_matrix_cohort
+from training.loaders.cohort_sources import load_matrix_cohort
 
 PROBES = [f"cg{i:08d}" for i in range(1, 11)]
 SAMPLES = ["S1", "S2", "S3", "S4"]

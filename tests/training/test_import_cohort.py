@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from classifier.cohort import read_cohort
+from training.cohort import read_cohort
 from training.import_cohort import main
 
 PROBES = [f"cg{i:08d}" for i in range(1, 21)]

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from classifier.bundle import load_bundle
-from classifier.cohort import Cohort, write_cohort
 from classifier.manifest import DEFAULT_FILTERS, load_manifest
+from training.cohort import Cohort, write_cohort
 from training.train import main
 
 PERMISSIVE = """
@@ -455,7 +455,7 @@ def test_register_without_tracking_is_refused(tmp_path, capsys):
 
 def _user_cohort_with(tmp_path, edit, **kwargs):
     """The small user cohort (``kwargs`` as for ``_user_cohort``), betas changed by ``edit``."""
-    from classifier.cohort import read_cohort
+    from training.cohort import read_cohort
 
     cohort = read_cohort(_user_cohort(tmp_path, **kwargs)[0])
     values = cohort.betas.to_numpy().copy()

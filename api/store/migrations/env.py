@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from api.security.models import SecurityBase
+from api.security.key_table import SecurityBase
 from api.store.tables import StoreBase
 
 target_metadata = [StoreBase.metadata, SecurityBase.metadata]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.results import model_ref
+from api.classification.result_builder import model_ref
 from tests.api.builders import MODEL_NAME, MODEL_VERSION
 
 

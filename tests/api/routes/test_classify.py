@@ -9,8 +9,8 @@ import orjson
 import pyarrow as pa
 import pytest
 
-from api import profiles
-from api.schemas import ClassifyResponse
+from api.intake import json_body as profiles
+from api.contract.profile_result import ClassifyResponse
 from tests.api.builders import (
     MODEL_NAME,
     MODEL_VERSION,
@@ -272,7 +272,7 @@ def test_a_named_order_and_its_full_id_list_are_one_input(post_json, client, wor
     (second,) = again.json()["results"]
     assert second["stored"]["resubmitted"] is True
     assert second["result_id"] == first["result_id"]
-    # As a betas object too (read without orjson, api.betas_object).
+    # As a betas object too (read without orjson, api.intake.betas_object).
     monkeypatch.setattr(profiles, "_loads", _refuse_orjson)
     betas_object = {"sample_id": sample, "betas": dict(zip(ids, listed, strict=True))}
     (third,) = post_json({"profiles": [betas_object]}).json()["results"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport
 
-from api.fhir import FHIR_MEDIA_TYPE
+from api.contract.fhir_report import FHIR_MEDIA_TYPE
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
-from api.result_schemas import ResultList, StoredResultOut
-from api.schemas import ProfileResult
-from api.store import manifest_sha256, model_fingerprint
+from api.contract.profile_result import ProfileResult
+from api.contract.stored_results import ResultList, StoredResultOut
+from api.served_model.model_identity import manifest_sha256, model_fingerprint
 
 
 def _accession() -> str:

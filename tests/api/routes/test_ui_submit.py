@@ -11,7 +11,7 @@ import pytest
 
 from api.security import API_KEY_COOKIE
 from api.store import ResultQuery
-from api.ui.auth import csrf_token
+from api.ui.page_access import csrf_token
 
 _DATA_SAMPLES = Path(__file__).resolve().parents[3] / "data_samples"
 

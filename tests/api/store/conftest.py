@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy import Engine
 
-from api.db import make_engine
 from api.store import NewResult, ResultStore, upgrade_database
+from api.store.engine import make_engine
 from tests.api.postgres import BACKENDS, POSTGRES_URL, drop_everything
 
 MODEL = {

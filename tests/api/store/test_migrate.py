@@ -14,11 +14,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from api.db import make_engine
-from api.security.models import SecurityBase
+from api.security.key_table import SecurityBase
 from api.store import ResultStore, current_revision, head_revision, migrate, upgrade_database
+from api.store.alembic_upgrade import alembic_config
+from api.store.engine import make_engine
 from api.store.queries import Listing, ResultQuery, select_results
-from api.store.schema import alembic_config
 from api.store.tables import StoreBase
 from tests.api.postgres import POSTGRES_URL, drop_everything
 from tests.api.store.conftest import MODEL

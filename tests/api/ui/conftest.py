@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from api.db import make_engine
 from api.main import create_app
 from api.security import ApiKeyStore, Role
 from api.settings import Settings
 from api.store import upgrade_database
+from api.store.engine import make_engine
 from tests.api.builders import TinyWorld, fit_bundle
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"

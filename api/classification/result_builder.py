@@ -1,0 +1,201 @@
+"""Writing one profile's result: QC, call, reclassification, fusion consistency, model.
+
+Results are plain dicts serialised by orjson; their shape is
+:class:`api.contract.profile_result.ProfileResult` (the tests validate real responses
+against it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from api.contract.percentages import as_percent
+from api.intake.json_body import ProfileInput
+from api.served_model.alignment import ProfileQc
+from api.served_model.loader import ServedModel
+from api.served_model.model_identity import manifest_sha256
+from classifier.bundle import Call
+from classifier.decision import Decision
+from classifier.fusion_consistency import assess_fusion_consistency
+from classifier.reclassification import reclassify
+
+__all__ = ["ResultOptions", "build_result", "model_ref"]
+
+
+@dataclass(frozen=True)
+class ResultOptions:
+    """What a request asked to include, and the QC warning level.
+
+    Attributes
+    ----------
+    top : int
+        Classes listed in ``top_classes``.
+    raw_scores : bool
+        Include the base learner's scores.
+    warn_cpg_fraction : float
+        Below this share of measured model CpGs, warn ``low_coverage``.
+    """
+
+    top: int = 5
+    raw_scores: bool = False
+    warn_cpg_fraction: float = 0.9
+
+
+def model_ref(model: ServedModel) -> dict:
+    """The ``model`` part of every result: which model answered, with every threshold it used.
+
+    ``threshold`` is the calibrated score of a match, ``ood_threshold`` the
+    distance beyond which a profile is out of distribution, and
+    ``conformal_alpha`` the miscoverage of the prediction sets (0.05: 95 %
+    sets). ``fingerprint`` identifies the trained bundle beyond its name and
+    version, ``manifest_sha256`` the probe manifest that aligned the profile
+    (see :mod:`api.served_model.model_identity`).
+    """
+    info = model.info
+    estimator = model.bundle.estimator
+    return {
+        "name": info.name,
+        "version": info.version,
+        "run_id": info.run_id,
+        "threshold": info.threshold,
+        "source": info.source,
+        "ood_threshold": float(estimator.ood_.threshold_),
+        "conformal_alpha": float(estimator.conformal_alpha),
+        "fingerprint": model.fingerprint,
+        "manifest_sha256": manifest_sha256(),
+    }
+
+
+def build_result(
+    profile: ProfileInput,
+    qc: ProfileQc,
+    call: Call,
+    model: ServedModel,
+    options: ResultOptions,
+    ref: dict,
+    embedding: Sequence[float] | None = None,
+) -> dict:
+    """Assemble one entry of ``results``.
+
+    Parameters
+    ----------
+    profile : ProfileInput
+    qc : ProfileQc
+    call : Call
+        The classifier's statement about the aligned profile.
+    model : ServedModel
+    options : ResultOptions
+    ref : dict
+        :func:`model_ref` of the model, built once per request.
+    embedding : sequence of two floats, optional
+        The profile's coordinates in the reference embedding
+        (:attr:`classifier.bundle.Call.embedding`).
+    """
+    threshold = model.bundle.threshold
+    # The family reclassification judges: the matched one for a family-level
+    # call, otherwise the top class's own (which a match always agrees with).
+    family = call.family
+    if call.decision != Decision.FAMILY_MATCH:
+        family = model.class_family[call.top_class]
+    reclassification = reclassify(
+        profile.diagnosis,
+        top_class=call.top_class,
+        decision=call.decision,
+        family=family,
+        family_score=call.family_scores.get(family, call.family_score),
+        score=call.score,
+        threshold=threshold,
+    )
+    fusion = assess_fusion_consistency(
+        top_class=call.top_class,
+        decision=call.decision,
+        scores=call.scores,
+        findings=profile.findings,
+        threshold=threshold,
+    )
+    return {
+        "sample_id": profile.sample_id,
+        "qc": _qc(qc, call, model, options),
+        "classification": _classification(call, model, options, threshold, embedding),
+        "reclassification": reclassification.to_dict(),
+        "fusion_consistency": fusion.to_dict(),
+        "model": ref,
+    }
+
+
+def _embedding(coords: Sequence[float] | None) -> dict | None:
+    if coords is None:
+        return None
+    return {"x": round(float(coords[0]), 4), "y": round(float(coords[1]), 4)}
+
+
+def _qc(qc: ProfileQc, call: Call, model: ServedModel, options: ResultOptions) -> dict:
+    n = model.n_cpgs
+    missing = n - qc.model_cpgs_present
+    warnings = []
+    present_fraction = qc.model_cpgs_present / n
+    if present_fraction < options.warn_cpg_fraction:
+        warnings.append(
+            {
+                "code": "low_coverage",
+                "message": f"only {qc.model_cpgs_present:,} of the model's {n:,} CpGs "
+                f"({as_percent(present_fraction)}) were measured; the scores rest on training "
+                "medians for the rest and are less reliable",
+            }
+        )
+    if call.ood:
+        warnings.append(
+            {
+                "code": "out_of_distribution",
+                "message": f"the profile is unlike the reference cohort (distance "
+                f"{call.ood_distance:.3g} > {call.ood_threshold:.3g}): possibly a tumour type "
+                "the model was not trained on, low tumour content or a technical problem",
+            }
+        )
+    return {
+        "array_type": qc.array_type,
+        "probes_received": qc.probes_received,
+        "values_rejected": qc.values_rejected,
+        "probes_unrecognised": qc.probes_unrecognised,
+        "replicates_collapsed": qc.replicates_collapsed,
+        "model_cpgs": n,
+        "model_cpgs_present": qc.model_cpgs_present,
+        "model_cpgs_missing": missing,
+        "missing_fraction": round(missing / n, 6),
+        "warnings": warnings,
+    }
+
+
+def _classification(
+    call: Call,
+    model: ServedModel,
+    options: ResultOptions,
+    threshold: float,
+    embedding: Sequence[float] | None,
+) -> dict:
+    names = model.class_names
+    families = model.class_family
+    return {
+        "top_class": call.top_class,
+        "top_class_name": names[call.top_class],
+        "score": round(call.score, 6),
+        "family": call.family,
+        "family_name": model.family_names.get(call.family, call.family),
+        "family_score": round(call.family_score, 6),
+        "decision": str(call.decision),
+        "threshold": threshold,
+        "scores": call.scores,
+        "family_scores": call.family_scores,
+        "top_classes": [
+            {"code": code, "name": names[code], "family": families[code], "score": score}
+            for code, score in call.top(options.top)
+        ],
+        "out_of_distribution": call.ood,
+        "ood_distance": round(call.ood_distance, 6),
+        "ood_threshold": round(call.ood_threshold, 6),
+        "prediction_set": call.prediction_set,
+        "coverage": round(call.coverage, 6),
+        "raw_scores": call.raw_scores if options.raw_scores else None,
+        "embedding": _embedding(embedding),
+    }

@@ -1,0 +1,361 @@
+"""Response models, and request models that document (not parse) the JSON body.
+
+The classify route reads its body with orjson for speed, so the request
+models here only feed the OpenAPI description; the tests check that real
+responses validate against the response models.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "ClassInfo",
+    "ClassScore",
+    "Classification",
+    "ClassifyRequest",
+    "ClassifyResponse",
+    "Embedding",
+    "ErrorItem",
+    "ErrorResponse",
+    "FamilyInfo",
+    "FusionConsistency",
+    "Health",
+    "ModelCard",
+    "ModelRef",
+    "ProfileRequest",
+    "ProfileResult",
+    "Qc",
+    "QcWarning",
+    "Readiness",
+    "Reclassification",
+    "Review",
+    "StoredRef",
+    "inline_schema",
+]
+
+Decision = Literal["match", "family_match", "no_match"]
+
+
+# ------------------------------------------------------------------ request
+
+
+class ProfileRequest(BaseModel):
+    """One profile: ids with values as an object, as parallel arrays, or in a manifest order."""
+
+    # Documents the parser's rule (api.intake.json_body.PROFILE_FIELDS): other fields are refused.
+    model_config = ConfigDict(extra="forbid")
+
+    sample_id: str = Field(description="Sample or accession id, echoed in the result.")
+    diagnosis: str | None = Field(
+        default=None,
+        description="Submitted diagnosis: free text or class code (see GET /v1/model).",
+    )
+    findings: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description=(
+            "Structured molecular findings, e.g. {'kind': 'fusion', 'genes': ['EWSR1', 'WT1'], "
+            "'method': 'rna_ngs', 'result': 'detected'}."
+        ),
+    )
+    betas: dict[str, float | None] | None = Field(
+        default=None,
+        description="Probe id -> beta value in [0, 1]; null = not measured (failed probe).",
+    )
+    probe_ids: list[str] | None = Field(
+        default=None, description="Probe ids, parallel to 'values'."
+    )
+    values: list[float | None] | None = Field(
+        default=None,
+        description="Beta values in [0, 1] or null, parallel to 'probe_ids' or in the order "
+        "of 'array'.",
+    )
+    array: Literal["450k", "epic", "epicv2"] | None = Field(
+        default=None,
+        description="With 'values' and no 'probe_ids': the values follow this array's "
+        "canonical manifest order.",
+    )
+
+
+class ClassifyRequest(BaseModel):
+    """A batch of profiles (one or more), answered in the same order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    profiles: list[ProfileRequest] = Field(min_length=1)
+
+
+# ----------------------------------------------------------------- response
+
+
+class QcWarning(BaseModel):
+    """A reason to read a result with care."""
+
+    code: Literal["low_coverage", "out_of_distribution"]
+    message: str
+
+
+class Qc(BaseModel):
+    """What was received and how much of it the model could use."""
+
+    array_type: str | None = Field(
+        description="Array the probes come from (450k, epic, epicv2): the named order, or "
+        "detected from the ids by the rule of classifier.probes.detect_array (a profile "
+        "reduced to CpGs shared by all arrays reads as 450k); null for model order."
+    )
+    probes_received: int
+    values_rejected: int = Field(description="Values not used: null (failed probe) or NaN.")
+    probes_unrecognised: int = Field(
+        description="Well-formed probe ids whose CpG no manifest lists (ignored unless the "
+        "model reads them)."
+    )
+    replicates_collapsed: int = Field(
+        description="Model CpGs measured by several probes (EPICv2 replicates), averaged."
+    )
+    model_cpgs: int
+    model_cpgs_present: int
+    model_cpgs_missing: int
+    missing_fraction: float
+    warnings: list[QcWarning]
+
+
+class ClassScore(BaseModel):
+    """A class with its calibrated score."""
+
+    code: str
+    name: str
+    family: str
+    score: float
+
+
+class Embedding(BaseModel):
+    """Where a profile lies in the model's 2-D map of the reference cohort."""
+
+    x: float
+    y: float
+
+
+class Classification(BaseModel):
+    """The methylation call."""
+
+    top_class: str
+    top_class_name: str
+    score: float = Field(description="Calibrated score of the top class.")
+    family: str
+    family_name: str
+    family_score: float
+    decision: Decision
+    threshold: float
+    scores: dict[str, float] = Field(description="Class code -> calibrated score.")
+    family_scores: dict[str, float]
+    top_classes: list[ClassScore]
+    out_of_distribution: bool
+    ood_distance: float
+    ood_threshold: float
+    prediction_set: list[str] = Field(
+        description="Classes that cannot be excluded at the model's conformal level."
+    )
+    coverage: float = Field(description="Share of the model's CpGs measured.")
+    raw_scores: dict[str, float] | None = Field(
+        default=None, description="Base learner scores (only with ?raw_scores=true)."
+    )
+    embedding: Embedding | None = Field(
+        default=None,
+        description="Coordinates in the first two principal components of the model's "
+        "reference space, where the model card's reference cohort can be drawn too.",
+    )
+
+
+class Reclassification(BaseModel):
+    """The submitted diagnosis compared with the call."""
+
+    model_config = ConfigDict(extra="allow")
+
+    verdict: Literal["confirmed", "reclassified", "not_classifiable", "diagnosis_unrecognised"]
+
+
+class FusionConsistency(BaseModel):
+    """The call compared with the submitted fusion and IHC findings."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["confirmed", "consistent_unconfirmed", "inconsistent", "not_assessed"]
+
+
+class ModelRef(BaseModel):
+    """The model that produced a result, with every threshold it used."""
+
+    name: str
+    version: str
+    run_id: str | None
+    threshold: float
+    source: str
+    ood_threshold: float | None = Field(
+        default=None, description="Distance beyond which a profile is out of distribution."
+    )
+    conformal_alpha: float | None = Field(
+        default=None, description="Miscoverage of the prediction sets (0.05: 95 % sets)."
+    )
+    fingerprint: str | None = Field(
+        default=None, description="SHA-256 of the trained bundle (tells retrained bundles apart)."
+    )
+    manifest_sha256: str | None = Field(default=None, description="SHA-256 of the probe manifest.")
+
+
+class Review(BaseModel):
+    """A reviewer's amendments of a stored result, as they stand after the latest correction."""
+
+    supersedes_id: str
+    corrected_by: str | None
+    corrected_at: str
+    request_id: str | None = Field(
+        default=None,
+        description="The correcting request (its X-Request-ID, in the service's log); "
+        "null for corrections stored before it was kept.",
+    )
+    reason: str
+    reported_class: str | None
+    reported_class_name: str | None
+    comment: str | None
+    signed_off: bool = Field(
+        default=False,
+        description="Whether a reviewer has signed the result off (it then needs no attention).",
+    )
+    signed_off_by: str | None = Field(default=None, description="The reviewer who signed it off.")
+    signed_off_at: str | None = Field(default=None, description="When (UTC, ISO 8601).")
+    amends_interpretation: bool | None = Field(
+        default=None,
+        description="Whether the latest correction set a verdict, class or comment; false "
+        "when it only signed the result off or withdrew a sign-off; null for corrections "
+        "stored before it was kept.",
+    )
+
+
+class StoredRef(BaseModel):
+    """Where a result is kept in the result store."""
+
+    result_id: str
+    resubmitted: bool = Field(
+        description="True when the same client had sent the same accession, values, "
+        "diagnosis and findings to the same model version before: the stored result "
+        "is returned, not a new one."
+    )
+    created_at: str = Field(description="When the result was first stored (UTC, ISO 8601).")
+
+
+class ProfileResult(BaseModel):
+    """Everything the service says about one profile."""
+
+    sample_id: str
+    qc: Qc
+    classification: Classification
+    reclassification: Reclassification
+    fusion_consistency: FusionConsistency
+    model: ModelRef
+    result_id: str | None = Field(
+        default=None, description="Id of the stored result (GET /v1/results/{result_id})."
+    )
+    stored: StoredRef | None = None
+    review: Review | None = Field(
+        default=None, description="Only in a stored correction: what the reviewer amended, and why."
+    )
+
+
+class ClassifyResponse(BaseModel):
+    """Results in the order of the request."""
+
+    request_id: str
+    results: list[ProfileResult]
+
+
+class ErrorItem(BaseModel):
+    """One reason a request was refused."""
+
+    loc: list[str | int]
+    field: str | None
+    msg: str
+    type: str
+
+
+class ErrorResponse(BaseModel):
+    """Body of every 4xx and 5xx response."""
+
+    detail: list[ErrorItem]
+    request_id: str
+
+
+# --------------------------------------------------------- model and health
+
+
+class ClassInfo(BaseModel):
+    """A class the model can call."""
+
+    code: str
+    name: str
+    family: str
+    family_name: str
+
+
+class FamilyInfo(BaseModel):
+    """A family of related classes; its score is the sum of its classes' scores."""
+
+    code: str
+    name: str
+    classes: list[str]
+
+
+class ModelCard(BaseModel):
+    """What is being served, how it was trained and how well it did."""
+
+    name: str
+    version: str
+    run_id: str | None
+    source: str
+    requested: str
+    threshold: float
+    n_cpgs: int
+    cpgs_sha256: str
+    learner: str
+    calibration: str
+    conformal_alpha: float
+    ood_threshold: float
+    classes: list[ClassInfo]
+    families: list[FamilyInfo]
+    metrics: dict[str, Any] = Field(description="Headline nested cross-validation metrics.")
+    training: dict[str, Any]
+    provenance: dict[str, Any]
+    limits: dict[str, Any] = Field(description="Request limits of this service.")
+
+
+class Health(BaseModel):
+    """Liveness."""
+
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    """Readiness: a model is loaded."""
+
+    status: Literal["ready"] = "ready"
+    model: str
+    version: str
+
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """JSON schema of a model with its ``$defs`` inlined, for ``openapi_extra``."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(schema)

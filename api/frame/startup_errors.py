@@ -1,0 +1,85 @@
+"""Start-up failures an operator can fix, said in one line instead of a traceback.
+
+A wrong ``MODEL_PATH``, an unreachable database or a setting that is not a
+number stops the service before it answers. Starlette reports any failure
+of the lifespan with the whole traceback, which buries the one sentence
+that matters under sixty lines of library frames. The lifespan records the
+message of such a *configuration* error (:func:`record_startup_error`), and
+:class:`StartupErrorMiddleware` sends uvicorn that message instead of the
+traceback: uvicorn logs it and exits with status 3, as before. Any other
+exception at start-up is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.store.engine import DATABASE_ERRORS, database_error_message
+from classifier.errors import ClassifierError
+
+__all__ = ["CONFIGURATION_ERRORS", "StartupErrorMiddleware", "record_startup_error"]
+
+#: Errors of the configuration, not of the code: a missing or unreadable model
+#: bundle or registry version, settings that do not validate, a database that
+#: cannot be used.
+CONFIGURATION_ERRORS: tuple[type[Exception], ...] = (
+    ClassifierError,
+    ValidationError,
+    *DATABASE_ERRORS,
+)
+
+
+def record_startup_error(state: Any, exc: Exception, database_url: str | None) -> None:
+    """Keep the one-line message of configuration error ``exc`` on the app's ``state``.
+
+    Parameters
+    ----------
+    state : starlette.datastructures.State
+        The app's state, read by :class:`StartupErrorMiddleware`.
+    exc : Exception
+        One of :data:`CONFIGURATION_ERRORS`.
+    database_url : str or None
+        The configured database, named (password hidden) in a database error.
+    """
+    state.startup_error = f"cannot start the service: {_message(exc, database_url)}"
+
+
+class StartupErrorMiddleware:
+    """Replace the traceback of a start-up failure by its recorded message, if any.
+
+    Parameters
+    ----------
+    app : ASGI application
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_message(message: Message) -> None:
+            if message["type"] == "lifespan.startup.failed":
+                recorded = getattr(scope["app"].state, "startup_error", None)
+                if recorded:
+                    message = {**message, "message": recorded}
+            await send(message)
+
+        await self.app(scope, receive, send_message)
+
+
+def _message(exc: Exception, database_url: str | None) -> str:
+    if isinstance(exc, ValidationError):
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']).upper() or 'settings'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        return f"a setting is invalid ({problems})"
+    if isinstance(exc, DATABASE_ERRORS) and database_url is not None:
+        return database_error_message(database_url, exc)
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

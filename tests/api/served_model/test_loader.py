@@ -1,0 +1,123 @@
+"""Loading the model from a bundle directory or the MLflow registry."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+
+import pytest
+
+from api.served_model.loader import (
+    REGISTRY_HTTP_DEFAULTS,
+    RegistryLookupError,
+    load_served_model,
+    resolve_registry_version,
+)
+from api.settings import Settings
+from classifier.errors import ModelBundleError
+from tests.api.builders import MODEL_NAME, RUN_ID
+from tests.api.mlflow_globals import mlflow_uris
+
+
+def _settings(**kwargs) -> Settings:
+    return Settings(_env_file=None, **kwargs)  # type: ignore[call-arg]
+
+
+def test_missing_bundle_fails_loudly(tmp_path):
+    with pytest.raises(ModelBundleError, match=r"bundle\.json missing"):
+        load_served_model(_settings(model_path=tmp_path))
+
+
+def test_bundle_directory(client, settings):
+    model = client.app.state.model
+    assert model.info.name == MODEL_NAME
+    assert model.info.run_id == RUN_ID
+    assert model.info.source == model.info.requested == str(settings.bundle_path)
+    assert model.n_cpgs == 200
+
+
+@pytest.fixture(scope="module")
+def registry(bundle_dir, tmp_path_factory):
+    """A registry holding the tiny bundle as version 1 of 'tiny', alias champion."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    from training.pyfunc_model import SarcomaClassifierPyfunc
+
+    root = tmp_path_factory.mktemp("mlflow")
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    try:
+        experiment = mlflow.create_experiment("t", artifact_location=(root / "art").as_uri())
+        with mlflow.start_run(experiment_id=experiment) as run:
+            mlflow.pyfunc.log_model(
+                name="model",
+                python_model=SarcomaClassifierPyfunc(),
+                artifacts={"bundle": str(bundle_dir)},
+                registered_model_name="tiny",
+            )
+        MlflowClient().set_registered_model_alias("tiny", "champion", "1")
+    finally:
+        mlflow.set_tracking_uri(previous)
+    return uri, run.info.run_id
+
+
+@pytest.mark.slow
+def test_registry_alias_is_resolved_to_a_fixed_version(registry):
+    uri, run_id = registry
+    model = load_served_model(_settings(model_uri="models:/tiny@champion", mlflow_tracking_uri=uri))
+    assert model.info.name == "tiny"
+    assert model.info.version == "1"
+    assert model.info.run_id == run_id
+    assert model.info.source == "models:/tiny/1"
+    assert model.info.requested == "models:/tiny@champion"
+    assert model.n_cpgs == 200
+
+
+@pytest.mark.slow
+def test_unknown_alias_fails_loudly(registry):
+    uri, _ = registry
+    with pytest.raises(ModelBundleError, match="cannot resolve MODEL_URI"):
+        load_served_model(_settings(model_uri="models:/tiny@nobody", mlflow_tracking_uri=uri))
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:  # bound, never listening: connections are refused
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_a_registry_that_is_down_fails_within_seconds():
+    import mlflow  # noqa: F401  (imported before the clock starts: ~4 s the first time)
+
+    down = f"http://127.0.0.1:{_closed_port()}"
+    # mlflow_uris: the loader sets the URIs and the HTTP variables globally; restored after.
+    with mlflow_uris():
+        for variable in REGISTRY_HTTP_DEFAULTS:
+            os.environ.pop(variable, None)
+        started = time.monotonic()
+        with pytest.raises(RegistryLookupError, match=f"cannot resolve MODEL_URI .* at {down}"):
+            resolve_registry_version("models:/tiny@champion", down)
+        elapsed = time.monotonic() - started
+        assert {v: os.environ[v] for v in REGISTRY_HTTP_DEFAULTS} == {
+            "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+            "MLFLOW_HTTP_REQUEST_TIMEOUT": "20",
+        }
+    # Two retries with MLflow's back-off (~6 s); its own defaults took ~4 minutes.
+    assert 2 < elapsed < 60
+
+
+def test_the_operators_mlflow_http_settings_win(monkeypatch):
+    import mlflow  # noqa: F401
+
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
+    started = time.monotonic()
+    with mlflow_uris(), pytest.raises(RegistryLookupError):
+        resolve_registry_version("models:/tiny@champion", f"http://127.0.0.1:{_closed_port()}")
+    # No retry, so no back-off: MLflow used the operator's 0, not the service's 2.
+    assert time.monotonic() - started < 2
+    assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "0"
