@@ -18,7 +18,8 @@ from api.classification.result_builder import ResultOptions, build_result, model
 from api.frame.errors import InputError
 from api.frame.request_body import BodyFormat
 from api.intake.arrow_body import read_arrow_body
-from api.intake.json_body import ProfileInput, ReadProfiles, parse_json_body
+from api.intake.json_body import parse_json_body
+from api.intake.profile import ProfileInput, ReadProfiles
 from api.served_model.alignment import AlignmentCache, ProfileQc
 from api.served_model.loader import ServedModel
 

@@ -22,7 +22,7 @@ from api.classification.batch import ClassifyJob, classify_read, read_profiles
 from api.classification.input_fingerprint import input_sha256, nans_canonical_of, values_sha256
 from api.classification.result_builder import ResultOptions, model_ref
 from api.frame.request_body import BodyFormat
-from api.intake.json_body import ProfileInput
+from api.intake.profile import ProfileInput
 from api.served_model.alignment import ProfileQc
 from api.served_model.loader import ServedModel
 from api.settings import Settings

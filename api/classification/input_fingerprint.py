@@ -26,7 +26,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from api.intake.json_body import ProfileInput
+from api.intake.profile import ProfileInput
 
 __all__ = ["input_sha256", "nans_canonical_of", "values_sha256"]
 

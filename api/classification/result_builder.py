@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from api.contract.percentages import as_percent
-from api.intake.json_body import ProfileInput
+from api.intake.profile import ProfileInput
 from api.served_model.alignment import ProfileQc
 from api.served_model.loader import ServedModel
 from api.served_model.model_identity import manifest_sha256

@@ -8,10 +8,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.contract.profile_result import ClassifyRequest, ErrorResponse, inline_schema
+from pydantic import BaseModel
+
+from api.contract.error_body import ErrorResponse
+from api.contract.profile_result import ClassifyRequest
 from api.frame.request_body import ARROW_MEDIA_TYPE, JSON_MEDIA_TYPE
 
-__all__ = ["CLASSIFY_DESCRIPTION", "CLASSIFY_OPENAPI_EXTRA", "ERROR_RESPONSES"]
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """JSON schema of a model with its ``$defs`` inlined, for ``openapi_extra``."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(schema)
+
+
+__all__ = ["CLASSIFY_DESCRIPTION", "CLASSIFY_OPENAPI_EXTRA", "ERROR_RESPONSES", "inline_schema"]
 
 CLASSIFY_DESCRIPTION = """\
 Classify one profile or a batch. Results come back in request order.

@@ -12,28 +12,20 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
-    "ClassInfo",
     "ClassScore",
     "Classification",
     "ClassifyRequest",
     "ClassifyResponse",
     "Embedding",
-    "ErrorItem",
-    "ErrorResponse",
-    "FamilyInfo",
     "FusionConsistency",
-    "Health",
-    "ModelCard",
     "ModelRef",
     "ProfileRequest",
     "ProfileResult",
     "Qc",
     "QcWarning",
-    "Readiness",
     "Reclassification",
     "Review",
     "StoredRef",
-    "inline_schema",
 ]
 
 Decision = Literal["match", "family_match", "no_match"]
@@ -45,7 +37,7 @@ Decision = Literal["match", "family_match", "no_match"]
 class ProfileRequest(BaseModel):
     """One profile: ids with values as an object, as parallel arrays, or in a manifest order."""
 
-    # Documents the parser's rule (api.intake.json_body.PROFILE_FIELDS): other fields are refused.
+    # Documents the parser's rule (api.intake.profile.PROFILE_FIELDS): other fields are refused.
     model_config = ConfigDict(extra="forbid")
 
     sample_id: str = Field(description="Sample or accession id, echoed in the result.")
@@ -268,94 +260,3 @@ class ClassifyResponse(BaseModel):
 
     request_id: str
     results: list[ProfileResult]
-
-
-class ErrorItem(BaseModel):
-    """One reason a request was refused."""
-
-    loc: list[str | int]
-    field: str | None
-    msg: str
-    type: str
-
-
-class ErrorResponse(BaseModel):
-    """Body of every 4xx and 5xx response."""
-
-    detail: list[ErrorItem]
-    request_id: str
-
-
-# --------------------------------------------------------- model and health
-
-
-class ClassInfo(BaseModel):
-    """A class the model can call."""
-
-    code: str
-    name: str
-    family: str
-    family_name: str
-
-
-class FamilyInfo(BaseModel):
-    """A family of related classes; its score is the sum of its classes' scores."""
-
-    code: str
-    name: str
-    classes: list[str]
-
-
-class ModelCard(BaseModel):
-    """What is being served, how it was trained and how well it did."""
-
-    name: str
-    version: str
-    run_id: str | None
-    source: str
-    requested: str
-    threshold: float
-    n_cpgs: int
-    cpgs_sha256: str
-    learner: str
-    calibration: str
-    conformal_alpha: float
-    ood_threshold: float
-    classes: list[ClassInfo]
-    families: list[FamilyInfo]
-    metrics: dict[str, Any] = Field(description="Headline nested cross-validation metrics.")
-    training: dict[str, Any]
-    provenance: dict[str, Any]
-    limits: dict[str, Any] = Field(description="Request limits of this service.")
-
-
-class Health(BaseModel):
-    """Liveness."""
-
-    status: Literal["ok"] = "ok"
-
-
-class Readiness(BaseModel):
-    """Readiness: a model is loaded."""
-
-    status: Literal["ready"] = "ready"
-    model: str
-    version: str
-
-
-def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """JSON schema of a model with its ``$defs`` inlined, for ``openapi_extra``."""
-    schema = model.model_json_schema()
-    defs = schema.pop("$defs", {})
-
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return resolve(defs[ref.removeprefix("#/$defs/")])
-            return {k: resolve(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [resolve(v) for v in node]
-        return node
-
-    return resolve(schema)

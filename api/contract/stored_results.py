@@ -8,7 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, S
 from pydantic_core import PydanticCustomError
 
 from api.contract.profile_result import ModelRef, ProfileResult
-from api.intake.json_body import refused_character_at
+from api.intake.text_rules import refused_character_at
 from api.store.corrections import MAX_COMMENT_LENGTH, MAX_REASON_LENGTH, Correction
 from classifier.reclassification import Verdict
 

@@ -30,14 +30,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from api.frame.errors import InputError, Loc
-from api.intake.json_body import (
+from api.intake.profile import (
     ProfileInput,
     ReadProfiles,
     check_batch_size,
     parse_findings_at,
     refuse_unknown_fields,
-    text_field,
 )
+from api.intake.text_rules import text_field
 from classifier.errors import ClassifierError
 from classifier.probes import ArrayType
 

@@ -1,4 +1,4 @@
-"""Parsing ``POST /v1/classify`` bodies (JSON or Arrow) into typed profiles.
+"""Reading a JSON ``POST /v1/classify`` body into :class:`~api.intake.profile.ProfileInput` objects.
 
 The JSON body is parsed with orjson from the raw bytes (no pydantic model:
 building and validating 866,000 keys twice would triple the cost) and
@@ -22,136 +22,37 @@ from __future__ import annotations
 
 import json
 import math
-import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 import numpy as np
 import orjson
 
-from api.frame.errors import InputError, Loc, from_domain_error, malformed_json_msg
+from api.frame.errors import InputError, Loc, malformed_json_msg
 from api.intake.betas_object import split_betas_object
+from api.intake.profile import (
+    PROFILE_FIELDS,
+    ProfileInput,
+    check_batch_size,
+    parse_findings_at,
+    refuse_unknown_fields,
+)
 from api.intake.repeated_keys import no_key_dropped, refuse_repeated_keys
+from api.intake.text_rules import text_field, value_kind
 from classifier.errors import ClassifierError
-from classifier.findings import parse_findings
 from classifier.probes import ArrayType
 
-__all__ = [
-    "MAX_TEXT_LENGTH",
-    "PROFILE_FIELDS",
-    "ProfileInput",
-    "ReadProfiles",
-    "check_batch_size",
-    "parse_findings_at",
-    "parse_json_body",
-    "refuse_unknown_fields",
-    "refused_character_at",
-    "text_field",
-    "to_betas",
-]
+__all__ = ["parse_json_body", "to_betas"]
 
 _NUMERIC_OR_NULL = frozenset({float, int, type(None)})
 
-#: The fields of a JSON profile. Any other is refused (``extra_forbidden``):
-#: a misspelt ``finding`` would otherwise drop the molecular evidence unseen.
-PROFILE_FIELDS = ("sample_id", "diagnosis", "findings", "betas", "probe_ids", "values", "array")
 _BODY_FIELDS = ("profiles",)
 
 #: Bodies from this size on are first offered to the reader of plain betas
 #: objects. Below it orjson is as fast, and its lists of ids are cheaper
 #: downstream than Arrow's (a 10,000-CpG profile: ~1 ms less to align and hash).
 PLAIN_READER_MIN_BYTES = 1_000_000
-#: Longest text field of a profile (sample id, diagnosis), after stripping.
-MAX_TEXT_LENGTH = 500
-
-
-@dataclass(frozen=True)
-class ProfileInput:
-    """One profile as received, before alignment.
-
-    Attributes
-    ----------
-    index : int
-        Position in the request (results keep this order).
-    sample_id : str
-    diagnosis : str or None
-        Submitted diagnosis, free text or class code.
-    findings : tuple
-        Parsed :class:`classifier.findings.Finding` objects.
-    values : numpy.ndarray of float32
-        Beta values, NaN where not measured.
-    ids : list of str, pyarrow.Array or None
-        Probe ids in the order of ``values``; ``None`` when ``values`` follow
-        the canonical order of ``array``.
-    array : ArrayType or None
-        Manifest array whose canonical probe order ``values`` follow (when
-        ``ids`` is None).
-    ids_field : str
-        Body field the ids came from: ``"betas"`` (keys of an object),
-        ``"probe_ids"``, or ``""`` for manifest order; locates id errors.
-    model_order : bool
-        ``values`` follow the served model's own CpG list (binary form only).
-    n_rejected : int
-        Values not used: null (failed probe) or NaN in the binary form; the
-        number of NaNs in ``values`` (the fingerprint relies on it).
-    """
-
-    index: int
-    sample_id: str
-    diagnosis: str | None
-    findings: tuple
-    values: np.ndarray
-    ids: Any = None
-    array: ArrayType | None = None
-    ids_field: str = "probe_ids"
-    model_order: bool = False
-    n_rejected: int = 0
-
-    @property
-    def loc(self) -> Loc:
-        """Location of this profile in the body."""
-        return ("profiles", self.index)
-
-    @property
-    def values_field(self) -> str:
-        """Body field holding the values."""
-        return "betas" if self.ids_field == "betas" else "values"
-
-
-@dataclass(frozen=True)
-class ReadProfiles:
-    """The profiles of a request as read, and the checks of their values still to run.
-
-    Attributes
-    ----------
-    profiles : list of ProfileInput
-        In request order.
-    check_values : callable
-        Raises :class:`~api.frame.errors.InputError` for a value out of range (the
-        Arrow form defers this check; a JSON body is checked while parsed).
-    """
-
-    profiles: list[ProfileInput]
-    check_values: Callable[[], None]
-
-
-def check_batch_size(n: int, max_batch: int) -> None:
-    """Refuse an empty batch (422) or one larger than ``MAX_BATCH`` (413)."""
-    if n == 0:
-        raise InputError(
-            "'profiles' is empty; send at least one profile",
-            loc=("profiles",),
-            type="empty_batch",
-        )
-    if n > max_batch:
-        raise InputError(
-            f"{n:,} profiles in one request; at most {max_batch:,} (MAX_BATCH) are accepted",
-            loc=("profiles",),
-            type="batch_too_large",
-            status_code=413,
-        )
 
 
 def parse_json_body(body: bytes, max_batch: int) -> list[ProfileInput]:
@@ -195,46 +96,6 @@ def parse_json_body(body: bytes, max_batch: int) -> list[ProfileInput]:
     refuse_unknown_fields(doc, _BODY_FIELDS, (), "the body")
     check_batch_size(len(profiles), max_batch)
     return [_json_profile(i, p) for i, p in enumerate(profiles)]
-
-
-def refuse_unknown_fields(fields: Any, known: Sequence[str], loc: Loc, what: str) -> None:
-    """Refuse the first of ``fields`` that is not in ``known`` (422 ``extra_forbidden``).
-
-    Parameters
-    ----------
-    fields : iterable of str
-        The keys of an object (or the columns of a table) as sent.
-    known : sequence of str
-        The accepted names, in the order the message lists them.
-    loc : tuple
-        Location of the object; the error is located at the unknown field.
-    what : str
-        The object in words, e.g. ``"a profile"``.
-    """
-    unknown = next((name for name in fields if name not in known), None)
-    if unknown is not None:
-        raise InputError(
-            f"unknown field '{unknown}': {what} has only "
-            + ", ".join(f"'{name}'" for name in known),
-            loc=(*loc, unknown),
-            type="extra_forbidden",
-        )
-
-
-def parse_findings_at(raw: Any, loc: Loc) -> tuple:
-    """Parse a profile's findings list, locating errors under ``loc``."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise InputError(
-            f"'findings' must be a list of finding objects, got {_kind(raw)}",
-            loc=(*loc, "findings"),
-            type="invalid_type",
-        )
-    try:
-        return tuple(parse_findings(raw))
-    except ClassifierError as exc:
-        raise from_domain_error(exc, loc) from None
 
 
 def to_betas(values: Sequence[Any], loc: Loc, keys: Sequence[str] | None = None) -> np.ndarray:
@@ -480,76 +341,6 @@ def _array_of(raw: Any, loc: Loc) -> ArrayType:
         ) from None
 
 
-def text_field(raw: Any, loc: Loc, *, required: bool, single_line: bool = False) -> str | None:
-    """A profile's text field, stripped; ``None`` when absent or blank (and not required).
-
-    Parameters
-    ----------
-    raw : any
-        The value as sent.
-    loc : tuple
-        Where it is, for the error.
-    required : bool
-        Refuse an absent or blank value.
-    single_line : bool, default=False
-        Refuse tabs and line breaks too (an accession is one line). Other
-        control characters are always refused: a NUL cannot be stored in
-        PostgreSQL, and none belongs in an accession or a diagnosis.
-
-    Raises
-    ------
-    InputError
-        422 ``missing``, ``invalid_type``, ``too_long`` or ``invalid_character``.
-    """
-    if raw is None:
-        if required:
-            raise InputError(f"'{loc[-1]}' is required", loc=loc, type="missing")
-        return None
-    if not isinstance(raw, str):
-        raise InputError(
-            f"'{loc[-1]}' must be a string, got {_kind(raw)}", loc=loc, type="invalid_type"
-        )
-    # Checked as sent, so that the position is the sender's and none is stripped unseen.
-    bad = refused_character_at(raw, single_line=single_line)
-    if bad is not None:
-        raise InputError(
-            f"'{loc[-1]}' contains the control character U+{ord(raw[bad]):04X} at "
-            f"position {bad + 1}",
-            loc=loc,
-            type="invalid_character",
-        )
-    text = raw.strip()
-    if required and not text:
-        raise InputError(f"'{loc[-1]}' must not be empty", loc=loc, type="missing")
-    if len(text) > MAX_TEXT_LENGTH:
-        raise InputError(
-            f"'{loc[-1]}' is longer than {MAX_TEXT_LENGTH} characters", loc=loc, type="too_long"
-        )
-    return text or None
-
-
-def refused_character_at(text: str, *, single_line: bool) -> int | None:
-    """Index of the first control character ``text`` may not hold, or ``None``.
-
-    Control characters (C0, DEL, C1) are refused, except tab and line
-    breaks in a text of several lines; in one line (``single_line``) those
-    are refused too, with the Unicode line and paragraph separators. A NUL
-    cannot be stored in PostgreSQL, and none of them belongs in clinical text.
-    """
-    # isprintable() (in C) is true of almost every text and of none with a refused character.
-    if text.isprintable():
-        return None
-    return next((i for i, c in enumerate(text) if _refused(c, single_line)), None)
-
-
-def _refused(char: str, single_line: bool) -> bool:
-    # Control characters (C0, DEL, C1); in one line also tab, line and paragraph breaks.
-    category = unicodedata.category(char)
-    if single_line:
-        return category in ("Cc", "Zl", "Zp")
-    return category == "Cc" and char not in "\t\n\r"
-
-
 def _bad_value(value: Any, loc: Loc) -> InputError:
     if isinstance(value, _NonFinite):
         return InputError(
@@ -576,20 +367,12 @@ def _bad_value(value: Any, loc: Loc) -> InputError:
     )
 
 
-def _kind(value: Any) -> str:
-    """Name a JSON value's type without echoing the value."""
-    if isinstance(value, _NonFinite):
-        return value.literal
-    return {
-        bool: "a boolean",
-        str: "a string",
-        dict: "an object",
-        list: "a list",
-        int: "a number",
-        float: "a number",
-        type(None): "null",
-    }.get(type(value), type(value).__name__)
-
-
 def _n_nan(values: np.ndarray) -> int:
     return int(np.count_nonzero(np.isnan(values)))
+
+
+def _kind(value: Any) -> str:
+    """Name a JSON value's type without echoing the value (or the non-JSON literal met)."""
+    if isinstance(value, _NonFinite):
+        return value.literal
+    return value_kind(value)

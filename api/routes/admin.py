@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from api.classification.result_builder import model_ref
-from api.contract.profile_result import ErrorResponse, ModelRef
+from api.contract.error_body import ErrorResponse
+from api.contract.profile_result import ModelRef
 from api.deps import KeyAdminDep, ModelAdminDep
 from api.frame.errors import error_item
 from api.frame.request_body import JsonBodyDep

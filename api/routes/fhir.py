@@ -7,8 +7,8 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, HTTPException, Path, Response
 
+from api.contract.error_body import ErrorResponse
 from api.contract.fhir_report import FHIR_MEDIA_TYPE, result_to_fhir
-from api.contract.profile_result import ErrorResponse
 from api.deps import ResultReaderDep, SettingsDep, StoreDep
 from api.frame.errors import error_item
 from api.security import AUTH_RESPONSES

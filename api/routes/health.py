@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.contract.profile_result import ErrorResponse, Health, Readiness
+from api.contract.error_body import ErrorResponse
+from api.contract.service_info import Health, Readiness
 from api.deps import ModelDep
 
 __all__ = ["router"]

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
 
 from api.contract.openapi_texts import ERROR_RESPONSES
-from api.contract.profile_result import ModelCard
+from api.contract.service_info import ModelCard
 from api.deps import ModelDep, SettingsDep
 from api.security import AUTH_RESPONSES, Permission, require
 from api.served_model.model_card import model_card

@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
-from api.contract.profile_result import ErrorResponse, ModelRef, ProfileResult
+from api.contract.error_body import ErrorResponse
+from api.contract.profile_result import ModelRef, ProfileResult
 from api.contract.stored_results import CorrectionIn, ResultList, StoredResultOut
 from api.deps import CorrectorDep, ResultReaderDep, StoreDep
 from api.frame.errors import error_item, request_id_of

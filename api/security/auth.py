@@ -25,7 +25,7 @@ import anyio.to_thread
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from api.contract.profile_result import ErrorResponse
+from api.contract.error_body import ErrorResponse
 from api.frame.errors import error_item
 from api.security.key_store import ApiKeyStore
 from api.security.rate_limit import TokenBucketLimiter

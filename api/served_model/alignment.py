@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from api.frame.errors import InputError
-from api.intake.json_body import ProfileInput
+from api.intake.profile import ProfileInput
 from api.served_model.probe_lookup import ProbeIdIndex
 from classifier.manifest import ProbeManifest
 from classifier.probes import ArrayType, base_probe_ids

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.contract.profile_result import ClassInfo, FamilyInfo, ModelCard
+from api.contract.service_info import ClassInfo, FamilyInfo, ModelCard
 from api.served_model.loader import ServedModel
 from api.settings import Settings
 

@@ -33,8 +33,8 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.formparsers import MultiPartException
 
 from api.frame.errors import InputError
-from api.intake.json_body import MAX_TEXT_LENGTH
 from api.intake.repeated_keys import refuse_repeated_keys
+from api.intake.text_rules import MAX_TEXT_LENGTH
 
 __all__ = [
     "ClassifyBody",

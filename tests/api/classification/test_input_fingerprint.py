@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from api.classification.input_fingerprint import input_sha256, nans_canonical_of, values_sha256
-from api.intake.json_body import ProfileInput
+from api.intake.profile import ProfileInput
 from classifier.probes import ArrayType
 
 IDS = ["cg00000029", "cg00000108", "cg00000109"]

@@ -8,10 +8,11 @@ import numpy as np
 import orjson
 import pytest
 
-from api.intake import json_body as profiles
 from api.contract.profile_result import ProfileRequest
 from api.frame.errors import InputError
-from api.intake.json_body import ProfileInput, parse_json_body
+from api.intake import json_body as profiles
+from api.intake.json_body import parse_json_body
+from api.intake.profile import ProfileInput
 
 _FINDINGS = [
     {"kind": "fusion", "genes": ["EWSR1", "WT1"], "method": "rna_ngs", "result": "detected"},

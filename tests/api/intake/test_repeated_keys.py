@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from api.intake import repeated_keys
 from api.frame.errors import InputError
+from api.intake import repeated_keys
 from api.intake.repeated_keys import refuse_repeated_keys
 
 

@@ -9,8 +9,8 @@ import orjson
 import pyarrow as pa
 import pytest
 
-from api.intake import json_body as profiles
 from api.contract.profile_result import ClassifyResponse
+from api.intake import json_body as profiles
 from tests.api.builders import (
     MODEL_NAME,
     MODEL_VERSION,

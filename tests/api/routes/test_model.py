@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from api.contract.profile_result import ModelCard
+from api.contract.service_info import ModelCard
 from tests.api.builders import CLASSES, MODEL_NAME, MODEL_VERSION, RUN_ID
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from api.intake.json_body import ProfileInput
+from api.intake.profile import ProfileInput
 from api.served_model.alignment import AlignmentCache
 from classifier.manifest import load_manifest
 from classifier.probes import ArrayType, detect_array

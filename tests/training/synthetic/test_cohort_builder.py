@@ -7,7 +7,12 @@ import pytest
 from classifier.errors import ClassifierError
 from classifier.manifest import load_manifest
 from classifier.probes import ArrayType
-from training.synthetic.cohort_builder import build_cohort, generate_profile, load_reference_sheet, main
+from training.synthetic.cohort_builder import (
+    build_cohort,
+    generate_profile,
+    load_reference_sheet,
+    main,
+)
 
 
 def test_same_seed_same_cohort_other_seed_other_values():
