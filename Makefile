@@ -39,6 +39,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy classifier training api
+	$(BIN)/lint-imports --no-logo
 
 format: setup
 	$(BIN)/ruff format .

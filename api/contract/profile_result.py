@@ -94,7 +94,7 @@ class Qc(BaseModel):
 
     array_type: str | None = Field(
         description="Array the probes come from (450k, epic, epicv2): the named order, or "
-        "detected from the ids by the rule of classifier.probes.detect_array (a profile "
+        "detected from the ids by the rule of classifier.array_detection.detect_array (a profile "
         "reduced to CpGs shared by all arrays reads as 450k); null for model order."
     )
     probes_received: int
