@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
@@ -196,14 +195,12 @@ def test_collapse_rejects_shape_mismatch_and_text_values():
         collapse_replicates(["cg00000001"], np.array(["0.5"]))
 
 
-def test_collapse_full_epicv2_profile_is_fast(manifest):
+def test_collapse_full_epicv2_profile(manifest):
+    # Its speed is measured by benchmarks/bench_probe_ids.py.
     ids = manifest.array_probe_ids(ArrayType.EPICV2)
     values = np.random.default_rng(0).random(len(ids)).astype(np.float32)
-    start = time.perf_counter()
     bases, out = collapse_replicates(ids, values)
-    elapsed = time.perf_counter() - start
     assert len(bases) == int(manifest.table["on_epicv2"].sum()) == len(out)
-    assert elapsed < 2.0  # ~0.4 s on a loaded two-core machine
 
 
 # -- array types ------------------------------------------------------------
