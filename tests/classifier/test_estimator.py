@@ -34,6 +34,7 @@ def test_probabilities_are_valid_and_mostly_right(tiny_model, tiny_cohort):
     assert (tiny_model.predict(tiny_cohort.betas) == tiny_cohort.labels).mean() > 0.9
 
 
+@pytest.mark.slow
 def test_filtered_probes_are_never_selected(tiny_model, tiny_cohort):
     excluded = load_manifest().excluded(tiny_model.filters)
     xy_in_cohort = tiny_cohort.betas.columns.isin(excluded).sum()
