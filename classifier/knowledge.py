@@ -71,6 +71,7 @@ _FILES = (
     "alteration_kinds.csv",
     "evidence_methods.csv",
     "ihc_markers.csv",
+    "ihc_clones.csv",
     "diagnosis_synonyms.csv",
     "diagnosis_codes.csv",
     "classes.csv",
@@ -110,6 +111,8 @@ class KnowledgeBase:
     family_concordance : mapping of str to bool
         Whether agreement at the level of the family may be reported
         (``families.csv``: no for groupings of distinct entities).
+    clone_epitopes : mapping of (marker key, clone key) to str
+        The epitope an antibody clone binds (``ihc_clones.csv``).
     """
 
     version: str
@@ -125,6 +128,7 @@ class KnowledgeBase:
     label_codes: Mapping[str, str]
     class_behaviour: Mapping[str, str]
     family_concordance: Mapping[str, bool]
+    clone_epitopes: Mapping[tuple[str, str], str]
 
     # -- classes -----------------------------------------------------------
     def code_of(self, label: str) -> str | None:
@@ -260,6 +264,10 @@ class KnowledgeBase:
             and row.meaning is IhcMeaning.SPECIFIC
         )  # fmt: skip
 
+    def clone_epitope(self, marker: str, clone: str) -> str | None:
+        """The epitope a known antibody clone binds (WT1 6F-H2: ``n_terminal``), else ``None``."""
+        return self.clone_epitopes.get((marker_key(marker), marker_key(clone)))
+
     # -- diagnoses -----------------------------------------------------------
     def resolve_diagnosis(self, text: str | None) -> DiagnosisMatch | None:
         """Read a free-text diagnosis as a class or family, else ``None``.
@@ -326,6 +334,10 @@ def load_knowledge() -> KnowledgeBase:
     )
     evidence = tuple(read_evidence(n, r) for n, r in _rows(raw, "evidence_methods.csv"))
     ihc = tuple(read_ihc(n, r, class_names) for n, r in _rows(raw, "ihc_markers.csv"))
+    clone_epitopes = {
+        (marker_key(r["marker"]), marker_key(r["clone"])): r["epitope"]
+        for _, r in _rows(raw, "ihc_clones.csv")
+    }
     class_rows = [
         (
             str(code),
@@ -356,6 +368,7 @@ def load_knowledge() -> KnowledgeBase:
         label_codes=label_codes,
         class_behaviour=behaviour,
         family_concordance=concordance,
+        clone_epitopes=clone_epitopes,
     )
 
 
