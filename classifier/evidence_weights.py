@@ -318,13 +318,6 @@ def _alteration(kb: KnowledgeBase, code: str, f: Finding) -> _Judged:
             "fits without proving it.",
             (code,),
         )
-    if same_gene:
-        return (
-            Weight.NEUTRAL,
-            f"{name} is defined by {same_gene[0].name}; this variant is outside that hotspot, so "
-            "its significance is unknown.",
-            (),
-        )
     if others_def:
         return (
             Weight.STRONG_AGAINST,
@@ -338,6 +331,13 @@ def _alteration(kb: KnowledgeBase, code: str, f: Finding) -> _Judged:
             f"this is typical of {_names(kb, pointing)}, not of {name}; it is not specific "
             "enough (or the variant not given) to refute the call.",
             tuple(dict.fromkeys(pointing)),
+        )
+    if same_gene:
+        return (
+            Weight.NEUTRAL,
+            f"{name} is defined by {same_gene[0].name}; this variant is outside that hotspot, so "
+            "its significance is unknown.",
+            (),
         )
     return (
         Weight.NEUTRAL,
