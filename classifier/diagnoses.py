@@ -14,8 +14,8 @@ phrase wins, so "parosteal osteosarcoma" (a row naming no class) is never
 read as osteosarcoma; a phrase followed by "like" ("Ewing-like sarcoma") is
 not that entity; an unknown word beside the phrase stops the reading, since
 it may be a qualifier naming another entity ("uveal melanoma"). Negations
-and alternatives ("not", "vs", "or") stop it too. Abbreviations are read
-only as the whole text.
+and alternatives ("not", "vs", "or") stop it too. Abbreviations follow the
+same rule ("DSRCT of the peritoneum"): only neutral words may stand beside them.
 
 Use it through :class:`classifier.knowledge.KnowledgeBase`.
 """
@@ -160,14 +160,6 @@ class DiagnosisResolver:
         for where, row in rows:
             entry = _entry(where, row, classes, family_names, malignant)
             key = normalise_diagnosis(row["text"])
-            entry = _Entry(
-                entry.text,
-                entry.level,
-                entry.target,
-                row["kind"] != "abbreviation",
-                entry.note,
-                entry.malignant,
-            )
             if key in out and (out[key].level, out[key].target) != (entry.level, entry.target):
                 raise ValueError(
                     f"{where}: {row['text']!r} reads like {out[key].text!r}, another target"

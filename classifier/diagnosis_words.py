@@ -58,6 +58,7 @@ _EXTENT = {
     "foci", "extension", "involvement", "infiltration", "infiltrating", "invasive",
     "post", "treatment", "treated", "chemotherapy", "neoadjuvant", "after", "previously",
     "known", "history", "new", "diagnosis", "case", "tumor", "neoplasm", "sample",
+    "radiation", "associated", "induced", "related", "arising",
 }  # fmt: skip
 _GRADE = {
     "grade", "graded", "fnclcc", "g1", "g2", "g3", "high", "low", "intermediate", "1",
@@ -88,7 +89,7 @@ _SITE = {
     "pubis", "sacrum", "sacral", "coccyx", "spine", "spinal", "vertebra", "vertebral",
     "cervical", "lumbar", "skull", "mandible", "maxilla", "jaw", "bone", "bones",
     "soft", "tissues", "tissue", "muscle", "skeletal", "subcutaneous", "subcutis",
-    "dermal", "skin", "cutis", "lung", "lungs", "pulmonary", "pleura", "pleural",
+    "dermal", "skin", "cutis", "cutaneous", "intramuscular", "intraosseous", "soft", "lung", "lungs", "pulmonary", "pleura", "pleural",
     "liver", "hepatic", "kidney", "renal", "bladder", "prostate", "testis", "testicular",
     "paratesticular", "scrotum", "scrotal", "spermatic", "cord", "uterus", "uterine",
     "ovary", "ovarian", "vulva", "vulvar", "vagina", "vaginal", "cervix", "breast",
