@@ -168,7 +168,9 @@ class DiagnosisResolver:
         # Names from the class table, then family names; the curated table wins.
         for code, name, geo_label, _, mal in class_rows:
             for text in (name, geo_label):
-                out.setdefault(normalise_diagnosis(text), _Entry(text, "class", code, True, None, mal))
+                out.setdefault(
+                    normalise_diagnosis(text), _Entry(text, "class", code, True, None, mal)
+                )
         for family, name in family_names.items():
             out.setdefault(
                 normalise_diagnosis(name), _Entry(name, "family", family, False, None, None)
@@ -343,8 +345,10 @@ def parse_diagnosis_code(obj: Any, *, field: str = "diagnosis_code") -> Diagnosi
     if system == "OncoTree":
         code = code.upper()
     if not CODE_SYSTEMS[system].match(code):
-        form = "4 digits, '/', behaviour digit (e.g. 8806/3)" if system == "ICD-O-3" else (
-            "upper-case letters, digits or '_' (e.g. DSRCT)"
+        form = (
+            "4 digits, '/', behaviour digit (e.g. 8806/3)"
+            if system == "ICD-O-3"
+            else ("upper-case letters, digits or '_' (e.g. DSRCT)")
         )
         raise ClassifierError(
             f"{field}.code: {code_raw[:32]!r} is not a {system} code; expected {form}",

@@ -89,19 +89,20 @@ _SITE = {
     "pubis", "sacrum", "sacral", "coccyx", "spine", "spinal", "vertebra", "vertebral",
     "cervical", "lumbar", "skull", "mandible", "maxilla", "jaw", "bone", "bones",
     "soft", "tissues", "tissue", "muscle", "skeletal", "subcutaneous", "subcutis",
-    "dermal", "skin", "cutis", "cutaneous", "intramuscular", "intraosseous", "soft", "lung", "lungs", "pulmonary", "pleura", "pleural",
+    "dermal", "skin", "cutis", "cutaneous", "intramuscular", "intraosseous", "lung", "lungs",
+    "pulmonary", "pleura", "pleural",
     "liver", "hepatic", "kidney", "renal", "bladder", "prostate", "testis", "testicular",
     "paratesticular", "scrotum", "scrotal", "spermatic", "cord", "uterus", "uterine",
     "ovary", "ovarian", "vulva", "vulvar", "vagina", "vaginal", "cervix", "breast",
     "stomach", "gastric", "small", "bowel", "intestine", "intestinal", "colon", "rectum",
     "rectal", "esophagus", "oesophagus", "duodenum", "jejunum", "ileum", "pancreas",
     "lymph", "node", "nodes", "nodal", "brain", "meninges", "nerve", "heart", "cardiac",
-    "mediastinum", "mediastinal", "diaphragm", "groin", "popliteal", "extremity",
+    "mediastinum", "mediastinal", "diaphragm", "popliteal", "extremity",
     "extremities", "limb", "limbs", "lower", "upper", "appendicular", "axial", "joint",
     "synovium", "tendon", "fascia", "fascial", "periosteum", "metaphysis", "diaphysis",
     "epiphysis", "metaphyseal", "diaphyseal", "epiphyseal", "digit", "digits", "nasal",
     "sinonasal", "paranasal", "oral", "tongue", "larynx", "parotid", "thyroid",
-    "adrenal", "spleen", "vessel", "vein", "artery", "retroperitoneal",
+    "adrenal", "spleen", "vessel", "vein", "artery",
 }  # fmt: skip
 
 #: Every word that may stand beside a recognised diagnosis.

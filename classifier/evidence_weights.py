@@ -31,7 +31,7 @@ from typing import Any
 from classifier.findings import Finding, FindingKind
 from classifier.knowledge import AlterationRole, IhcMeaning, KnowledgeBase, Proves
 
-__all__ = ["Weight", "WeighedFinding", "weigh"]
+__all__ = ["WeighedFinding", "Weight", "weigh"]
 
 _ACCEPTING = (AlterationRole.DEFINING, AlterationRole.VARIANT_PARTNER)
 
@@ -139,7 +139,9 @@ def _fusion_present(kb: KnowledgeBase, code: str, f: Finding) -> _Judged:
             if a.role is AlterationRole.DEFINING and a.matches_fusion(f.genes)
         ),
     )
-    partner_elsewhere = _others(kb, code, (kb.code_of(c) or c for c in kb.classes_defined_by(f.genes)))
+    partner_elsewhere = _others(
+        kb, code, (kb.code_of(c) or c for c in kb.classes_defined_by(f.genes))
+    )
     if any(a.role is AlterationRole.DEFINING for a in own):
         if defining_elsewhere:
             return (
@@ -219,7 +221,9 @@ def _fusion_absent(kb: KnowledgeBase, code: str, f: Finding) -> _Judged:
 def _rearrangement(kb: KnowledgeBase, code: str, f: Finding) -> _Judged:
     name, gene = kb.class_name(code), f.genes[0]
     own = [
-        a for a in kb.alterations_of(code) if a.is_fusion and a.role in _ACCEPTING and a.involves(gene)
+        a
+        for a in kb.alterations_of(code)
+        if a.is_fusion and a.role in _ACCEPTING and a.involves(gene)
     ]
     elsewhere = _others(kb, code, kb.classes_rearranging(gene))
     if f.proves is Proves.REARRANGEMENT:
@@ -282,20 +286,40 @@ def _alteration(kb: KnowledgeBase, code: str, f: Finding) -> _Judged:
     rows = [a for a in kb.alterations if not a.is_fusion]
     matched = [(a, a.matches_variant(kind, gene, tokens)) for a in rows]
     own = [(a, m) for a, m in matched if a.class_code == code and m is not False]
-    same_gene = [a for a in kb.alterations_of(code) if not a.is_fusion and a.kind == kind and a.genes[0] == gene]
+    same_gene = [
+        a
+        for a in kb.alterations_of(code)
+        if not a.is_fusion and a.kind == kind and a.genes[0] == gene
+    ]
     if f.proves is Proves.ALTERATION_ABSENT:
         return _absent(kb, code, f, same_gene)
     proven = [a for a, m in own if m is True]
-    others_def = _others(kb, code, (a.class_code for a, m in matched if m is True and a.role is AlterationRole.DEFINING))
-    others_char = _others(kb, code, (a.class_code for a, m in matched if m is True and a.role is AlterationRole.CHARACTERISTIC))
-    others_open = _others(kb, code, (a.class_code for a, m in matched if m is None and a.role is not AlterationRole.OCCURS))
+    others_def = _others(
+        kb,
+        code,
+        (a.class_code for a, m in matched if m is True and a.role is AlterationRole.DEFINING),
+    )
+    others_char = _others(
+        kb,
+        code,
+        (a.class_code for a, m in matched if m is True and a.role is AlterationRole.CHARACTERISTIC),
+    )
+    others_open = _others(
+        kb,
+        code,
+        (a.class_code for a, m in matched if m is None and a.role is not AlterationRole.OCCURS),
+    )
     if proven:
         roles = {a.role for a in proven}
         if AlterationRole.DEFINING in roles and not others_def and not others_char:
             return Weight.SPECIFIC_SUPPORT, f"the defining {proven[0].name} of {name}.", (code,)
         if roles & {AlterationRole.DEFINING, AlterationRole.CHARACTERISTIC}:
             shared = [*others_def, *others_char]
-            also = f"; it also occurs in {_names(kb, shared)}, so it does not tell them apart" if shared else ""
+            also = (
+                f"; it also occurs in {_names(kb, shared)}, so it does not tell them apart"
+                if shared
+                else ""
+            )
             return (
                 Weight.COMPATIBLE,
                 f"{proven[0].name} is typical of {name}{also}.",

@@ -127,8 +127,9 @@ class Finding:
         Protein change or exon as written (``"p.R132C"``, ``"exon 11 deletion"``).
     change : CopyChange or None
         For a copy-number finding.
-    renamed : tuple of (str, str)
-        ``(submitted, approved)`` for every previous HGNC symbol read as its successor.
+    renamed : tuple of str
+        A note for every previous or alias HGNC symbol read as its approved
+        symbol (``"H3F3A is now H3-3A"``).
     index : int
         Position in the submitted list, used to cite the finding.
     """
@@ -143,7 +144,7 @@ class Finding:
     pattern: str | None = None
     variant: str | None = None
     change: CopyChange | None = None
-    renamed: tuple[tuple[str, str], ...] = ()
+    renamed: tuple[str, ...] = ()
     index: int = 0
 
     @property
@@ -190,20 +191,23 @@ class Finding:
         elif self.kind is FindingKind.REARRANGEMENT:
             text = f"{self.genes[0]} {self.evidence.method_label}: {result}"
         elif self.kind is FindingKind.MUTATION:
-            what = f"{self.genes[0]} {self.variant}" if self.variant else f"{self.genes[0]} mutation"
+            what = (
+                f"{self.genes[0]} {self.variant}" if self.variant else f"{self.genes[0]} mutation"
+            )
             text = f"{what} {result}{how}"
         elif self.kind is FindingKind.COPY_NUMBER:
             text = f"{self.genes[0]} {self.change} {result}{how}"
         else:
             antibody = ""
+            epitope = self.epitope or Epitope.UNSPECIFIED
             if self.clone:
-                shown = f" ({self.epitope.label})" if self.epitope is not Epitope.UNSPECIFIED else ""
+                shown = f" ({epitope.label})" if epitope is not Epitope.UNSPECIFIED else ""
                 antibody = f", clone {self.clone}{shown}"
-            elif self.epitope not in (None, Epitope.UNSPECIFIED):
-                antibody = f", {self.epitope.label} antibody"
+            elif epitope is not Epitope.UNSPECIFIED:
+                antibody = f", {epitope.label} antibody"
             pattern = f", {self.pattern}" if self.pattern else ""
             text = f"{self.marker} immunohistochemistry{antibody}: {result}{pattern}"
-        renamed = "".join(f" [{old} is now {new}]" for old, new in self.renamed)
+        renamed = "".join(f" [{note}]" for note in self.renamed)
         return f"{text}{renamed} ({self.field})"
 
     def to_dict(self) -> dict[str, Any]:
@@ -214,7 +218,10 @@ class Finding:
             out["name"] = self.fusion_name
         elif self.kind is FindingKind.IHC:
             out.update(
-                marker=self.marker, epitope=str(self.epitope), clone=self.clone, pattern=self.pattern
+                marker=self.marker,
+                epitope=str(self.epitope),
+                clone=self.clone,
+                pattern=self.pattern,
             )
         else:
             out["gene"] = self.genes[0]
@@ -298,7 +305,7 @@ def parse_finding(obj: Mapping[str, Any], index: int) -> Finding:
             + ", ".join(r.result for r in kb.evidence if r.kind == kind and r.method == method),
             field=f"{where}.result",
         )
-    base = {"kind": kind, "method": method, "result": result, "index": index}
+    base: dict[str, Any] = {"kind": kind, "method": method, "result": result, "index": index}
     if kind is FindingKind.FUSION:
         pair = fusion_genes(obj, where)
         return Finding(**base, genes=tuple(g.symbol for g in pair), renamed=_renamed(pair))
@@ -311,9 +318,7 @@ def parse_finding(obj: Mapping[str, Any], index: int) -> Finding:
     if kind is FindingKind.MUTATION:
         extra["variant"] = _variant(obj, where)
     elif kind is FindingKind.COPY_NUMBER:
-        extra["change"] = CopyChange(
-            choice(obj, "change", [str(c) for c in CopyChange], where)
-        )
+        extra["change"] = CopyChange(choice(obj, "change", [str(c) for c in CopyChange], where))
     return Finding(**base, genes=(gene.symbol,), renamed=_renamed([gene]), **extra)
 
 
@@ -390,6 +395,5 @@ def _variant(obj: Mapping[str, Any], where: str) -> str | None:
     return variant.strip()
 
 
-def _renamed(genes: Sequence[Any]) -> tuple[tuple[str, str], ...]:
-    return tuple((g.submitted, g.symbol) for g in genes if g.renamed)
-
+def _renamed(genes: Sequence[Any]) -> tuple[str, ...]:
+    return tuple(g.note for g in genes if g.renamed)

@@ -326,7 +326,9 @@ def _recommend(
             labels = [
                 r.method_label
                 for r in kb.evidence
-                if r.kind == "fusion" and r.proves is Proves.FUSION_PRESENT and r.method not in negative
+                if r.kind == "fusion"
+                and r.proves is Proves.FUSION_PRESENT
+                and r.method not in negative
             ]
             test = _join(labels, "or") or test
         parts.append(f"{test} for {_join(fusions, 'or')}")

@@ -3,10 +3,12 @@
 ``classifier/data/hgnc_symbols.csv.gz`` (built by
 ``scripts/build_hgnc_symbols.py``; provenance in ``NOTICE.md``) lists every
 approved symbol and every previous symbol with the approved symbol it now
-has. :func:`approved_symbol` reads a submitted symbol: an approved one is
-returned as it is, a previous one as its approved successor (``H3F3A`` ->
-``H3-3A``), and anything else is refused with an
-:class:`~classifier.errors.UnknownGeneError` that names the symbol.
+has, and every alias symbol with its gene. :func:`approved_symbol` reads a
+submitted symbol: an approved one is returned as it is, a previous one as its
+approved successor (``H3F3A`` -> ``H3-3A``), an alias as its gene (``EWS``
+-> ``EWSR1``), and anything else, or a previous or alias symbol of several
+genes, is refused with an :class:`~classifier.errors.UnknownGeneError` that
+names the symbol.
 """
 
 from __future__ import annotations
@@ -40,11 +42,21 @@ class GeneSymbol:
 
     symbol: str
     submitted: str
+    how: str = "approved"
 
     @property
     def renamed(self) -> bool:
-        """Whether the submitted symbol was a previous one."""
+        """Whether the submitted symbol was a previous or alias symbol."""
         return self.symbol != self.submitted
+
+    @property
+    def note(self) -> str:
+        """``"H3F3A is now H3-3A"`` or ``"EWS is an alias of EWSR1"``; empty when approved."""
+        if not self.renamed:
+            return ""
+        if self.how == "alias":
+            return f"{self.submitted} is an alias of {self.symbol}"
+        return f"{self.submitted} is now {self.symbol}"
 
 
 @dataclass(frozen=True)
@@ -56,10 +68,13 @@ class GeneSymbols:
     approved : frozenset of str
     previous : mapping of str to tuple of str
         Previous symbol -> approved symbols now carrying it (usually one).
+    aliases : mapping of str to tuple of str
+        Alias symbol -> approved symbols it names.
     """
 
     approved: frozenset[str]
     previous: Mapping[str, tuple[str, ...]]
+    aliases: Mapping[str, tuple[str, ...]]
 
     def resolve(self, value: str, *, field: str) -> GeneSymbol:
         """Return the approved symbol for a submitted one.
@@ -74,22 +89,23 @@ class GeneSymbols:
         Raises
         ------
         UnknownGeneError
-            If the symbol is neither approved nor previous, or is a previous
-            symbol of several genes today.
+            If the symbol is neither approved, previous nor an alias, or is a
+            previous or alias symbol of several genes today.
         """
         submitted = value.strip().upper()
         if submitted in self.approved:
             return GeneSymbol(submitted, submitted)
-        successors = self.previous.get(submitted, ())
-        if len(successors) == 1:
-            return GeneSymbol(successors[0], submitted)
         shown = value.strip()[:40]
-        if successors:
-            raise UnknownGeneError(
-                f"{field}: {shown!r} is a previous HGNC symbol of several genes "
-                f"({', '.join(successors)}); send the approved symbol",
-                field=field,
-            )
+        for how, table in (("previous", self.previous), ("alias", self.aliases)):
+            successors = table.get(submitted, ())
+            if len(successors) == 1:
+                return GeneSymbol(successors[0], submitted, how)
+            if successors:
+                raise UnknownGeneError(
+                    f"{field}: {shown!r} is a {how} HGNC symbol of several genes "
+                    f"({', '.join(successors)}); send the approved symbol",
+                    field=field,
+                )
         raise UnknownGeneError(
             f"{field}: {shown!r} is not an HGNC-approved or previous gene symbol; "
             "send the approved symbol (e.g. 'EWSR1', 'H3-3A')",
@@ -103,15 +119,16 @@ def load_gene_symbols() -> GeneSymbols:
     raw = (resources.files("classifier") / "data" / _FILE).read_bytes()
     text = gzip.decompress(raw).decode("utf-8")
     approved: set[str] = set()
-    previous: dict[str, list[str]] = {}
+    others: dict[str, dict[str, list[str]]] = {"previous": {}, "alias": {}}
     for row in csv.DictReader(io.StringIO(text)):
-        if row["approved"]:
-            previous.setdefault(row["symbol"], []).append(row["approved"])
-        else:
+        if row["status"] == "approved":
             approved.add(row["symbol"])
+        else:
+            others[row["status"]].setdefault(row["symbol"], []).append(row["approved"])
     return GeneSymbols(
         approved=frozenset(approved),
-        previous={k: tuple(sorted(v)) for k, v in previous.items()},
+        previous={k: tuple(sorted(v)) for k, v in others["previous"].items()},
+        aliases={k: tuple(sorted(v)) for k, v in others["alias"].items()},
     )
 
 

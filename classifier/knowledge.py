@@ -317,12 +317,14 @@ def load_knowledge() -> KnowledgeBase:
     behaviour = {str(c): str(b) for c, b in classes["behaviour"].items()}
     for code, value in behaviour.items():
         if value not in _BEHAVIOURS:
-            raise ValueError(f"classes.csv: behaviour {value!r} of {code}; expected {list(_BEHAVIOURS)}")
+            raise ValueError(
+                f"classes.csv: behaviour {value!r} of {code}; expected {list(_BEHAVIOURS)}"
+            )
     concordance = {str(f): str(v) == "yes" for f, v in taxonomy.families["concordance"].items()}
     label_codes: dict[str, str] = {}
-    for code, row in classes.iterrows():
-        for label in (code, row["name"], row["geo_label"]):
-            label_codes[str(label).strip().casefold()] = str(code)
+    for index, row in classes.iterrows():
+        for label in (index, row["name"], row["geo_label"]):
+            label_codes[str(label).strip().casefold()] = str(index)
 
     kinds = list(_rows(raw, "alteration_kinds.csv"))
     kind_tests = {r["kind"]: r["test"] for _, r in kinds}
@@ -348,10 +350,12 @@ def load_knowledge() -> KnowledgeBase:
         )
         for code, row in classes.iterrows()
     ]
+    # A family whose agreement is not reported (a grouping of distinct entities)
+    # cannot be a diagnosis either: its name and code are not read.
     diagnoses = DiagnosisResolver.from_rows(
         _rows(raw, "diagnosis_synonyms.csv"),
         class_rows,
-        family_names,
+        {f: n for f, n in family_names.items() if concordance[f]},
         _rows(raw, "diagnosis_codes.csv"),
     )
     return KnowledgeBase(

@@ -66,8 +66,8 @@ class ProfileQuality:
             )
         if self.cpg_coverage < self.min_coverage:
             out.append(
-                f"only {_percent(self.cpg_coverage)} of the model's CpGs were measured "
-                f"; a verdict needs {_percent(self.min_coverage)}"
+                f"only {_percent(self.cpg_coverage)} of the model's CpGs were measured; "
+                f"a verdict needs {_percent(self.min_coverage)}"
             )
         return tuple(out)
 

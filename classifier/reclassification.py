@@ -175,9 +175,11 @@ def reclassify(
     match, unread = _read(kb, diagnosis, diagnosis_code)
     code = kb.code_of(top_class) or top_class
     if quality.reasons:
-        verdict, consequence = Verdict.NOT_CLASSIFIABLE, (
-            f"the profile failed quality control ({'; '.join(quality.reasons)}), so the call is "
-            "not used (decision no_match) and the diagnosis is neither confirmed nor reclassified"
+        failed = "; ".join(quality.reasons)
+        verdict, consequence = (
+            Verdict.NOT_CLASSIFIABLE,
+            f"the profile failed quality control ({failed}), so the call is not used (decision "
+            "no_match) and the diagnosis is neither confirmed nor reclassified",
         )
     else:
         verdict, consequence = _verdict(kb, match, call, code, family)
@@ -278,11 +280,11 @@ def _verdict(
         and call_malignant is not None
         and match.malignant != call_malignant
     )
-    if match.level == "family" and same_family and not crosses:
-        if kb.family_concordance.get(call_family, False):
-            return Verdict.FAMILY_CONCORDANT, (
-                "a class of the submitted family, so they agree at family level only"
-            )
+    concordant = kb.family_concordance.get(call_family, False)
+    if match.level == "family" and same_family and not crosses and concordant:
+        return Verdict.FAMILY_CONCORDANT, (
+            "a class of the submitted family, so they agree at family level only"
+        )
     where = "of the same family" if same_family else "of another family"
     if crosses:
         where += (

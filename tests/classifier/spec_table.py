@@ -25,9 +25,7 @@ def read_table(name: str) -> list[dict[str, str]]:
     """Rows of a spec table, comment lines (``#``) skipped."""
     with (SPEC / name).open(encoding="utf-8", newline="") as fh:
         lines = [line for line in fh if not line.startswith("#")]
-    return [
-        {k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(lines)
-    ]
+    return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(lines)]
 
 
 def findings_from(text: str) -> list[dict[str, Any]]:

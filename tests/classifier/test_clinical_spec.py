@@ -75,7 +75,9 @@ def test_case(case):
         "weights": case["expected_weights"],
         "flag": case["expected_dsrct_flag"],
     }
-    assert got == expected, f"{case['id']} ({case['category']}): {fusion.summary} | {verdict.evidence}"
+    assert got == expected, (
+        f"{case['id']} ({case['category']}): {fusion.summary} | {verdict.evidence}"
+    )
     if case["expected_classes"]:
         named = next(e.classes for e in fusion.evidence if e.weight != "neutral")
         assert set(case["expected_classes"].split("|")) <= set(named)
