@@ -9,7 +9,7 @@ MODEL ?= models/sarcoma-classifier
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run cohort model serve test lint format bench clean
+.PHONY: setup run cohort model serve test test-fast lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,10 +35,15 @@ serve: setup
 test: setup
 	$(BIN)/pytest -q
 
+## For daily work: the suite without the slow end-to-end and browser tests.
+test-fast: setup
+	$(BIN)/pytest -q -m "not slow and not browser"
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy classifier training api
+	$(BIN)/lint-imports --no-logo
 
 format: setup
 	$(BIN)/ruff format .

@@ -27,6 +27,7 @@ from api.frame.request_id import RequestIdMiddleware
 from api.frame.startup_errors import (
     CONFIGURATION_ERRORS,
     StartupErrorMiddleware,
+    configuration_error_message,
     record_startup_error,
 )
 from api.routes import admin, classify, fhir, health, metrics, model, results, ui_pages, ui_submit
@@ -36,7 +37,7 @@ from api.served_model.loader import load_served_model
 from api.served_model.model_identity import manifest_sha256
 from api.settings import Settings, get_settings
 from api.store import ResultStore, upgrade_database
-from api.store.engine import make_engine
+from api.store.engine import DATABASE_ERRORS, database_error_message, make_engine
 from api.ui import install_ui
 from classifier.code_version import code_version
 
@@ -66,9 +67,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(manifest_sha256)
         await anyio.to_thread.run_sync(install_access_control, app.state, settings, engine)
         app.state.model = await anyio.to_thread.run_sync(load_served_model, settings)
+    # Said in one line by StartupErrorMiddleware, not as a traceback.
     except CONFIGURATION_ERRORS as exc:
-        # Said in one line by StartupErrorMiddleware, not as a traceback.
-        record_startup_error(app.state, exc, settings.database_url if settings else None)
+        record_startup_error(app.state, configuration_error_message(exc))
+        raise
+    except DATABASE_ERRORS as exc:
+        said = database_error_message(settings.database_url, exc) if settings else None
+        record_startup_error(app.state, said or configuration_error_message(exc))
         raise
     await anyio.to_thread.run_sync(release_unused_memory)  # the loading's scratch space
     app.state.metrics.set_model(app.state.model.info)

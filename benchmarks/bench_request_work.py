@@ -36,8 +36,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_service import _arrow  # noqa: E402
 
-from api.classification.batch import ClassifyJob, classify_read, read_profiles  # noqa: E402
-from api.classification.flow import prepare_results  # noqa: E402
+from api.classification.flow import (  # noqa: E402
+    ClassifyJob,
+    classify_read,
+    prepare_results,
+    read_profiles,
+)
 from api.classification.input_fingerprint import nans_canonical_of, values_sha256  # noqa: E402
 from api.classification.result_builder import ResultOptions  # noqa: E402
 from api.frame.request_body import BodyFormat  # noqa: E402

@@ -1,4 +1,4 @@
-"""Infinium probe identifiers: validation, EPICv2 suffixes, replicates, array detection.
+"""Infinium probe identifiers: validation, EPICv2 suffixes, replicates.
 
 Probe ids look like ``cg00000029`` (CpG site), ``ch.1.1234567F`` (non-CpG
 site), ``rs1234567`` (SNP control) or ``nv-GRCh38-chr17-7675160-7675160-G-A``
@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,16 +25,13 @@ import pyarrow.compute as pc
 
 from classifier.errors import ClassifierError, InvalidBetaValueError, InvalidProbeIdError
 
-if TYPE_CHECKING:
-    from classifier.manifest import ProbeManifest
-
 __all__ = [
     "PROBE_ID_PATTERN",
     "ArrayType",
     "base_probe_ids",
     "cg_numbers",
+    "checked_probe_ids",
     "collapse_replicates",
-    "detect_array",
 ]
 
 #: A probe id with an optional EPICv2 suffix; group 1 (``base``) is the base id.
@@ -50,9 +46,6 @@ PROBE_ID_PATTERN = re.compile(
 _ARROW_PATTERN = PROBE_ID_PATTERN.pattern.replace(r"\Z", "$")
 # Only the EPICv2 suffix contains an underscore; base ids never do.
 _SUFFIX = "_"
-# Share of the recognised ids an array must hold to be the detected array.
-_DETECT_SHARE = 0.99
-_ARRAYS_BY_SIZE: tuple[str, ...] = ("450k", "epic", "epicv2")
 
 
 class ArrayType(StrEnum):
@@ -219,67 +212,15 @@ def collapse_replicates(
     return base_ids, out.reshape(*data.shape[:-1], n_unique)
 
 
-def detect_array(ids: Iterable[str], *, manifest: ProbeManifest | None = None) -> ArrayType:
-    """Tell which array a profile comes from, from its probe ids alone.
-
-    Rule, in order:
-
-    1. Any EPICv2-suffixed id (``cg00000029_TC21``) -> ``EPICV2``.
-    2. Otherwise, of the ids that some manifest lists ("recognised" ids),
-       the smallest array (450K, then EPIC, then EPICv2) that holds at
-       least 99% is returned. A full EPIC profile has ~48% ids that the
-       450K lacks, so it is EPIC; a 450K profile is 450K; EPICv2 data with
-       suffixes already stripped is EPICv2 by its EPICv2-only CpGs.
-    3. If no array holds 99%, the array holding the largest share.
-
-    A reduced profile (e.g. the 10,000 CpGs of a model) carries only the
-    ids it carries: when they all lie on 450K and EPIC it is reported as
-    450K, the smallest array consistent with the ids. Callers that know
-    the array should use that instead.
-
-    Parameters
-    ----------
-    ids : iterable of str
-        Raw probe ids of one profile.
-    manifest : ProbeManifest, optional
-        Defaults to :func:`classifier.manifest.load_manifest`.
-
-    Returns
-    -------
-    ArrayType
+def checked_probe_ids(ids: pa.Array | Iterable[str], field: str = "probe_ids") -> pa.Array:
+    """The ids as an Arrow string array, every one checked to be an Infinium probe id.
 
     Raises
     ------
     InvalidProbeIdError
-        If any id is invalid.
-    ClassifierError
-        With ``field="probe_ids"`` if there are no ids or no id is on any array.
+        Naming ``field``, the number of invalid ids and up to five of them.
     """
-    raw = _validated(ids, "probe_ids")
-    if len(raw) == 0:
-        raise ClassifierError("no probe ids given; cannot detect the array", field="probe_ids")
-    if pc.any(pc.match_substring(raw, _SUFFIX)).as_py():
-        return ArrayType.EPICV2
-    if manifest is None:
-        # Imported here: the manifest module builds on ArrayType from this one.
-        from classifier.manifest import load_manifest
-
-        manifest = load_manifest()
-    rows = manifest.positions(raw)
-    rows = rows[rows >= 0]
-    if rows.size == 0:
-        raise ClassifierError(
-            f"none of the {len(raw):,} probe ids is on a 450K, EPIC or EPICv2 array",
-            field="probe_ids",
-        )
-    shares = {
-        name: float(manifest.table[f"on_{name}"].to_numpy()[rows].mean())
-        for name in _ARRAYS_BY_SIZE
-    }
-    for name, share in shares.items():
-        if share >= _DETECT_SHARE:
-            return ArrayType(name)
-    return ArrayType(max(shares, key=lambda name: shares[name]))
+    return _validated(ids, field)
 
 
 def _as_arrow(ids: pa.Array | pa.ChunkedArray | Iterable[str], field: str) -> pa.Array:

@@ -1,4 +1,4 @@
-"""Shared fixtures: a tiny synthetic cohort and a model fitted on it.
+"""Shared fixtures: a hermetic environment, a tiny synthetic cohort and a model fitted on it.
 
 The cohort has six classes (the four round cell sarcomas plus two others)
 and 3,000 CpGs (about 2,000 of them informative), so it builds and trains in seconds.
@@ -6,11 +6,39 @@ and 3,000 CpGs (about 2,000 of them informative), so it builds and trains in sec
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from training.cohort import Cohort
 
 TINY_CLASSES = ["DSRCT", "EWS", "CIC", "BCOR", "LMS", "SS"]
+
+#: Variables read by the code besides the service's settings: the MLflow
+#: store and its HTTP behaviour.
+_OTHER_VARIABLES = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
+_OTHER_PREFIXES = ("MLFLOW_HTTP_REQUEST_",)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hermetic_environment():
+    """The suite sees none of the shell's settings, nor a ``.env`` file.
+
+    Every unset field of :class:`api.settings.Settings` is read from the
+    environment (and ``.env``), so ``BLAS_THREADS=2`` in a developer's shell
+    would change what the tests see. Session-scoped and autouse, so that it
+    runs before any session fixture reads settings; a test that sets a
+    variable itself (monkeypatch) still can.
+    """
+    from api.settings import Settings
+
+    names = [name.upper() for name in Settings.model_fields]
+    names += [n for n in os.environ if n in _OTHER_VARIABLES or n.startswith(_OTHER_PREFIXES)]
+    with pytest.MonkeyPatch.context() as patch:
+        for name in names:
+            patch.delenv(name, raising=False)
+        patch.setitem(Settings.model_config, "env_file", None)
+        yield
 
 
 @pytest.fixture(scope="session")

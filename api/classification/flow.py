@@ -1,10 +1,15 @@
-"""Classify a request's profiles and store the results: shared by the API and the submit page.
+"""Classifying a request: read its profiles, align and check them, classify, store the results.
 
-The CPU work (parsing, alignment, classification, input hashes) runs in a
-worker thread under the CPU limiter; the database write runs in another
-worker thread outside it, so that a slow database never holds the CPU.
-The results are stored before the response is written: an accepted
-request always has its rows (see :mod:`api.store.repository`).
+One path, shared by ``POST /v1/classify`` and the submit page:
+:func:`classify_and_store` runs :func:`prepare_results` (the CPU work:
+:func:`read_profiles`, :func:`classify_read` and the input hashes) in a
+worker thread under the CPU limiter, so that the event loop keeps answering
+``/health`` while a large profile is parsed; then the database write in
+another worker thread outside the limiter, so that a slow database never
+holds the CPU. A request is checked whole before anything is classified:
+one bad profile refuses the batch with 4xx, naming the profile. The results
+are stored before the response is written: an accepted request always has
+its rows (see :mod:`api.store.repository`).
 """
 
 from __future__ import annotations
@@ -12,28 +17,78 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
 import anyio.to_thread
+import numpy as np
 from anyio import CapacityLimiter
 
-from api.classification.batch import ClassifyJob, classify_read, read_profiles
 from api.classification.input_fingerprint import input_sha256, nans_canonical_of, values_sha256
-from api.classification.result_builder import ResultOptions, model_ref
+from api.classification.result_builder import ResultOptions, build_result, model_ref
+from api.contract.profile_result import ProfileResult
+from api.frame.errors import InputError
 from api.frame.request_body import BodyFormat
-from api.intake.profile import ProfileInput
-from api.served_model.alignment import ProfileQc
+from api.intake.arrow_body import read_arrow_body
+from api.intake.json_body import parse_json_body
+from api.intake.profile import ProfileInput, ReadProfiles
+from api.served_model.alignment import AlignmentCache, ProfileQc
 from api.served_model.loader import ServedModel
 from api.settings import Settings
 from api.store import NewResult, ResultStore, StoredResult
 
-__all__ = ["classify_and_store", "prepare_results"]
+__all__ = [
+    "ClassifiedBatch",
+    "ClassifyJob",
+    "classify_and_store",
+    "classify_read",
+    "prepare_results",
+    "read_profiles",
+]
 
 T = TypeVar("T")
 
 # The second core's thread: the work that runs beside this request's hash (see prepare_results).
 _BESIDE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify-beside")
+
+
+@dataclass(frozen=True)
+class ClassifyJob:
+    """One classify request, as the worker thread receives it.
+
+    Attributes
+    ----------
+    body : bytes
+    format : BodyFormat
+    request_id : str
+    max_batch : int
+    min_cpg_fraction : float
+        Share of the model's CpGs a profile must measure (for the message).
+    min_cpgs : int
+        The same as a count of this model's CpGs.
+    options : ResultOptions
+    observe : callable, optional
+        Called with the results, as JSON, before they are stored (the metrics).
+    """
+
+    body: bytes
+    format: BodyFormat
+    request_id: str
+    max_batch: int
+    min_cpg_fraction: float
+    min_cpgs: int
+    options: ResultOptions
+    observe: Callable[[list[dict]], None] | None = None
+
+
+@dataclass(frozen=True)
+class ClassifiedBatch:
+    """The profiles of a request, what alignment found, and their results, in request order."""
+
+    profiles: list[ProfileInput]
+    qcs: list[ProfileQc]
+    results: list[ProfileResult]
 
 
 async def classify_and_store(
@@ -73,7 +128,7 @@ async def classify_and_store(
         request_id=request_id,
         client=client,
         route=route,
-        model=model_ref(model),
+        model=model_ref(model).model_dump(mode="json"),
         items=items,
     )
     return await anyio.to_thread.run_sync(record)
@@ -136,8 +191,12 @@ def prepare_results(model: ServedModel, job: ClassifyJob) -> list[NewResult]:
         # Nothing of this request is left running once it has failed.
         wait(hashing)
     options = {"top": job.options.top, "raw_scores": job.options.raw_scores}
+    # Only what the builder set: the store adds result_id and stored, a correction review.
+    results = [result.model_dump(mode="json", exclude_unset=True) for result in batch.results]
+    if job.observe is not None:
+        job.observe(results)
     items = []
-    for profile, result in zip(batch.profiles, batch.results, strict=True):
+    for profile, result in zip(batch.profiles, results, strict=True):
         values_hash = values_hashes[profile.index]
         items.append(
             NewResult(
@@ -150,6 +209,79 @@ def prepare_results(model: ServedModel, job: ClassifyJob) -> list[NewResult]:
             )
         )
     return items
+
+
+def read_profiles(model: ServedModel, job: ClassifyJob) -> ReadProfiles:
+    """Read the profiles of a request; the values of an Arrow body are not yet range-checked.
+
+    Work that needs only the input as sent, such as its fingerprint, can
+    start on the profiles before :func:`classify_read` checks them.
+
+    Raises
+    ------
+    InputError
+        For bad input found while reading, located at its field.
+    """
+    if job.format is BodyFormat.ARROW:
+        return read_arrow_body(job.body, job.max_batch, model.info.cpgs_sha256)
+    return ReadProfiles(parse_json_body(job.body, job.max_batch), _checked_already)
+
+
+def classify_read(
+    model: ServedModel,
+    job: ClassifyJob,
+    read: ReadProfiles,
+    on_aligned: Callable[[list[ProfileInput], list[ProfileQc]], None] | None = None,
+) -> ClassifiedBatch:
+    """Check, align and classify the profiles :func:`read_profiles` read.
+
+    Parameters
+    ----------
+    model : ServedModel
+    job : ClassifyJob
+    read : ReadProfiles
+    on_aligned : callable, optional
+        Called with the profiles and their QC once every profile is aligned
+        and checked, before classification.
+
+    Raises
+    ------
+    InputError
+        For any bad input, located at its field (see :mod:`api.frame.errors`).
+    """
+    read.check_values()
+    profiles = read.profiles
+    needed = job.min_cpgs
+    matrix = np.empty((len(profiles), model.n_cpgs), dtype=np.float32)
+    cache = AlignmentCache()
+    qcs = []
+    for i, profile in enumerate(profiles):
+        row, qc = model.aligner.align(profile, cache)
+        if qc.model_cpgs_present < needed:
+            raise InputError(
+                f"the profile measures {qc.model_cpgs_present:,} of the model's "
+                f"{model.n_cpgs:,} CpGs; at least {needed:,} are needed "
+                f"(MIN_CPG_FRACTION={job.min_cpg_fraction:g}). Send the model's CpGs "
+                "(GET /v1/model/cpgs) or a whole array",
+                loc=profile.loc,
+                type="insufficient_coverage",
+            )
+        matrix[i] = row
+        qcs.append(qc)
+    if on_aligned is not None:
+        on_aligned(profiles, qcs)
+    calls = model.bundle.classify_aligned(matrix)
+    ref = model_ref(model)
+    results = [
+        # call.embedding: where the case lies among the reference cohort (the map).
+        build_result(profile, qc, call, model, job.options, ref, embedding=call.embedding)
+        for profile, qc, call in zip(profiles, qcs, calls, strict=True)
+    ]
+    return ClassifiedBatch(profiles=profiles, qcs=qcs, results=results)
+
+
+def _checked_already() -> None:
+    """A JSON body's values were checked while it was parsed."""
 
 
 def _beside(fn: Callable[..., T], *args: Any) -> Future[T]:

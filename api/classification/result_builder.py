@@ -1,8 +1,7 @@
 """Writing one profile's result: QC, call, reclassification, fusion consistency, model.
 
-Results are plain dicts serialised by orjson; their shape is
-:class:`api.contract.profile_result.ProfileResult` (the tests validate real responses
-against it).
+A result is built as :class:`api.contract.profile_result.ProfileResult`, the one
+description of its shape; the flow turns it into JSON once, to store and answer it.
 """
 
 from __future__ import annotations
@@ -11,6 +10,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from api.contract.percentages import as_percent
+from api.contract.profile_result import (
+    Classification,
+    ClassScore,
+    Embedding,
+    FusionConsistency,
+    ModelRef,
+    ProfileResult,
+    Qc,
+    QcWarning,
+    Reclassification,
+)
 from api.intake.profile import ProfileInput
 from api.served_model.alignment import ProfileQc
 from api.served_model.loader import ServedModel
@@ -42,7 +52,7 @@ class ResultOptions:
     warn_cpg_fraction: float = 0.9
 
 
-def model_ref(model: ServedModel) -> dict:
+def model_ref(model: ServedModel) -> ModelRef:
     """The ``model`` part of every result: which model answered, with every threshold it used.
 
     ``threshold`` is the calibrated score of a match, ``ood_threshold`` the
@@ -54,17 +64,17 @@ def model_ref(model: ServedModel) -> dict:
     """
     info = model.info
     estimator = model.bundle.estimator
-    return {
-        "name": info.name,
-        "version": info.version,
-        "run_id": info.run_id,
-        "threshold": info.threshold,
-        "source": info.source,
-        "ood_threshold": float(estimator.ood_.threshold_),
-        "conformal_alpha": float(estimator.conformal_alpha),
-        "fingerprint": model.fingerprint,
-        "manifest_sha256": manifest_sha256(),
-    }
+    return ModelRef(
+        name=info.name,
+        version=info.version,
+        run_id=info.run_id,
+        threshold=info.threshold,
+        source=info.source,
+        ood_threshold=float(estimator.ood_.threshold_),
+        conformal_alpha=float(estimator.conformal_alpha),
+        fingerprint=model.fingerprint,
+        manifest_sha256=manifest_sha256(),
+    )
 
 
 def build_result(
@@ -73,9 +83,9 @@ def build_result(
     call: Call,
     model: ServedModel,
     options: ResultOptions,
-    ref: dict,
+    ref: ModelRef,
     embedding: Sequence[float] | None = None,
-) -> dict:
+) -> ProfileResult:
     """Assemble one entry of ``results``.
 
     Parameters
@@ -86,7 +96,7 @@ def build_result(
         The classifier's statement about the aligned profile.
     model : ServedModel
     options : ResultOptions
-    ref : dict
+    ref : ModelRef
         :func:`model_ref` of the model, built once per request.
     embedding : sequence of two floats, optional
         The profile's coordinates in the reference embedding
@@ -114,57 +124,57 @@ def build_result(
         findings=profile.findings,
         threshold=threshold,
     )
-    return {
-        "sample_id": profile.sample_id,
-        "qc": _qc(qc, call, model, options),
-        "classification": _classification(call, model, options, threshold, embedding),
-        "reclassification": reclassification.to_dict(),
-        "fusion_consistency": fusion.to_dict(),
-        "model": ref,
-    }
+    return ProfileResult(
+        sample_id=profile.sample_id,
+        qc=_qc(qc, call, model, options),
+        classification=_classification(call, model, options, threshold, embedding),
+        reclassification=Reclassification(**reclassification.to_dict()),
+        fusion_consistency=FusionConsistency(**fusion.to_dict()),
+        model=ref,
+    )
 
 
-def _embedding(coords: Sequence[float] | None) -> dict | None:
+def _embedding(coords: Sequence[float] | None) -> Embedding | None:
     if coords is None:
         return None
-    return {"x": round(float(coords[0]), 4), "y": round(float(coords[1]), 4)}
+    return Embedding(x=round(float(coords[0]), 4), y=round(float(coords[1]), 4))
 
 
-def _qc(qc: ProfileQc, call: Call, model: ServedModel, options: ResultOptions) -> dict:
+def _qc(qc: ProfileQc, call: Call, model: ServedModel, options: ResultOptions) -> Qc:
     n = model.n_cpgs
     missing = n - qc.model_cpgs_present
     warnings = []
     present_fraction = qc.model_cpgs_present / n
     if present_fraction < options.warn_cpg_fraction:
         warnings.append(
-            {
-                "code": "low_coverage",
-                "message": f"only {qc.model_cpgs_present:,} of the model's {n:,} CpGs "
+            QcWarning(
+                code="low_coverage",
+                message=f"only {qc.model_cpgs_present:,} of the model's {n:,} CpGs "
                 f"({as_percent(present_fraction)}) were measured; the scores rest on training "
                 "medians for the rest and are less reliable",
-            }
+            )
         )
     if call.ood:
         warnings.append(
-            {
-                "code": "out_of_distribution",
-                "message": f"the profile is unlike the reference cohort (distance "
+            QcWarning(
+                code="out_of_distribution",
+                message=f"the profile is unlike the reference cohort (distance "
                 f"{call.ood_distance:.3g} > {call.ood_threshold:.3g}): possibly a tumour type "
                 "the model was not trained on, low tumour content or a technical problem",
-            }
+            )
         )
-    return {
-        "array_type": qc.array_type,
-        "probes_received": qc.probes_received,
-        "values_rejected": qc.values_rejected,
-        "probes_unrecognised": qc.probes_unrecognised,
-        "replicates_collapsed": qc.replicates_collapsed,
-        "model_cpgs": n,
-        "model_cpgs_present": qc.model_cpgs_present,
-        "model_cpgs_missing": missing,
-        "missing_fraction": round(missing / n, 6),
-        "warnings": warnings,
-    }
+    return Qc(
+        array_type=qc.array_type,
+        probes_received=qc.probes_received,
+        values_rejected=qc.values_rejected,
+        probes_unrecognised=qc.probes_unrecognised,
+        replicates_collapsed=qc.replicates_collapsed,
+        model_cpgs=n,
+        model_cpgs_present=qc.model_cpgs_present,
+        model_cpgs_missing=missing,
+        missing_fraction=round(missing / n, 6),
+        warnings=warnings,
+    )
 
 
 def _classification(
@@ -173,29 +183,29 @@ def _classification(
     options: ResultOptions,
     threshold: float,
     embedding: Sequence[float] | None,
-) -> dict:
+) -> Classification:
     names = model.class_names
     families = model.class_family
-    return {
-        "top_class": call.top_class,
-        "top_class_name": names[call.top_class],
-        "score": round(call.score, 6),
-        "family": call.family,
-        "family_name": model.family_names.get(call.family, call.family),
-        "family_score": round(call.family_score, 6),
-        "decision": str(call.decision),
-        "threshold": threshold,
-        "scores": call.scores,
-        "family_scores": call.family_scores,
-        "top_classes": [
-            {"code": code, "name": names[code], "family": families[code], "score": score}
+    return Classification(
+        top_class=call.top_class,
+        top_class_name=names[call.top_class],
+        score=round(call.score, 6),
+        family=call.family,
+        family_name=model.family_names.get(call.family, call.family),
+        family_score=round(call.family_score, 6),
+        decision=call.decision.value,
+        threshold=threshold,
+        scores=call.scores,
+        family_scores=call.family_scores,
+        top_classes=[
+            ClassScore(code=code, name=names[code], family=families[code], score=score)
             for code, score in call.top(options.top)
         ],
-        "out_of_distribution": call.ood,
-        "ood_distance": round(call.ood_distance, 6),
-        "ood_threshold": round(call.ood_threshold, 6),
-        "prediction_set": call.prediction_set,
-        "coverage": round(call.coverage, 6),
-        "raw_scores": call.raw_scores if options.raw_scores else None,
-        "embedding": _embedding(embedding),
-    }
+        out_of_distribution=call.ood,
+        ood_distance=round(call.ood_distance, 6),
+        ood_threshold=round(call.ood_threshold, 6),
+        prediction_set=call.prediction_set,
+        coverage=round(call.coverage, 6),
+        raw_scores=call.raw_scores if options.raw_scores else None,
+        embedding=_embedding(embedding),
+    )

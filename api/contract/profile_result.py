@@ -1,8 +1,13 @@
-"""Response models, and request models that document (not parse) the JSON body.
+"""The classify request and result: the one description of their shape.
+
+A result is built as these objects (:mod:`api.classification.result_builder`),
+so a field is named once: a field the builder does not know, or one it
+forgets, fails at once (``extra="forbid"``, no defaults for what every
+result has). The same models describe the API in OpenAPI and read stored
+results back. The v1 contract only grows: a field, once stored, stays.
 
 The classify route reads its body with orjson for speed, so the request
-models here only feed the OpenAPI description; the tests check that real
-responses validate against the response models.
+models here only feed the OpenAPI description.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from api.store.corrections import Review
 
 __all__ = [
     "ClassScore",
@@ -82,19 +89,25 @@ class ClassifyRequest(BaseModel):
 # ----------------------------------------------------------------- response
 
 
-class QcWarning(BaseModel):
+class _Shape(BaseModel):
+    """A part of a result: no field beyond those declared."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class QcWarning(_Shape):
     """A reason to read a result with care."""
 
     code: Literal["low_coverage", "out_of_distribution"]
     message: str
 
 
-class Qc(BaseModel):
+class Qc(_Shape):
     """What was received and how much of it the model could use."""
 
     array_type: str | None = Field(
         description="Array the probes come from (450k, epic, epicv2): the named order, or "
-        "detected from the ids by the rule of classifier.probes.detect_array (a profile "
+        "detected from the ids by the rule of classifier.array_detection.detect_array (a profile "
         "reduced to CpGs shared by all arrays reads as 450k); null for model order."
     )
     probes_received: int
@@ -113,7 +126,7 @@ class Qc(BaseModel):
     warnings: list[QcWarning]
 
 
-class ClassScore(BaseModel):
+class ClassScore(_Shape):
     """A class with its calibrated score."""
 
     code: str
@@ -122,14 +135,14 @@ class ClassScore(BaseModel):
     score: float
 
 
-class Embedding(BaseModel):
+class Embedding(_Shape):
     """Where a profile lies in the model's 2-D map of the reference cohort."""
 
     x: float
     y: float
 
 
-class Classification(BaseModel):
+class Classification(_Shape):
     """The methylation call."""
 
     top_class: str
@@ -176,7 +189,7 @@ class FusionConsistency(BaseModel):
     status: Literal["confirmed", "consistent_unconfirmed", "inconsistent", "not_assessed"]
 
 
-class ModelRef(BaseModel):
+class ModelRef(_Shape):
     """The model that produced a result, with every threshold it used."""
 
     name: str
@@ -196,36 +209,7 @@ class ModelRef(BaseModel):
     manifest_sha256: str | None = Field(default=None, description="SHA-256 of the probe manifest.")
 
 
-class Review(BaseModel):
-    """A reviewer's amendments of a stored result, as they stand after the latest correction."""
-
-    supersedes_id: str
-    corrected_by: str | None
-    corrected_at: str
-    request_id: str | None = Field(
-        default=None,
-        description="The correcting request (its X-Request-ID, in the service's log); "
-        "null for corrections stored before it was kept.",
-    )
-    reason: str
-    reported_class: str | None
-    reported_class_name: str | None
-    comment: str | None
-    signed_off: bool = Field(
-        default=False,
-        description="Whether a reviewer has signed the result off (it then needs no attention).",
-    )
-    signed_off_by: str | None = Field(default=None, description="The reviewer who signed it off.")
-    signed_off_at: str | None = Field(default=None, description="When (UTC, ISO 8601).")
-    amends_interpretation: bool | None = Field(
-        default=None,
-        description="Whether the latest correction set a verdict, class or comment; false "
-        "when it only signed the result off or withdrew a sign-off; null for corrections "
-        "stored before it was kept.",
-    )
-
-
-class StoredRef(BaseModel):
+class StoredRef(_Shape):
     """Where a result is kept in the result store."""
 
     result_id: str
@@ -237,7 +221,7 @@ class StoredRef(BaseModel):
     created_at: str = Field(description="When the result was first stored (UTC, ISO 8601).")
 
 
-class ProfileResult(BaseModel):
+class ProfileResult(_Shape):
     """Everything the service says about one profile."""
 
     sample_id: str
@@ -255,7 +239,7 @@ class ProfileResult(BaseModel):
     )
 
 
-class ClassifyResponse(BaseModel):
+class ClassifyResponse(_Shape):
     """Results in the order of the request."""
 
     request_id: str

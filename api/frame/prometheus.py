@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from typing import Protocol
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -34,9 +35,25 @@ from prometheus_client import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.frame.request_id import route_template
-from api.served_model.loader import ModelInfo
 
 __all__ = ["CONTENT_TYPE_LATEST", "MetricsMiddleware", "ServiceMetrics"]
+
+
+class ModelIdentity(Protocol):
+    """What the metrics say of the served model (:class:`api.served_model.loader.ModelInfo`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def run_id(self) -> str | None: ...
+
+    @property
+    def source(self) -> str: ...
+
 
 # Seconds; a 10,000-CpG profile takes ~10 ms, a 1,000-profile Arrow batch ~0.4 s.
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -117,7 +134,7 @@ class ServiceMetrics:
             if classification["out_of_distribution"]:
                 self.out_of_distribution.inc()
 
-    def set_model(self, info: ModelInfo) -> None:
+    def set_model(self, info: ModelIdentity) -> None:
         """Report ``info`` as the served model (and no other)."""
         self.model_info.clear()
         self.model_info.labels(info.name, info.version, info.run_id or "", info.source).set(1)

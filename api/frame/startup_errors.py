@@ -17,34 +17,43 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.store.engine import DATABASE_ERRORS, database_error_message
 from classifier.errors import ClassifierError
 
-__all__ = ["CONFIGURATION_ERRORS", "StartupErrorMiddleware", "record_startup_error"]
+__all__ = [
+    "CONFIGURATION_ERRORS",
+    "StartupErrorMiddleware",
+    "configuration_error_message",
+    "record_startup_error",
+]
 
 #: Errors of the configuration, not of the code: a missing or unreadable model
-#: bundle or registry version, settings that do not validate, a database that
-#: cannot be used.
-CONFIGURATION_ERRORS: tuple[type[Exception], ...] = (
-    ClassifierError,
-    ValidationError,
-    *DATABASE_ERRORS,
-)
+#: bundle or registry version, settings that do not validate. (A database that
+#: cannot be used is one too: the lifespan words it with the store's own message.)
+CONFIGURATION_ERRORS: tuple[type[Exception], ...] = (ClassifierError, ValidationError)
 
 
-def record_startup_error(state: Any, exc: Exception, database_url: str | None) -> None:
-    """Keep the one-line message of configuration error ``exc`` on the app's ``state``.
+def record_startup_error(state: Any, message: str) -> None:
+    """Keep the one-line ``message`` of a configuration error on the app's ``state``.
 
     Parameters
     ----------
     state : starlette.datastructures.State
         The app's state, read by :class:`StartupErrorMiddleware`.
-    exc : Exception
-        One of :data:`CONFIGURATION_ERRORS`.
-    database_url : str or None
-        The configured database, named (password hidden) in a database error.
+    message : str
+        What went wrong, in one line (:func:`configuration_error_message`).
     """
-    state.startup_error = f"cannot start the service: {_message(exc, database_url)}"
+    state.startup_error = f"cannot start the service: {message}"
+
+
+def configuration_error_message(exc: Exception) -> str:
+    """One line for configuration error ``exc``, one of :data:`CONFIGURATION_ERRORS`."""
+    if isinstance(exc, ValidationError):
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']).upper() or 'settings'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        return f"a setting is invalid ({problems})"
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 class StartupErrorMiddleware:
@@ -71,15 +80,3 @@ class StartupErrorMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_message)
-
-
-def _message(exc: Exception, database_url: str | None) -> str:
-    if isinstance(exc, ValidationError):
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']).upper() or 'settings'}: {error['msg']}"
-            for error in exc.errors()
-        )
-        return f"a setting is invalid ({problems})"
-    if isinstance(exc, DATABASE_ERRORS) and database_url is not None:
-        return database_error_message(database_url, exc)
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

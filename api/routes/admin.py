@@ -101,8 +101,8 @@ async def reload_model(
         ) from None
     check = outcome.check
     return ReloadResponse(
-        previous=ModelRef(**model_ref(outcome.previous)),
-        current=ModelRef(**model_ref(outcome.current)),
+        previous=model_ref(outcome.previous),
+        current=model_ref(outcome.current),
         swapped=outcome.swapped,
         check=SelfCheckOut(**vars(check)) if check is not None else None,
     )

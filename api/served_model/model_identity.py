@@ -14,15 +14,39 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 from importlib.resources import files
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import orjson
 
-if TYPE_CHECKING:
-    from api.served_model.loader import ServedModel
+from classifier.bundle import ModelBundle
 
 __all__ = ["MANIFEST_FILES", "manifest_sha256", "model_fingerprint"]
+
+
+class _ModelInfo(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def run_id(self) -> str | None: ...
+
+    @property
+    def cpgs_sha256(self) -> str: ...
+
+
+class LoadedModel(Protocol):
+    """A model as the service loaded it (:class:`api.served_model.loader.ServedModel`)."""
+
+    @property
+    def info(self) -> _ModelInfo: ...
+
+    @property
+    def bundle(self) -> ModelBundle: ...
+
 
 #: The packaged files that make up the probe manifest (see :mod:`classifier.manifest`).
 MANIFEST_FILES: tuple[str, ...] = ("probe_manifest.parquet", "epicv2_probe_ids.parquet")
@@ -47,7 +71,7 @@ def manifest_sha256() -> str:
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
-def model_fingerprint(model: ServedModel) -> str:
+def model_fingerprint(model: LoadedModel) -> str:
     """SHA-256 identifying a served model beyond its name and version.
 
     A served model keeps its own (:attr:`api.served_model.loader.ServedModel.fingerprint`),
@@ -55,7 +79,8 @@ def model_fingerprint(model: ServedModel) -> str:
 
     Parameters
     ----------
-    model : ServedModel
+    model : LoadedModel
+        The served model (:class:`api.served_model.loader.ServedModel`).
 
     Returns
     -------

@@ -20,16 +20,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from api.frame.errors import InputError, Loc
+from classifier.array_detection import ARRAYS_BY_SIZE, array_from_shares
 from classifier.manifest import ProbeManifest
 from classifier.probes import PROBE_ID_PATTERN, ArrayType, base_probe_ids
 
 __all__ = ["IdLookup", "ProbeIdIndex"]
 
-_BY_SIZE = (ArrayType.HM450, ArrayType.EPIC, ArrayType.EPICV2)
 _BIT = {array: np.uint8(1 << i) for i, array in enumerate(ArrayType)}
-# Share of the recognised ids an array must hold to be the detected array
-# (the rule of classifier.probes.detect_array).
-_DETECT_SHARE = 0.99
 # Above this many ids, pandas' vectorised lookup wins over a dict.
 _DICT_LOOKUP_MAX = 100_000
 _SUFFIX_PATTERN = r"^[^_]+_[A-Z]{2}\d{1,3}$"
@@ -203,19 +200,16 @@ def _mask(matches: pa.Array) -> np.ndarray:
 
 
 def _detected_array(bits: np.ndarray, suffixed: bool) -> str | None:
-    """The rule of :func:`classifier.probes.detect_array`, on precomputed membership bits.
+    """The rule of :func:`classifier.array_detection.detect_array`, on precomputed membership bits.
 
-    Any EPICv2 suffix means EPICv2; otherwise the smallest array holding at
-    least 99 % of the recognised ids, else the one holding most of them.
-    (``detect_array`` itself costs ~2 ms for 10,000 ids; this, microseconds.)
+    Any EPICv2 suffix means EPICv2; otherwise
+    :func:`~classifier.array_detection.array_from_shares` of the recognised
+    ids. (``detect_array`` itself costs ~2 ms for 10,000 ids; this, microseconds.)
     """
     if suffixed:
         return ArrayType.EPICV2.value
     bits = bits[bits > 0]  # model CpGs that no manifest lists say nothing
     if len(bits) == 0:
         return None
-    shares = {a: float(np.mean((bits & _BIT[a]) > 0)) for a in _BY_SIZE}
-    for array in _BY_SIZE:
-        if shares[array] >= _DETECT_SHARE:
-            return array.value
-    return max(_BY_SIZE, key=lambda a: shares[a]).value
+    shares = {a: float(np.mean((bits & _BIT[a]) > 0)) for a in ARRAYS_BY_SIZE}
+    return array_from_shares(shares).value

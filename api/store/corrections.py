@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from classifier.reclassification import Verdict
 from classifier.taxonomy import load_taxonomy
 
@@ -35,6 +37,7 @@ __all__ = [
     "CorrectionError",
     "ResultNotFoundError",
     "ResultSupersededError",
+    "Review",
     "amend",
     "reportable_classes",
 ]
@@ -169,6 +172,41 @@ class Correction:
         return self.reclassification_verdict is not None or self.reported_class is not None
 
 
+class Review(BaseModel):
+    """A reviewer's amendments of a stored result, as they stand after the latest correction.
+
+    Written by :func:`amend` into the corrected result (its ``review``), and
+    the description of that part of a result in the API.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    supersedes_id: str
+    corrected_by: str | None
+    corrected_at: str
+    request_id: str | None = Field(
+        default=None,
+        description="The correcting request (its X-Request-ID, in the service's log); "
+        "null for corrections stored before it was kept.",
+    )
+    reason: str
+    reported_class: str | None
+    reported_class_name: str | None
+    comment: str | None
+    signed_off: bool = Field(
+        default=False,
+        description="Whether a reviewer has signed the result off (it then needs no attention).",
+    )
+    signed_off_by: str | None = Field(default=None, description="The reviewer who signed it off.")
+    signed_off_at: str | None = Field(default=None, description="When (UTC, ISO 8601).")
+    amends_interpretation: bool | None = Field(
+        default=None,
+        description="Whether the latest correction set a verdict, class or comment; false "
+        "when it only signed the result off or withdrew a sign-off; null for corrections "
+        "stored before it was kept.",
+    )
+
+
 def amend(
     result: dict[str, Any],
     correction: Correction,
@@ -228,20 +266,20 @@ def amend(
         if not (signed_off and was_signed_off and not correction.changes_call):
             signed_off_by = corrected_by if signed_off else None
             signed_off_at = corrected_at.isoformat() if signed_off else None
-    amended["review"] = {
-        "supersedes_id": supersedes_id,
-        "corrected_by": corrected_by,
-        "corrected_at": corrected_at.isoformat(),
-        "request_id": request_id,
-        "reason": correction.reason,
-        "reported_class": reported_class,
-        "reported_class_name": reported_name,
-        "comment": correction.comment if correction.comment else earlier.get("comment"),
-        "signed_off": signed_off,
-        "signed_off_by": signed_off_by,
-        "signed_off_at": signed_off_at,
-        "amends_interpretation": correction.amends_interpretation,
-    }
+    amended["review"] = Review(
+        supersedes_id=supersedes_id,
+        corrected_by=corrected_by,
+        corrected_at=corrected_at.isoformat(),
+        request_id=request_id,
+        reason=correction.reason,
+        reported_class=reported_class,
+        reported_class_name=reported_name,
+        comment=correction.comment if correction.comment else earlier.get("comment"),
+        signed_off=signed_off,
+        signed_off_by=signed_off_by,
+        signed_off_at=signed_off_at,
+        amends_interpretation=correction.amends_interpretation,
+    ).model_dump(mode="json")
     return amended
 
 

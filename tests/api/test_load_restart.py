@@ -48,10 +48,16 @@ RESUBMIT_EVERY = 10  # every 10th request repeats an earlier one (idempotent res
 
 
 class Service:
-    """uvicorn serving the tiny bundle on a fixed port and database."""
+    """uvicorn serving the tiny bundle on a socket of this process's, and a database.
 
-    def __init__(self, bundle_dir: Path, database_url: str, port: int) -> None:
-        self.port = port
+    The test binds the socket and hands it to every uvicorn it starts
+    (``--fd``): the port stays the service's across a restart, and no other
+    process can take it meanwhile (connections wait in its backlog).
+    """
+
+    def __init__(self, bundle_dir: Path, database_url: str) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0), backlog=128)
+        self.port = self.socket.getsockname()[1]
         self.env = os.environ | {
             "MODEL_PATH": str(bundle_dir),
             "DATABASE_URL": database_url,
@@ -62,11 +68,13 @@ class Service:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        command = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-                   "--port", str(self.port), "--no-access-log", "--log-level", "warning",
+        fd = self.socket.fileno()
+        command = [sys.executable, "-m", "uvicorn", "api.main:app", "--fd", str(fd),
+                   "--no-access-log", "--log-level", "warning",
                    "--timeout-graceful-shutdown", "30"]  # fmt: skip
-        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
-        deadline = time.monotonic() + 120
+        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, pass_fds=(fd,))
+        # A guard against a hang, not a speed bound.
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}/ready", timeout=2).status_code == 200:
@@ -85,13 +93,7 @@ class Service:
         """
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
-        assert self.process.wait(timeout=60) in (0, -signal.SIGTERM)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        assert self.process.wait(timeout=120) in (0, -signal.SIGTERM)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -110,7 +112,7 @@ def test_every_accepted_request_has_one_audit_row_across_a_restart(
     upgrade_database(engine)
     keys = ApiKeyStore(engine)
     tokens = {f"lis-{i}": keys.create(f"lis-{i}", Role.LIS)[1] for i in range(CLIENTS)}
-    services = [Service(bundle_dir, database_url, _free_port()) for _ in range(replicas)]
+    services = [Service(bundle_dir, database_url) for _ in range(replicas)]
     for service in services:
         service.start()
 
@@ -140,7 +142,7 @@ def test_every_accepted_request_has_one_audit_row_across_a_restart(
                         }
                     ]
                 }
-                give_up = time.monotonic() + 120
+                give_up = time.monotonic() + 600  # a guard against a hang
                 while True:  # a LIS resends what got no answer
                     try:
                         response = http[replica].post("/v1/classify", json=body, timeout=30)
@@ -173,6 +175,7 @@ def test_every_accepted_request_has_one_audit_row_across_a_restart(
             future.result(timeout=600)
     for service in services:
         service.stop()
+        service.socket.close()
 
     assert sum(done.values()) == total
     with Session(engine) as session:

@@ -24,8 +24,8 @@ def test_reload_checks_and_swaps_the_model(client, admin):
     assert body["check"]["n_classes"] == 5 and body["check"]["n_cpgs"] == 200
     assert client.app.state.model is not before
     # Both models are described as a result's `model` block describes them.
-    assert body["previous"] == model_ref(before)
-    assert body["current"] == model_ref(client.app.state.model)
+    assert body["previous"] == model_ref(before).model_dump(mode="json")
+    assert body["current"] == model_ref(client.app.state.model).model_dump(mode="json")
     for ref in (body["previous"], body["current"]):
         assert 0 < ref["conformal_alpha"] < 1 and ref["ood_threshold"] > 0
         assert len(ref["fingerprint"]) == len(ref["manifest_sha256"]) == 64

@@ -12,8 +12,8 @@ from api.security import API_KEY_COOKIE
 from api.ui import PageRoute
 
 
-def _submit(client, world, label="DSRCT", **extra) -> tuple[str, str]:
-    accession = f"UI-{uuid.uuid4().hex[:8]}"
+def _submit(client, world, label="DSRCT", prefix="UI", **extra) -> tuple[str, str]:
+    accession = f"{prefix}-{uuid.uuid4().hex[:8]}"
     body = {"profiles": [{"sample_id": accession, "betas": world.betas(label, seed=9), **extra}]}
     response = client.post("/v1/classify", json=body)
     assert response.status_code == 200, response.text
@@ -199,11 +199,17 @@ def test_sign_in_returns_to_the_filtered_page_it_came_from(client, api_key):
     client.cookies.clear()
 
 
+def _own_prefix() -> str:
+    """An accession prefix of this test's own: its worklist is not filled by other tests."""
+    return f"OWN{uuid.uuid4().hex[:6]}"
+
+
 def test_the_worklist_puts_cases_needing_attention_first(client, world, reviewer):
-    quiet, _ = _submit(client, world)
-    flagged, _ = _submit(client, world, diagnosis="Ewing sarcoma")
-    later, _ = _submit(client, world, label="SS")
-    page = client.get("/ui/", headers=reviewer)
+    prefix = _own_prefix()
+    quiet, _ = _submit(client, world, prefix=prefix)
+    flagged, _ = _submit(client, world, prefix=prefix, diagnosis="Ewing sarcoma")
+    later, _ = _submit(client, world, prefix=prefix, label="SS")
+    page = client.get("/ui/", params={"accession": prefix}, headers=reviewer)
     assert page.status_code == 200
     order = [a for a in re.findall(r'data-testid="case-link">([^<]+)<', page.text)]
     assert order.index(flagged) < order.index(later) < order.index(quiet)
@@ -318,9 +324,10 @@ def test_the_api_keeps_its_json_validation_errors(client, reviewer):
 def test_a_lis_sees_only_its_own_cases(client, world, api_key):
     accession, result_id = _submit(client, world)
     other = api_key("lis", "lis-elsewhere")
-    assert accession not in client.get("/ui/", headers=other).text
+    own, row = {"accession": accession}, f'data-testid="case-link">{accession}<'
+    assert row not in client.get("/ui/", params=own, headers=other).text
     assert client.get(f"/ui/cases/{result_id}", headers=other).status_code == 404
-    assert accession in client.get("/ui/").text  # the submitting LIS
+    assert row in client.get("/ui/", params=own).text  # the submitting LIS
 
 
 def test_an_admin_key_gets_a_403_page(client, api_key):
@@ -413,14 +420,16 @@ def test_the_worklist_pages_keep_the_filters(client, world, reviewer, monkeypatc
     import api.routes.ui_pages as ui_routes
 
     monkeypatch.setattr(ui_routes, "_WORKLIST_LENGTH", 2)
+    prefix = _own_prefix()
     for _ in range(3):
-        _submit(client, world, label="SS")
-    first = client.get("/ui/", params={"top_class": "SS"}, headers=reviewer).text
+        _submit(client, world, label="SS", prefix=prefix)
+    filters = {"top_class": "SS", "accession": prefix}
+    first = client.get("/ui/", params=filters, headers=reviewer).text
     assert first.count('data-testid="worklist-row"') == 2
     assert 'data-testid="previous-page"' not in first
     (next_link,) = re.findall(r'href="([^"]+)" data-testid="next-page"', first)
-    assert next_link == "/ui/?top_class=SS&amp;offset=2"
-    second = client.get("/ui/", params={"top_class": "SS", "offset": 2}, headers=reviewer).text
+    assert next_link == f"/ui/?top_class=SS&amp;accession={prefix}&amp;offset=2"
+    second = client.get("/ui/", params={**filters, "offset": 2}, headers=reviewer).text
     assert 'data-testid="previous-page"' in second
     assert "results 3&ndash;" in second
     assert client.get("/ui/", params={"offset": -1}, headers=reviewer).status_code == 400

@@ -10,8 +10,9 @@ import pytest
 
 from api.intake.profile import ProfileInput
 from api.served_model.alignment import AlignmentCache
+from classifier.array_detection import detect_array
 from classifier.manifest import load_manifest
-from classifier.probes import ArrayType, detect_array
+from classifier.probes import ArrayType
 
 
 @pytest.fixture(scope="module")

@@ -90,14 +90,15 @@ def live_server(world: TinyWorld, tmp_path_factory: pytest.TempPathFactory) -> I
         log_format="text",
         log_level="WARNING",
     )
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
+    # The server is handed a socket bound here: no other process can take its port meanwhile.
+    listening = socket.create_server(("127.0.0.1", 0))
+    port = listening.getsockname()[1]
+    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    # A guard against a hang, not a speed bound: start-up takes seconds.
+    deadline = time.monotonic() + 300
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the service did not start")
@@ -111,12 +112,18 @@ def live_server(world: TinyWorld, tmp_path_factory: pytest.TempPathFactory) -> I
         )
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=60)
+        listening.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: str):
-    """Headless Chromium, launched once."""
+    """Headless Chromium, launched once per module of browser tests.
+
+    Playwright's synchronous API keeps an asyncio loop running in the main
+    thread while it is open: held for the whole session, it would break
+    every later test that runs an event loop (the suite passes in any order).
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -149,9 +156,3 @@ def artifacts() -> Path:
     """Where screenshots are kept (``test-artifacts/``, not committed)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
