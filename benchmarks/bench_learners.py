@@ -60,6 +60,7 @@ def run_config(cohort, name: str, calibration: str, args) -> dict:
     total = time.perf_counter() - start
     families = {c: load_taxonomy().family_of(c) for c in result.classes}
     metrics = evaluate(result, families)
+    dsrct = metrics.calibrated.per_class.get("DSRCT")
     # Prediction time per sample, one at a time, single thread as served.
     fitted = MethylationClassifier(
         learner=learner, learner_params=params, calibration=calibration,
@@ -80,9 +81,9 @@ def run_config(cohort, name: str, calibration: str, args) -> dict:
         "nested_cv_seconds": round(total, 1),
         "outer_fit_seconds": round(float(np.mean(result.fit_seconds)), 1),
         "predict_ms_per_sample": round(per_sample_ms, 2),
-        "raw": {k: metrics["raw"][k] for k in COLUMNS},
-        "calibrated": {k: metrics["calibrated"][k] for k in COLUMNS},
-        "dsrct_sensitivity": metrics["calibrated"]["per_class"].get("DSRCT", {}).get("sensitivity"),
+        "raw": {k: metrics.raw.figures()[k] for k in COLUMNS},
+        "calibrated": {k: metrics.calibrated.figures()[k] for k in COLUMNS},
+        "dsrct_sensitivity": dsrct.sensitivity if dsrct else None,
     }
 
 
@@ -151,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     reference = next((r for r in rows if r["config"] == "rf:ridge"), None)
     for r in rows:
         for kind in ("raw", "calibrated"):
-            m = r[kind]
+            # An undefined figure (None: e.g. no call reached 0.9) prints as nan.
+            m = {k: float("nan") if v is None else v for k, v in r[kind].items()}
             print(
                 f"{r['config'] + ' ' + kind:<24}{m['accuracy']:7.3f}{m['brier']:7.3f}"
                 f"{m['log_loss']:8.3f}{m['ece']:7.3f}{m['classified_fraction']:7.3f}"

@@ -13,7 +13,10 @@ A bundle directory holds
 ``cpgs.txt``
     The model's ordered CpG list, one id per line, readable without Python.
 ``metrics.json``
-    The evaluation metrics (nested cross-validation), also in ``bundle.json``.
+    What the training run measured and decided
+    (:class:`~classifier.model_metrics.ModelMetrics`: nested cross-validation,
+    sizes and timings, the quality gates' verdict, the MLflow run), also in
+    ``bundle.json``.
 ``reference_embedding.csv`` (optional)
     2-D coordinates, class and family of the reference samples (no sample
     ids), to place a case among them.
@@ -39,6 +42,7 @@ import pandas as pd
 from classifier.decision import DEFAULT_THRESHOLD, Decision, FamilyAggregator, decide
 from classifier.errors import ModelBundleError
 from classifier.estimator import MethylationClassifier, Prediction
+from classifier.model_metrics import ModelMetrics
 
 __all__ = [
     "BUNDLE_FILE",
@@ -122,8 +126,9 @@ class ModelBundle:
         Family of each class, in ``estimator.classes_`` order.
     threshold : float
         Calibrated score needed for a match.
-    metrics : dict
-        Evaluation metrics (nested cross-validation).
+    metrics : ModelMetrics
+        What the training run measured and decided (nested cross-validation,
+        sizes, quality gates, MLflow run).
     provenance : dict
         Where the model came from: see the module docstring.
     reference_embedding : pandas.DataFrame or None
@@ -138,7 +143,7 @@ class ModelBundle:
     version: str
     class_families: tuple[str, ...]
     threshold: float = DEFAULT_THRESHOLD
-    metrics: dict = field(default_factory=dict)
+    metrics: ModelMetrics = field(default_factory=ModelMetrics)
     provenance: dict = field(default_factory=dict)
     reference_embedding: pd.DataFrame | None = None
     path: Path | None = None
@@ -229,7 +234,8 @@ def save_bundle(bundle: ModelBundle, directory: str | Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     joblib.dump(bundle.estimator, out / _ESTIMATOR_FILE, compress=3)
     (out / "cpgs.txt").write_text("\n".join(map(str, bundle.cpgs)) + "\n")
-    (out / "metrics.json").write_text(json.dumps(to_jsonable(bundle.metrics), indent=2))
+    metrics = to_jsonable(bundle.metrics.to_json())
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     if bundle.reference_embedding is not None:
         bundle.reference_embedding.to_csv(out / "reference_embedding.csv", index=False)
     provenance = {
@@ -247,7 +253,7 @@ def save_bundle(bundle: ModelBundle, directory: str | Path) -> Path:
         "learner": bundle.estimator.learner,
         "calibration": bundle.estimator.calibration,
         "params": bundle.estimator.get_params(),
-        "metrics": bundle.metrics,
+        "metrics": metrics,
         "provenance": provenance,
         "estimator_sha256": _sha256(out / _ESTIMATOR_FILE),
     }
@@ -270,8 +276,9 @@ def load_bundle(directory: str | Path) -> ModelBundle:
     ------
     ModelBundleError
         If a file is missing, the format is unknown, the estimator's hash
-        does not match, or the ordered CpG list of ``cpgs.txt`` (or the count
-        in ``bundle.json``) disagrees with the estimator's.
+        does not match, the ordered CpG list of ``cpgs.txt`` (or the count
+        in ``bundle.json``) disagrees with the estimator's, or the metrics
+        in ``bundle.json`` are malformed.
     """
     root = Path(directory)
     meta_path = root / BUNDLE_FILE
@@ -303,6 +310,13 @@ def load_bundle(directory: str | Path) -> ModelBundle:
             field="cpgs",
         )
     _check_cpg_list(root / "cpgs.txt", estimator.cpgs_)
+    try:
+        metrics = ModelMetrics.from_json(meta.get("metrics") or {})
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ModelBundleError(
+            f"{meta_path}: the training metrics are malformed ({type(exc).__name__}: {exc})",
+            field="metrics",
+        ) from exc
     embedding_path = root / "reference_embedding.csv"
     embedding = pd.read_csv(embedding_path) if embedding_path.is_file() else None
     return ModelBundle(
@@ -311,7 +325,7 @@ def load_bundle(directory: str | Path) -> ModelBundle:
         version=str(meta["version"]),
         class_families=tuple(meta["class_families"]),
         threshold=float(meta["threshold"]),
-        metrics=meta.get("metrics", {}),
+        metrics=metrics,
         provenance=meta.get("provenance", {}),
         reference_embedding=embedding,
         path=root,
@@ -321,8 +335,8 @@ def load_bundle(directory: str | Path) -> ModelBundle:
 def to_jsonable(obj):
     """Return ``obj`` with NaN and infinities as ``None`` and numpy values as Python ones.
 
-    ``json.dumps`` would write NaN, which is not JSON; metrics hold NaN where
-    a figure is undefined (e.g. the accuracy of zero confident calls).
+    ``json.dumps`` would write NaN, which is not JSON; numpy computations
+    give NaN where a figure is undefined (e.g. the mean of no values).
     """
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}

@@ -4,17 +4,28 @@ Brier score and log loss follow Capper 2018 / Maros 2020 (the Brier score is
 the multiclass sum over classes, averaged over samples). The expected
 calibration error (ECE) is the top-label version with equal-width bins; no
 anchor publishes it, we do.
+
+A figure that is undefined (the accuracy of zero confident calls, the
+precision of a class never called) is ``None``, in memory as in JSON.
+:class:`ClassificationReport` and :class:`ReliabilityCurve` are what
+:func:`classification_report` and :func:`reliability_curve` return; each
+converts to and from the JSON written in a model bundle's ``metrics.json``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
 __all__ = [
     "PER_CLASS_METRICS",
     "REPORT_METRICS",
+    "ClassFigures",
+    "ClassificationReport",
+    "ReliabilityCurve",
     "brier_score",
     "classification_report",
     "expected_calibration_error",
@@ -23,7 +34,8 @@ __all__ = [
 ]
 
 
-#: The figures of :func:`classification_report` (besides ``per_class``).
+#: The figures of a :class:`ClassificationReport` (besides ``per_class``), the
+#: names a quality gate may use.
 REPORT_METRICS = (
     "n_samples",
     "accuracy",
@@ -35,8 +47,136 @@ REPORT_METRICS = (
     "classified_accuracy",
     "family_accuracy",
 )
-#: The figures of each class in ``classification_report(...)["per_class"]``.
+#: The figures of each class of a report (:class:`ClassFigures`).
 PER_CLASS_METRICS = ("sensitivity", "precision", "support")
+
+
+@dataclass(frozen=True)
+class ClassFigures:
+    """How one class fared in a :class:`ClassificationReport`.
+
+    Attributes
+    ----------
+    sensitivity : float or None
+        Share of the class's samples called as the class (recall); None when
+        the class has no sample.
+    precision : float or None
+        Share of the calls of the class that were right; None when it was
+        never called.
+    support : int
+        Samples of the class.
+    """
+
+    sensitivity: float | None
+    precision: float | None
+    support: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The figures as a JSON object (names as in :data:`PER_CLASS_METRICS`)."""
+        return _fields_json(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ClassFigures:
+        """Read what :meth:`to_json` wrote."""
+        return cls(
+            sensitivity=_figure(data["sensitivity"]),
+            precision=_figure(data["precision"]),
+            support=int(data["support"]),
+        )
+
+
+@dataclass(frozen=True)
+class ClassificationReport:
+    """All summary metrics of one set of probabilities; see :func:`classification_report`.
+
+    Attributes
+    ----------
+    n_samples : int
+    accuracy, balanced_accuracy : float or None
+        Share of right top-class calls; mean of the per-class sensitivities.
+    brier, log_loss, ece : float or None
+        Multiclass Brier score, log loss and top-label expected calibration
+        error (lower is better).
+    classified_fraction : float or None
+        Share of samples whose top score reached the threshold.
+    classified_accuracy : float or None
+        Accuracy of those confident calls; None when there was none.
+    family_accuracy : float or None
+        Share of calls in the true class's family.
+    per_class : mapping of str to ClassFigures
+        Each class's figures, in the order the report lists them.
+    """
+
+    n_samples: int
+    accuracy: float | None
+    balanced_accuracy: float | None
+    brier: float | None
+    log_loss: float | None
+    ece: float | None
+    classified_fraction: float | None
+    classified_accuracy: float | None
+    family_accuracy: float | None
+    per_class: Mapping[str, ClassFigures]
+
+    def figures(self) -> dict[str, float | int | None]:
+        """The summary figures by name (:data:`REPORT_METRICS`), without ``per_class``."""
+        return {name: getattr(self, name) for name in REPORT_METRICS}
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as a JSON object, ``per_class`` last."""
+        return self.figures() | {
+            "per_class": {label: figures.to_json() for label, figures in self.per_class.items()}
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ClassificationReport:
+        """Read what :meth:`to_json` wrote."""
+        return cls(
+            n_samples=int(data["n_samples"]),
+            **{name: _figure(data[name]) for name in REPORT_METRICS if name != "n_samples"},
+            per_class={
+                str(label): ClassFigures.from_json(figures)
+                for label, figures in data["per_class"].items()
+            },
+        )
+
+
+@dataclass(frozen=True)
+class ReliabilityCurve:
+    """Confidence and accuracy of the top-label calls per score bin; see :func:`reliability_curve`.
+
+    Attributes
+    ----------
+    bin_lower, bin_upper : tuple of float
+        Edges of each bin; the last bin includes its upper edge.
+    confidence : tuple of float or None
+        Mean top score of the calls in each bin; None for an empty bin.
+    accuracy : tuple of float or None
+        Share of right calls in each bin; None for an empty bin.
+    count : tuple of int
+        Calls in each bin.
+    """
+
+    bin_lower: tuple[float, ...]
+    bin_upper: tuple[float, ...]
+    confidence: tuple[float | None, ...]
+    accuracy: tuple[float | None, ...]
+    count: tuple[int, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The curve as a JSON object of five lists, one entry per bin."""
+        return _fields_json(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ReliabilityCurve:
+        """Read what :meth:`to_json` wrote."""
+        return cls(
+            bin_lower=tuple(float(v) for v in data["bin_lower"]),
+            bin_upper=tuple(float(v) for v in data["bin_upper"]),
+            confidence=tuple(_figure(v) for v in data["confidence"]),
+            accuracy=tuple(_figure(v) for v in data["accuracy"]),
+            count=tuple(int(v) for v in data["count"]),
+        )
 
 
 def _onehot(y_idx: np.ndarray, n_classes: int) -> np.ndarray:
@@ -57,42 +197,40 @@ def log_loss(proba: np.ndarray, y_idx: np.ndarray, eps: float = 1e-15) -> float:
     return float(-np.log(p).mean())
 
 
-def reliability_curve(
-    proba: np.ndarray, y_idx: np.ndarray, n_bins: int = 10
-) -> dict[str, list[float]]:
+def reliability_curve(proba: np.ndarray, y_idx: np.ndarray, n_bins: int = 10) -> ReliabilityCurve:
     """Confidence and accuracy of the top-label calls per equal-width score bin.
 
-    Returns a dict with ``bin_lower``, ``bin_upper``, ``confidence`` (mean top
-    score), ``accuracy`` and ``count`` per bin; empty bins have count 0 and
-    NaN confidence and accuracy.
+    Empty bins have count 0 and None as confidence and accuracy.
     """
     proba = np.asarray(proba, dtype=float)
     top = proba.max(axis=1)
     correct = proba.argmax(axis=1) == y_idx
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     which = np.clip(np.digitize(top, edges[1:-1], right=True), 0, n_bins - 1)
-    conf, acc, count = [], [], []
+    conf: list[float | None] = []
+    acc: list[float | None] = []
+    count: list[int] = []
     for b in range(n_bins):
         m = which == b
         count.append(int(m.sum()))
-        conf.append(float(top[m].mean()) if m.any() else float("nan"))
-        acc.append(float(correct[m].mean()) if m.any() else float("nan"))
-    return {
-        "bin_lower": edges[:-1].tolist(),
-        "bin_upper": edges[1:].tolist(),
-        "confidence": conf,
-        "accuracy": acc,
-        "count": count,
-    }
+        conf.append(float(top[m].mean()) if m.any() else None)
+        acc.append(float(correct[m].mean()) if m.any() else None)
+    return ReliabilityCurve(
+        bin_lower=tuple(edges[:-1].tolist()),
+        bin_upper=tuple(edges[1:].tolist()),
+        confidence=tuple(conf),
+        accuracy=tuple(acc),
+        count=tuple(count),
+    )
 
 
 def expected_calibration_error(proba: np.ndarray, y_idx: np.ndarray, n_bins: int = 10) -> float:
     """Top-label ECE: count-weighted mean |accuracy - confidence| over score bins."""
     curve = reliability_curve(proba, y_idx, n_bins)
-    n = sum(curve["count"])
+    n = sum(curve.count)
     total = 0.0
-    for c, a, k in zip(curve["confidence"], curve["accuracy"], curve["count"], strict=True):
-        if k:
+    for c, a, k in zip(curve.confidence, curve.accuracy, curve.count, strict=True):
+        if k and a is not None and c is not None:
             total += k * abs(a - c)
     return float(total / max(n, 1))
 
@@ -103,7 +241,7 @@ def classification_report(
     classes: Sequence[str],
     class_families: Sequence[str],
     threshold: float = 0.9,
-) -> dict:
+) -> ClassificationReport:
     """All summary metrics of one set of probabilities.
 
     Parameters
@@ -119,11 +257,11 @@ def classification_report(
 
     Returns
     -------
-    dict
+    ClassificationReport
         ``accuracy``, ``balanced_accuracy``, ``brier``, ``log_loss``,
         ``ece``, ``classified_fraction`` and ``classified_accuracy`` at the
         threshold, ``family_accuracy``, and ``per_class`` (sensitivity,
-        precision, support).
+        precision, support), in ``classes`` order.
     """
     proba = np.asarray(proba, dtype=float)
     classes_arr = np.asarray(classes)
@@ -140,25 +278,39 @@ def classification_report(
         support = int((y_idx == i).sum())
         called = int((pred == i).sum())
         tp = int(((pred == i) & (y_idx == i)).sum())
-        sens = tp / support if support else float("nan")
         if support:
-            recalls.append(sens)
-        per_class[str(c)] = {
-            "sensitivity": sens,
-            "precision": tp / called if called else float("nan"),
-            "support": support,
-        }
-    return {
-        "n_samples": len(y_idx),
-        "accuracy": float(correct.mean()),
-        "balanced_accuracy": float(np.mean(recalls)),
-        "brier": brier_score(proba, y_idx),
-        "log_loss": log_loss(proba, y_idx),
-        "ece": expected_calibration_error(proba, y_idx),
-        "classified_fraction": float(confident.mean()),
-        "classified_accuracy": float(correct[confident].mean())
-        if confident.any()
-        else float("nan"),
-        "family_accuracy": float(family_correct.mean()),
-        "per_class": per_class,
-    }
+            recalls.append(tp / support)
+        per_class[str(c)] = ClassFigures(
+            sensitivity=tp / support if support else None,
+            precision=tp / called if called else None,
+            support=support,
+        )
+    return ClassificationReport(
+        n_samples=len(y_idx),
+        accuracy=float(correct.mean()),
+        balanced_accuracy=float(np.mean(recalls)),
+        brier=brier_score(proba, y_idx),
+        log_loss=log_loss(proba, y_idx),
+        ece=expected_calibration_error(proba, y_idx),
+        classified_fraction=float(confident.mean()),
+        classified_accuracy=float(correct[confident].mean()) if confident.any() else None,
+        family_accuracy=float(family_correct.mean()),
+        per_class=per_class,
+    )
+
+
+def _figure(value: Any) -> float | None:
+    """A figure read from JSON: a number, or None (null) where it was undefined."""
+    if value is None:
+        return None
+    number = float(value)
+    return None if number != number else number
+
+
+def _fields_json(obj: Any) -> dict[str, Any]:
+    """The fields of a flat dataclass as a JSON object, tuples as lists."""
+    out = {}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        out[f.name] = list(value) if isinstance(value, tuple) else value
+    return out

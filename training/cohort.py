@@ -17,6 +17,7 @@ ids.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +66,15 @@ class Cohort:
 
     def __len__(self) -> int:
         return len(self.samples)
+
+    def sha256(self) -> str:
+        """SHA-256 of the CpG ids, sample ids, labels and beta values: the data's fingerprint."""
+        digest = hashlib.sha256()
+        digest.update("\n".join(map(str, self.betas.columns)).encode())
+        digest.update("\n".join(map(str, self.betas.index)).encode())
+        digest.update("\n".join(self.labels).encode())
+        digest.update(np.ascontiguousarray(self.betas.to_numpy(dtype=np.float32)).tobytes())
+        return digest.hexdigest()
 
 
 def write_cohort(cohort: Cohort, directory: str | Path) -> Path:

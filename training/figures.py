@@ -34,8 +34,9 @@ def reliability_figure(
     ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="perfect calibration")
     for name, (proba, y_idx) in curves.items():
         curve = reliability_curve(proba, y_idx)
-        conf = np.array(curve["confidence"])
-        acc = np.array(curve["accuracy"])
+        # An empty bin's None becomes NaN, and is left out.
+        conf = np.array(curve.confidence, dtype=float)
+        acc = np.array(curve.accuracy, dtype=float)
         ok = ~np.isnan(conf)
         ax.plot(conf[ok], acc[ok], marker="o", label=name)
     ax.axvline(threshold, color="firebrick", lw=0.8, ls=":", label=f"{threshold:g} match threshold")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from classifier.errors import ClassifierError
 from classifier.metrics import PER_CLASS_METRICS, REPORT_METRICS
+from classifier.model_metrics import Evaluation
 
 __all__ = ["DEFAULT_GATES", "GateDecision", "check_gates", "load_gates"]
 
@@ -120,14 +121,14 @@ def load_gates(path: str | Path = DEFAULT_GATES) -> dict:
     return gates
 
 
-def check_gates(metrics: dict, gates: dict) -> GateDecision:
+def check_gates(evaluation: Evaluation | None, gates: dict) -> GateDecision:
     """Check nested-CV metrics against the gates.
 
     Parameters
     ----------
-    metrics : dict
-        The ``evaluation`` part of the training metrics (``calibrated`` report
-        with ``per_class``), or an empty dict when no evaluation ran.
+    evaluation : Evaluation or None
+        The nested cross-validation (its ``calibrated`` report is gated), or
+        None when none ran.
     gates : dict
         As read by :func:`load_gates`.
 
@@ -151,20 +152,21 @@ def check_gates(metrics: dict, gates: dict) -> GateDecision:
     per_class = {
         _split_key(key, "per_class"): bound for key, bound in gates.get("per_class", {}).items()
     }
-    if not metrics or "calibrated" not in metrics:
+    if evaluation is None:
         return GateDecision(False, ["no nested cross-validation was run; gates cannot be checked"])
-    cal = metrics["calibrated"]
-    reports = cal.get("per_class", {})
+    cal = evaluation.calibrated
     reasons: list[str] = []
     ok = True
     for (name, kind), bound in calibrated.items():
-        ok &= _check(reasons, f"calibrated {name}", cal.get(name), kind, bound)
+        ok &= _check(reasons, f"calibrated {name}", cal.figures().get(name), kind, bound)
     for (label, name, kind), bound in per_class.items():
-        if label not in reports:
+        if label not in cal.per_class:
             # A user's cohort may lack the default's classes (see quality_gates.toml).
             reasons.append(f"{label} {name}: class absent from this cohort, gate skipped")
             continue
-        ok &= _check(reasons, f"{label} {name}", reports[label].get(name), kind, bound)
+        figures = cal.per_class[label]
+        value = getattr(figures, name) if name in PER_CLASS_METRICS else None
+        ok &= _check(reasons, f"{label} {name}", value, kind, bound)
     return GateDecision(bool(ok), reasons)
 
 

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from classifier.errors import ClassifierError
 from training.cohort import write_cohort
-from training.loaders.beta_matrix import DEFAULT_DETECTION_PVALUE_THRESHOLD
-from training.loaders.cohort_sources import (
+from training.loaders import (
+    DEFAULT_DETECTION_PVALUE_THRESHOLD,
     ImportReport,
     load_matrix_cohort,
     load_series_matrix_cohort,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,7 @@ from classifier.calibration import TemperatureScaling
 from classifier.errors import ClassifierError
 from classifier.estimator import MethylationClassifier
 from classifier.metrics import classification_report, reliability_curve
+from classifier.model_metrics import Evaluation
 
 __all__ = [
     "NestedCVResult",
@@ -214,7 +215,7 @@ def evaluate(
     class_families: dict[str, str],
     threshold: float = 0.9,
     first_class: str = "DSRCT",
-) -> dict:
+) -> Evaluation:
     """Metrics of the outer predictions: raw, ridge-calibrated and temperature-scaled.
 
     Parameters
@@ -229,15 +230,13 @@ def evaluate(
 
     Returns
     -------
-    dict
-        ``{"raw": report, "calibrated": report, "temperature": report,
-        "reliability": curve, "outer_folds": ..., "inner_folds": ..., "notes": [...]}``
-        where each report is :func:`classifier.metrics.classification_report` and
-        ``reliability`` is :func:`classifier.metrics.reliability_curve` of the
-        calibrated scores.
+    Evaluation
+        A :class:`~classifier.metrics.ClassificationReport` of each kind of
+        score, the reliability curve of the calibrated scores, the folds
+        used, the notes on them and the time of each outer fit.
     """
     fams = [class_families.get(c, c) for c in result.classes]
-    out: dict = {}
+    reports = {}
     for name, proba in (
         ("raw", result.raw),
         ("calibrated", result.calibrated),
@@ -246,18 +245,25 @@ def evaluate(
         report = classification_report(
             proba, result.y.tolist(), result.classes.tolist(), fams, threshold
         )
-        per_class = report["per_class"]
+        per_class = report.per_class
         if first_class in per_class:
-            report["per_class"] = {first_class: per_class[first_class]} | {
-                c: v for c, v in per_class.items() if c != first_class
-            }
-        out[name] = report
+            report = replace(
+                report,
+                per_class={first_class: per_class[first_class]}
+                | {c: v for c, v in per_class.items() if c != first_class},
+            )
+        reports[name] = report
     # Observed accuracy per score range of the calibrated scores: what a
     # score means, shown beside each case on the review page.
     index = {c: i for i, c in enumerate(result.classes.tolist())}
     y_idx = np.array([index[c] for c in result.y.tolist()])
-    out["reliability"] = reliability_curve(result.calibrated, y_idx)
-    out["outer_folds"] = result.outer_folds
-    out["inner_folds"] = result.inner_folds
-    out["notes"] = result.notes
-    return out
+    return Evaluation(
+        raw=reports["raw"],
+        calibrated=reports["calibrated"],
+        temperature=reports["temperature"],
+        reliability=reliability_curve(result.calibrated, y_idx),
+        outer_folds=result.outer_folds,
+        inner_folds=result.inner_folds,
+        notes=tuple(result.notes),
+        fold_fit_seconds=tuple(round(s, 1) for s in result.fit_seconds),
+    )

@@ -1,5 +1,12 @@
 """MLflow tracking and registry for training runs.
 
+Plain steps that :func:`training.train.train` calls in order, each doing
+one thing and returning what it learnt: :func:`start_run` (yields the run
+id), :func:`log_params`, :func:`log_evaluation`, :func:`log_figures`,
+:func:`log_model` (the pyfunc model, registered if asked; returns where it
+went), :func:`promote` (moves the champion alias if the gates passed;
+returns whether it moved), :func:`log_promotion` and :func:`log_bundle`.
+
 By default the store is embedded in the project: a SQLite database
 ``mlflow.db`` and an artifact folder ``mlartifacts/`` at the repository
 root (both ignored by git), so no server is needed. Set
@@ -16,19 +23,37 @@ import logging
 import os
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import mlflow
 import numpy as np
+from matplotlib.figure import Figure
 from mlflow import MlflowClient
 from mlflow.models import ModelSignature
 from mlflow.types.schema import ColSpec, Schema, TensorSpec
 
 from classifier.bundle import ModelBundle, library_versions, to_jsonable
+from classifier.model_metrics import Evaluation, TrackedRun
 from training.gates import GateDecision
 
-__all__ = ["CHAMPION_ALIAS", "configure_tracking", "flatten_metrics", "log_run"]
+__all__ = [
+    "CHAMPION_ALIAS",
+    "LoggedModel",
+    "configure_tracking",
+    "flatten_metrics",
+    "log_bundle",
+    "log_evaluation",
+    "log_figures",
+    "log_model",
+    "log_params",
+    "log_promotion",
+    "promote",
+    "start_run",
+]
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +63,179 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 def configure_tracking(root: Path = PROJECT_ROOT) -> str:
     """Point MLflow at ``MLFLOW_TRACKING_URI`` or the project's embedded store."""
-    uri = os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{root / 'mlflow.db'}"
-    mlflow.set_tracking_uri(uri)
-    return uri
+    mlflow.set_tracking_uri(
+        os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{root / 'mlflow.db'}"
+    )
+    return mlflow.get_tracking_uri()
+
+
+def flatten_metrics(evaluation: Evaluation | None, first_class: str = "DSRCT") -> dict[str, float]:
+    """MLflow metric names for the nested-CV reports (undefined figures dropped).
+
+    ``<kind>_<figure>`` for every figure of the raw, calibrated and
+    temperature-scaled reports, and ``<kind>_<first_class>_<sensitivity|precision>``.
+    """
+    out: dict[str, float] = {}
+    if evaluation is None:
+        return out
+    for kind, report in evaluation.reports.items():
+        for name, value in report.figures().items():
+            if value is not None and value == value:
+                out[f"{kind}_{name}"] = float(value)
+        first = report.per_class.get(first_class)
+        if first is not None:
+            for name in ("sensitivity", "precision"):
+                value = getattr(first, name)
+                if value is not None and value == value:
+                    out[f"{kind}_{first_class}_{name}"] = float(value)
+    return out
+
+
+@contextmanager
+def start_run(experiment: str, root: Path = PROJECT_ROOT) -> Iterator[str]:
+    """Start an MLflow run in ``experiment``, created if missing; yield its run id.
+
+    The run ends when the block does: finished, or failed if the block raised.
+
+    Parameters
+    ----------
+    experiment : str
+    root : Path
+        Project root, for the embedded artifact store.
+    """
+    with mlflow.start_run(experiment_id=_experiment_id(experiment, root)) as run:
+        yield run.info.run_id
+
+
+def log_params(params: dict[str, Any]) -> None:
+    """Log the run's parameters: paths as written, other values as JSON."""
+    mlflow.log_params({k: _param(v) for k, v in params.items()})
+
+
+def log_evaluation(evaluation: Evaluation | None, gates: dict) -> None:
+    """Log the nested-CV figures as metrics and ``evaluation/metrics.json``, and the gates.
+
+    Parameters
+    ----------
+    evaluation : Evaluation or None
+        None when the run skipped nested cross-validation (an empty
+        ``evaluation/metrics.json`` is logged all the same).
+    gates : dict
+        The quality gates, as :func:`training.gates.load_gates` read them,
+        logged as ``evaluation/quality_gates.json``.
+    """
+    mlflow.log_metrics(flatten_metrics(evaluation))
+    figures = evaluation.to_json() if evaluation is not None else {}
+    mlflow.log_dict(to_jsonable(figures), "evaluation/metrics.json")
+    mlflow.log_dict(gates, "evaluation/quality_gates.json")
+
+
+def log_figures(figures: dict[str, Figure]) -> None:
+    """Log each :class:`matplotlib.figure.Figure` as ``figures/<name>.png``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, fig in figures.items():
+            path = Path(tmp) / f"{name}.png"
+            fig.savefig(path, dpi=110)
+            mlflow.log_artifact(str(path), "figures")
+
+
+@dataclass(frozen=True)
+class LoggedModel:
+    """Where :func:`log_model` put the model.
+
+    Attributes
+    ----------
+    model_uri : str
+        MLflow 3's logged model, ``models:/m-<id>``.
+    registered_version : str or None
+        Version in the Model Registry; None when not registered.
+    registered_model_uri : str or None
+        ``models:/NAME/VERSION``, what the service's ``MODEL_URI`` takes.
+    """
+
+    model_uri: str
+    registered_version: str | None
+    registered_model_uri: str | None
+
+
+def log_model(
+    bundle: ModelBundle, register_as: str | None, root: Path = PROJECT_ROOT
+) -> LoggedModel:
+    """Log a written bundle as a pyfunc model; register it as ``register_as`` if given.
+
+    The model carries its own copy of the bundle directory (``bundle.path``),
+    as it is now: a registry version is assigned only by this registration.
+
+    Parameters
+    ----------
+    bundle : ModelBundle
+        As written (``path`` set).
+    register_as : str or None
+        Registered model name; None logs the model without registering it.
+    root : Path
+        Project root, whose ``classifier/`` and ``training/`` the model
+        carries as its code.
+    """
+    info = _log_model(bundle, register_as, root)
+    if not register_as:
+        return LoggedModel(info.model_uri, None, None)
+    version = str(info.registered_model_version)
+    return LoggedModel(info.model_uri, version, f"models:/{register_as}/{version}")
+
+
+def promote(register_as: str | None, version: str | None, passed: bool) -> bool:
+    """Move the champion alias to a registered version whose gates passed.
+
+    Parameters
+    ----------
+    register_as : str or None
+        Registered model name; None (not registered) never moves the alias.
+    version : str or None
+        The version :func:`log_model` registered.
+    passed : bool
+        The quality gates' verdict.
+
+    Returns
+    -------
+    bool
+        Whether the alias :data:`CHAMPION_ALIAS` now points at ``version``.
+    """
+    if not (register_as and version and passed):
+        return False
+    MlflowClient().set_registered_model_alias(register_as, CHAMPION_ALIAS, version)
+    return True
+
+
+def log_promotion(tracked: TrackedRun, decision: GateDecision, register_as: str | None) -> None:
+    """Record the gate verdict and the champion decision on the active run.
+
+    Logged on every run, registered or not, so that runs can be compared:
+    ``evaluation/promotion.json`` and the tags ``champion_decision``,
+    ``gates_passed`` and ``champion_reasons``.
+    """
+    promotion = {
+        "registered_model": register_as,
+        "version": tracked.registered_version,
+        "alias": CHAMPION_ALIAS,
+        "gates_passed": decision.passed,
+        "moved": tracked.champion,
+        "decision": tracked.champion_decision,
+        "reasons": decision.reasons,
+    }
+    mlflow.log_dict(promotion, "evaluation/promotion.json")
+    mlflow.set_tags(
+        {
+            "champion_decision": tracked.champion_decision,
+            "gates_passed": str(decision.passed).lower(),
+            # MLflow caps tag values at 5,000 characters.
+            "champion_reasons": json.dumps(decision.reasons)[:4900],
+        }
+    )
+
+
+def log_bundle(path: Path) -> None:
+    """Log a bundle directory as the run's artifact ``bundle``."""
+    mlflow.log_artifacts(str(path), "bundle")
 
 
 def _experiment_id(name: str, root: Path) -> str:
@@ -57,113 +252,6 @@ def _experiment_id(name: str, root: Path) -> str:
         folder = database.parent if database.is_absolute() else root / database.parent
         location = (folder / "mlartifacts").as_uri()
     return client.create_experiment(name, artifact_location=location)
-
-
-def flatten_metrics(evaluation: dict, first_class: str = "DSRCT") -> dict[str, float]:
-    """MLflow metric names for the nested-CV reports (NaN dropped)."""
-    out: dict[str, float] = {}
-    for kind in ("raw", "calibrated", "temperature"):
-        report = evaluation.get(kind)
-        if not report:
-            continue
-        for key, value in report.items():
-            if isinstance(value, int | float) and value == value:
-                out[f"{kind}_{key}"] = float(value)
-        per = report.get("per_class", {})
-        if first_class in per:
-            for key in ("sensitivity", "precision"):
-                value = per[first_class][key]
-                if value == value:
-                    out[f"{kind}_{first_class}_{key}"] = float(value)
-    return out
-
-
-def log_run(
-    *,
-    experiment: str,
-    params: dict,
-    evaluation: dict,
-    figures: dict,
-    register_as: str | None,
-    gates: dict,
-    gate_decision: GateDecision,
-    write_bundle: Callable[[dict], ModelBundle],
-    root: Path = PROJECT_ROOT,
-) -> ModelBundle:
-    """Log one training run; register the model and move the alias if the gates pass.
-
-    Parameters
-    ----------
-    experiment : str
-    params : dict
-        Logged as run parameters.
-    evaluation : dict
-        The nested-CV reports, logged as metrics and ``evaluation/metrics.json``.
-    figures : dict
-        Name -> :class:`matplotlib.figure.Figure`, logged under ``figures/``.
-    register_as : str or None
-        Registered model name; None logs the model without registering it.
-    gates, gate_decision
-        The quality gates and their verdict on ``evaluation``. The decision
-        is logged on every run (``evaluation/promotion.json``, tags
-        ``champion_decision`` and ``gates_passed``), registered or not, so
-        that runs can be compared.
-    write_bundle : callable
-        ``write_bundle(tracking)`` writes the bundle directory with the given
-        tracking details in its provenance and metrics, and returns the
-        bundle as written (``path`` set). It is called twice: with the run id
-        before the model is logged, since the pyfunc model carries its own
-        copy of the bundle, whose registry version only the registration of
-        that copy assigns; then with the registry version and the champion
-        decision, after which the directory is logged as the artifact
-        ``bundle``, last, so that MLflow holds the final bundle.
-    root : Path
-        Project root, for the embedded artifact store and the model's code.
-
-    Returns
-    -------
-    ModelBundle
-        The final bundle. Its ``provenance["mlflow"]`` holds ``run_id``,
-        ``model_uri`` (the logged model, ``models:/m-<id>``),
-        ``registered_version`` and ``registered_model_uri``
-        (``models:/NAME/VERSION``, for ``MODEL_URI``; both None when not
-        registered), ``champion`` (bool), ``champion_decision`` and ``tracking_uri``.
-    """
-    exp_id = _experiment_id(experiment, root)
-    info: dict = {"tracking_uri": mlflow.get_tracking_uri(), "registered_version": None}
-    with mlflow.start_run(experiment_id=exp_id) as run:
-        info["run_id"] = run.info.run_id
-        mlflow.log_params({k: _param(v) for k, v in params.items()})
-        mlflow.log_metrics(flatten_metrics(evaluation))
-        mlflow.log_dict(to_jsonable(evaluation), "evaluation/metrics.json")
-        mlflow.log_dict(gates, "evaluation/quality_gates.json")
-        with tempfile.TemporaryDirectory() as tmp:
-            for name, fig in figures.items():
-                path = Path(tmp) / f"{name}.png"
-                fig.savefig(path, dpi=110)
-                mlflow.log_artifact(str(path), "figures")
-        pending = "pending registration" if register_as else gate_decision.outcome(False)
-        bundle = write_bundle(info | {"champion_decision": pending})
-        assert bundle.path is not None  # write_bundle returns the bundle as written
-        model_info = _log_model(bundle, register_as, root)
-        # MLflow 3's logged model (models:/m-<id>); the registry URI, which
-        # MODEL_URI takes, is added once registration has given a version.
-        info["model_uri"] = model_info.model_uri
-        info["registered_model_uri"] = None
-        if register_as:
-            info["registered_version"] = str(model_info.registered_model_version)
-            info["registered_model_uri"] = f"models:/{register_as}/{info['registered_version']}"
-            if gate_decision.passed:
-                MlflowClient().set_registered_model_alias(
-                    register_as, CHAMPION_ALIAS, info["registered_version"]
-                )
-        info["champion"] = bool(register_as and gate_decision.passed)
-        info["champion_decision"] = gate_decision.outcome(registered=bool(register_as))
-        _log_promotion(info, register_as, gate_decision)
-        bundle = write_bundle(dict(info))
-        assert bundle.path is not None
-        mlflow.log_artifacts(str(bundle.path), "bundle")
-    return bundle
 
 
 def _log_model(bundle: ModelBundle, register_as: str | None, root: Path):
@@ -220,28 +308,6 @@ def _log_model(bundle: ModelBundle, register_as: str | None, root: Path):
 
 def _not_the_cloudpickle_notice(record: logging.LogRecord) -> bool:
     return "serialized using CloudPickle" not in record.getMessage()
-
-
-def _log_promotion(info: dict, register_as: str | None, decision: GateDecision) -> None:
-    """Record the gate verdict and the champion decision on the active run."""
-    promotion = {
-        "registered_model": register_as,
-        "version": info["registered_version"],
-        "alias": CHAMPION_ALIAS,
-        "gates_passed": decision.passed,
-        "moved": info["champion"],
-        "decision": info["champion_decision"],
-        "reasons": decision.reasons,
-    }
-    mlflow.log_dict(promotion, "evaluation/promotion.json")
-    mlflow.set_tags(
-        {
-            "champion_decision": info["champion_decision"],
-            "gates_passed": str(decision.passed).lower(),
-            # MLflow caps tag values at 5,000 characters.
-            "champion_reasons": json.dumps(decision.reasons)[:4900],
-        }
-    )
 
 
 def _param(value) -> str:

@@ -14,76 +14,58 @@ serves) must not hold a bundle already unless ``--replace`` is given.
 become champion, since the gates need the evaluation). ``--filters`` names
 the manifest probe filters applied before training (default: the
 estimator's ``DEFAULT_FILTERS``; ``none`` keeps every probe). Progress goes
-to standard error; the final metrics are printed as one JSON object on the
-last line of standard output and written to ``metrics.json`` in the bundle.
-Bad options, and a cohort outside the documented format or too sparsely
-measured to select CpGs from, are refused before training starts: an
-``error:`` line on standard error, exit status 2, nothing written.
+to standard error; the headline metrics are printed as one JSON object on
+the last line of standard output, and all of them written to
+``metrics.json`` in the bundle. Bad options (see :mod:`training.config`),
+and a cohort outside the documented format or too sparsely measured to
+select CpGs from, are refused before training starts: an ``error:`` line on
+standard error, exit status 2, nothing written.
+
+A run reads top to bottom in :func:`train`: read and check the cohort,
+nested cross-validation, the final fit, the quality gates, then the bundle
+is written, and, when tracked, logged step by step in MLflow
+(:mod:`training.tracking`).
 """
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
 import logging
 import sys
 import time
-from dataclasses import asdict, dataclass, replace
-from functools import partial
-from pathlib import Path
+from dataclasses import asdict, replace
 
 import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-from classifier.bundle import BUNDLE_FILE, ModelBundle, save_bundle, to_jsonable
+from classifier.bundle import ModelBundle, save_bundle, to_jsonable
 from classifier.code_version import code_version
 from classifier.errors import ClassifierError
 from classifier.estimator import MethylationClassifier
-from classifier.learners import DEFAULT_LEARNER, LEARNERS
-from classifier.manifest import DEFAULT_FILTERS, FILTERS
+from classifier.learners import LEARNERS
+from classifier.model_metrics import Evaluation, ModelMetrics, Promotion, TrackedRun, TrainingFacts
 from classifier.taxonomy import Taxonomy, load_taxonomy
 from training.cohort import Cohort, read_cohort
 from training.cohort_checks import check_cohort
+from training.config import TrainConfig, parse_args
 from training.figures import (
     confusion_matrix_figure,
     reliability_figure,
     score_distribution_figure,
 )
-from training.gates import DEFAULT_GATES, GateDecision, check_gates, load_gates
+from training.gates import GateDecision, check_gates, load_gates
 from training.nested_cv import choose_folds, evaluate, nested_cross_validate
-from training.out_paths import directory_problem
 
-__all__ = ["TrainConfig", "main", "train"]
+__all__ = ["TrainConfig", "main", "summary", "train"]
 
 log = logging.getLogger(__name__)
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_BUNDLE = PROJECT_ROOT / "models" / "sarcoma-classifier"
+
+#: Class whose sensitivity the headline names beside the summary figures.
+HEADLINE_CLASS = "DSRCT"
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything a training run is told; see the module docstring."""
-
-    cohort: Path
-    label_column: str = "label"
-    model: str = DEFAULT_LEARNER
-    outer_folds: int = 5
-    inner_folds: int = 3
-    seed: int = 0
-    out: Path = DEFAULT_BUNDLE
-    experiment: str = "sarcoma-classifier"
-    register: str | None = None
-    n_features: int = 10_000
-    calibration: str = "ridge"
-    threshold: float = 0.9
-    gates: Path = DEFAULT_GATES
-    filters: tuple[str, ...] = DEFAULT_FILTERS
-    n_jobs: int = 2
-    tracking: bool = True
-    name: str = "sarcoma-classifier"
-
-
-def train(config: TrainConfig) -> dict:
+def train(config: TrainConfig) -> ModelMetrics:
     """Run a whole training job and return the final metrics.
 
     Parameters
@@ -92,16 +74,22 @@ def train(config: TrainConfig) -> dict:
 
     Returns
     -------
-    dict
-        The metrics written to ``metrics.json``: ``evaluation`` (nested CV,
-        raw / calibrated / temperature), ``training`` (sizes and timings),
-        ``promotion`` (the gate verdict and champion decision) and
-        ``mlflow`` details when tracked.
+    ModelMetrics
+        As written to ``metrics.json``: the nested-CV evaluation (None with
+        ``outer_folds=0``), sizes and timings, the gates' verdict and
+        champion decision, and the MLflow run when tracked.
+
+    Raises
+    ------
+    ClassifierError
+        If the gates file or the cohort is refused (before any fitting).
+    Exception
+        Whatever MLflow raised when tracking failed; the bundle is then
+        written untracked all the same.
     """
     started = time.perf_counter()
     gates = load_gates(config.gates)
     cohort = read_cohort(config.cohort, label_column=config.label_column)
-    labels = cohort.labels
     families = _class_families(cohort, load_taxonomy(), config.label_column)
     template = MethylationClassifier(
         learner=config.model,
@@ -114,43 +102,19 @@ def train(config: TrainConfig) -> dict:
     )
     # Everything that would stop the run is refused here, before the first fold.
     check_cohort(cohort, config.cohort, template.max_missing)
+    n_classes = len(np.unique(cohort.labels))
     _say(
         f"cohort {config.cohort}: {len(cohort)} samples, {cohort.betas.shape[1]} CpGs, "
-        f"{len(np.unique(labels))} classes; learner {config.model} ({LEARNERS[config.model]})"
+        f"{n_classes} classes; learner {config.model} ({LEARNERS[config.model]})"
     )
 
-    evaluation: dict = {}
-    figures: dict = {}
+    evaluation: Evaluation | None = None
+    figures: dict[str, Figure] = {}
     if config.outer_folds:
-        # The counts the folds will use, and why they differ from the request, before they run.
-        outer, inner, notes = choose_folds(labels, config.outer_folds, config.inner_folds)
-        _say(f"nested cross-validation: {outer} outer x {inner} inner")
-        for note in notes:
-            _say(f"note: {note}")
-        result = nested_cross_validate(
-            template, cohort.betas, labels, config.outer_folds, config.seed, _progress
-        )
-        evaluation = evaluate(result, families, config.threshold)
-        evaluation["fold_fit_seconds"] = [round(s, 1) for s in result.fit_seconds]
-        y_idx = np.searchsorted(result.classes, result.y)
-        figures = {
-            "reliability": reliability_figure(
-                {
-                    "raw": (result.raw, y_idx),
-                    "ridge calibrated": (result.calibrated, y_idx),
-                    "temperature scaled": (result.temperature, y_idx),
-                },
-                threshold=config.threshold,
-            ),
-            "confusion_matrix": confusion_matrix_figure(
-                y_idx, result.calibrated.argmax(axis=1), list(result.classes)
-            ),
-            "score_distribution": score_distribution_figure(
-                result.calibrated, y_idx, threshold=config.threshold
-            ),
-        }
-
-    model, fit_seconds = _final_fit(template, cohort, evaluation.get("fold_fit_seconds"))
+        evaluation, figures = _nested_evaluation(template, cohort, families, config)
+    model, fit_seconds = _final_fit(
+        template, cohort, evaluation.fold_fit_seconds if evaluation else ()
+    )
     if len(model.cpgs_) < config.n_features:
         # Not an error (a small cohort, an older array), but the model is not what was asked.
         _say(
@@ -159,101 +123,124 @@ def train(config: TrainConfig) -> dict:
             "probe filters and are measured in enough samples"
         )
     decision = check_gates(evaluation, gates)
-    training = {
-        "n_samples": len(cohort),
-        "n_cpgs_in_cohort": int(cohort.betas.shape[1]),
-        "n_cpgs_model": len(model.cpgs_),
-        "n_classes": len(model.classes_),
-        "final_fit_seconds": round(fit_seconds, 1),
-    }
-    provenance = {
-        "code_version": code_version(),
-        "training_data": {
-            "cohort": str(config.cohort),
-            "label_column": config.label_column,
-            "sha256": fingerprint(cohort),
-            "n_samples": len(cohort),
-        },
-        "config": {k: str(v) for k, v in asdict(config).items()},
-    }
+
     bundle = ModelBundle(
         estimator=model,
         name=config.register or config.name,
         version="unregistered",
         class_families=tuple(families[c] for c in model.classes_),
         threshold=config.threshold,
-        metrics={
-            "evaluation": evaluation,
-            "training": training,
-            "promotion": {"passed": decision.passed, "reasons": decision.reasons},
+        metrics=ModelMetrics(
+            evaluation=evaluation,
+            training=TrainingFacts(
+                n_samples=len(cohort),
+                n_cpgs_in_cohort=int(cohort.betas.shape[1]),
+                n_cpgs_model=len(model.cpgs_),
+                n_classes=len(model.classes_),
+                final_fit_seconds=round(fit_seconds, 1),
+            ),
+        ),
+        provenance={
+            "code_version": code_version(),
+            "training_data": {
+                "cohort": str(config.cohort),
+                "label_column": config.label_column,
+                "sha256": cohort.sha256(),
+                "n_samples": len(cohort),
+            },
+            "config": {k: str(v) for k, v in asdict(config).items()},
         },
-        provenance=provenance,
         reference_embedding=_reference_embedding(model, cohort, families),
     )
-    write_bundle = partial(_write_bundle, bundle, config.out, started, decision)
     if config.tracking:
-        from training.tracking import configure_tracking, log_run
-
-        configure_tracking()
-        try:
-            bundle = log_run(
-                experiment=config.experiment,
-                params=asdict(config) | {"n_cpgs_model": len(model.cpgs_)},
-                evaluation=evaluation,
-                figures=figures,
-                register_as=config.register,
-                gate_decision=decision,
-                gates=gates,
-                write_bundle=write_bundle,
-            )
-        except Exception:
-            # Keep the trained model even when the tracking store fails.
-            _say(f"MLflow logging failed; bundle written untracked to {write_bundle(None).path}")
-            raise
-        tracked = bundle.provenance["mlflow"]
-        _say(f"MLflow run {tracked['run_id']} at {tracked['tracking_uri']}")
+        bundle = _write_and_track(bundle, config, started, decision, gates, figures)
     else:
-        bundle = write_bundle(None)
+        bundle = _write(bundle, config, started, decision, tracked=None)
     _say(f"bundle written to {bundle.path}")
     for reason in decision.reasons:
         _say(f"gate: {reason}")
-    _say(f"champion decision: {bundle.metrics['promotion']['decision']}")
+    assert bundle.metrics.promotion is not None  # _write records it
+    _say(f"champion decision: {bundle.metrics.promotion.decision}")
     return bundle.metrics
 
 
-def fingerprint(cohort: Cohort) -> str:
-    """SHA-256 of the cohort's CpG ids, sample ids, labels and beta values."""
-    digest = hashlib.sha256()
-    digest.update("\n".join(map(str, cohort.betas.columns)).encode())
-    digest.update("\n".join(map(str, cohort.betas.index)).encode())
-    digest.update("\n".join(cohort.labels).encode())
-    digest.update(np.ascontiguousarray(cohort.betas.to_numpy(dtype=np.float32)).tobytes())
-    return digest.hexdigest()
+def summary(metrics: ModelMetrics) -> dict:
+    """The headline figures printed on the last line of ``python -m training.train``.
 
-
-def summary(metrics: dict) -> dict:
-    """The headline figures printed on the last line."""
+    Per kind of score (raw, calibrated, temperature) its summary figures
+    rounded to 4 decimals and the sensitivity of :data:`HEADLINE_CLASS`;
+    then the ``training``, ``promotion`` and (when tracked) ``mlflow``
+    sections of ``metrics.json``.
+    """
     out: dict = {}
-    for kind in ("raw", "calibrated", "temperature"):
-        report = metrics["evaluation"].get(kind)
-        if report:
-            out[kind] = {
-                k: round(v, 4) if isinstance(v, float) else v
-                for k, v in report.items()
-                if k != "per_class"
+    if metrics.evaluation is not None:
+        for kind, report in metrics.evaluation.reports.items():
+            figures = {
+                name: round(value, 4) if isinstance(value, float) else value
+                for name, value in report.figures().items()
             }
-            dsrct = report["per_class"].get("DSRCT")
-            if dsrct:
-                out[kind]["DSRCT_sensitivity"] = dsrct["sensitivity"]
-    out["training"] = metrics["training"]
-    out["promotion"] = metrics["promotion"]
-    if "mlflow" in metrics:
-        out["mlflow"] = metrics["mlflow"]
+            headline = report.per_class.get(HEADLINE_CLASS)
+            if headline is not None:
+                figures[f"{HEADLINE_CLASS}_sensitivity"] = headline.sensitivity
+            out[kind] = figures
+    full = metrics.to_json()
+    for section in ("training", "promotion", "mlflow"):
+        if section in full:
+            out[section] = full[section]
     return out
 
 
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    config = parse_args(argv)
+    try:
+        metrics = train(config)
+    except ClassifierError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(to_jsonable(summary(metrics))))
+    return 0
+
+
+def _nested_evaluation(
+    template: MethylationClassifier,
+    cohort: Cohort,
+    families: dict[str, str],
+    config: TrainConfig,
+) -> tuple[Evaluation, dict[str, Figure]]:
+    """Nested cross-validation of ``template``: its figures, and the plots logged with them."""
+    # The counts the folds will use, and why they differ from the request, before they run.
+    outer, inner, notes = choose_folds(cohort.labels, config.outer_folds, config.inner_folds)
+    _say(f"nested cross-validation: {outer} outer x {inner} inner")
+    for note in notes:
+        _say(f"note: {note}")
+    result = nested_cross_validate(
+        template, cohort.betas, cohort.labels, config.outer_folds, config.seed, _progress
+    )
+    evaluation = evaluate(result, families, config.threshold, first_class=HEADLINE_CLASS)
+    y_idx = np.searchsorted(result.classes, result.y)
+    figures = {
+        "reliability": reliability_figure(
+            {
+                "raw": (result.raw, y_idx),
+                "ridge calibrated": (result.calibrated, y_idx),
+                "temperature scaled": (result.temperature, y_idx),
+            },
+            threshold=config.threshold,
+        ),
+        "confusion_matrix": confusion_matrix_figure(
+            y_idx, result.calibrated.argmax(axis=1), list(result.classes)
+        ),
+        "score_distribution": score_distribution_figure(
+            result.calibrated, y_idx, threshold=config.threshold
+        ),
+    }
+    return evaluation, figures
+
+
 def _final_fit(
-    template: MethylationClassifier, cohort: Cohort, fold_seconds: list[float] | None
+    template: MethylationClassifier, cohort: Cohort, fold_seconds: tuple[float, ...]
 ) -> tuple[MethylationClassifier, float]:
     """Fit the model that is shipped, on every sample, saying how long it took."""
     # The random forest takes minutes on the default cohort: say so before the wait.
@@ -266,35 +253,99 @@ def _final_fit(
     return model, seconds
 
 
-def _write_bundle(
+def _write_and_track(
     bundle: ModelBundle,
-    out: Path,
+    config: TrainConfig,
     started: float,
     decision: GateDecision,
-    tracked: dict | None,
+    gates: dict,
+    figures: dict[str, Figure],
 ) -> ModelBundle:
-    """Write ``bundle`` with its final metrics and, once known, its MLflow run and version.
+    """Write the bundle and log the run in MLflow; return the bundle as written.
 
-    Returns the bundle as written, ``path`` set. ``tracked`` is None for an
-    untracked run, else what :func:`training.tracking.log_run` knows so far.
+    The logged pyfunc model carries its own copy of the bundle, and only
+    registering that copy gives the registry version: so the bundle is
+    written first with the run id, then, once registered and the alias
+    decided, with its version and champion decision; that final directory
+    is logged last, as the artifact ``bundle``. If any step fails, the
+    bundle is written untracked, so the trained model is kept, and the
+    error is raised.
     """
-    outcome = tracked["champion_decision"] if tracked else decision.outcome(registered=False)
-    metrics = bundle.metrics | {
-        "training": bundle.metrics["training"]
-        | {"total_seconds": round(time.perf_counter() - started, 1)},
-        "promotion": bundle.metrics["promotion"] | {"decision": outcome},
-    }
+    from training import tracking  # MLflow is imported only by tracked runs
+
+    uri = tracking.configure_tracking()
+    try:
+        with tracking.start_run(config.experiment) as run_id:
+            tracking.log_params(asdict(config) | {"n_cpgs_model": len(bundle.cpgs)})
+            tracking.log_evaluation(bundle.metrics.evaluation, gates)
+            tracking.log_figures(figures)
+            pending = TrackedRun(
+                tracking_uri=uri,
+                run_id=run_id,
+                champion_decision="pending registration"
+                if config.register
+                else decision.outcome(registered=False),
+            )
+            copy = _write(bundle, config, started, decision, pending)
+            logged = tracking.log_model(copy, config.register)
+            tracked = replace(
+                pending,
+                model_uri=logged.model_uri,
+                registered_version=logged.registered_version,
+                registered_model_uri=logged.registered_model_uri,
+                champion=tracking.promote(
+                    config.register, logged.registered_version, decision.passed
+                ),
+                champion_decision=decision.outcome(registered=config.register is not None),
+            )
+            tracking.log_promotion(tracked, decision, config.register)
+            written = _write(bundle, config, started, decision, tracked)
+            assert written.path is not None  # _write returns the bundle as written
+            tracking.log_bundle(written.path)
+    except Exception:
+        untracked = _write(bundle, config, started, decision, tracked=None)
+        _say(f"MLflow logging failed; bundle written untracked to {untracked.path}")
+        raise
+    _say(f"MLflow run {run_id} at {uri}")
+    return written
+
+
+def _write(
+    bundle: ModelBundle,
+    config: TrainConfig,
+    started: float,
+    decision: GateDecision,
+    tracked: TrackedRun | None,
+) -> ModelBundle:
+    """Write ``bundle`` to ``config.out`` with its promotion and, if tracked, its MLflow run.
+
+    Returns the bundle as written, ``path`` set. The registered version, if
+    any, becomes the bundle's version; the run is recorded in its metrics
+    and its provenance.
+    """
+    metrics = replace(
+        bundle.metrics,
+        training=replace(
+            bundle.metrics.training or TrainingFacts(),
+            total_seconds=round(time.perf_counter() - started, 1),
+        ),
+        promotion=Promotion(
+            passed=decision.passed,
+            reasons=tuple(decision.reasons),
+            decision=tracked.champion_decision if tracked else decision.outcome(registered=False),
+        ),
+        mlflow=tracked,
+    )
     provenance = bundle.provenance
-    if tracked:
-        metrics["mlflow"] = tracked
-        provenance = provenance | {"mlflow": tracked}
+    if tracked is not None:
+        provenance = provenance | {"mlflow": tracked.to_json()}
     final = replace(
         bundle,
-        version=(tracked or {}).get("registered_version") or "unregistered",
+        version=(tracked and tracked.registered_version) or "unregistered",
         metrics=metrics,
         provenance=provenance,
     )
-    return replace(final, path=save_bundle(final, out))
+    return replace(final, path=save_bundle(final, config.out))
 
 
 def _class_families(cohort: Cohort, taxonomy: Taxonomy, label_column: str) -> dict[str, str]:
@@ -316,13 +367,13 @@ def _class_families(cohort: Cohort, taxonomy: Taxonomy, label_column: str) -> di
     return fams
 
 
-def _reference_embedding(model: MethylationClassifier, cohort: Cohort, families: dict[str, str]):
+def _reference_embedding(
+    model: MethylationClassifier, cohort: Cohort, families: dict[str, str]
+) -> pd.DataFrame:
     """The reference cohort's 2-D map: class, family and coordinates of each sample.
 
     Sample ids are left out: in a user's cohort they may identify patients.
     """
-    import pandas as pd
-
     coords = model.ood_.reference_[:, :2]
     return pd.DataFrame(
         {
@@ -342,149 +393,6 @@ def _progress(done: int, total: int, seconds: float) -> None:
     bar = "#" * done + "." * (total - done)
     eta = seconds * (total - done)
     _say(f"  outer fold {done}/{total} [{bar}] {seconds:.0f} s, about {eta:.0f} s left")
-
-
-def _filter_names(text: str) -> tuple[str, ...]:
-    """Parse ``--filters``: comma-separated names of :data:`classifier.manifest.FILTERS`."""
-    names = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
-    if names == ("none",):
-        return ()
-    if "none" in names:
-        raise argparse.ArgumentTypeError(f"'none' cannot be combined with filter names: {text!r}")
-    unknown = [name for name in names if name not in FILTERS]
-    if not names or unknown:
-        raise argparse.ArgumentTypeError(
-            f"unknown probe filter(s) {unknown or [text]}; expected comma-separated names "
-            f"from {list(FILTERS)}, or 'none'"
-        )
-    return names
-
-
-def _model_name(text: str) -> str:
-    """Parse ``--register``: a name the MLflow Model Registry accepts.
-
-    MLflow checks the name only when the model is registered, after the
-    whole training, leaving a failed run and an overwritten bundle; its own
-    check is run here instead, so that the rule stays that of the installed
-    MLflow.
-    """
-    if not text.strip():
-        raise argparse.ArgumentTypeError("the registered model name must not be empty")
-    from mlflow.exceptions import MlflowException
-
-    # Private, but it is the check every MLflow registry store runs on a new name.
-    from mlflow.utils.validation import _validate_model_name
-
-    try:
-        _validate_model_name(text)
-    except MlflowException as exc:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a name the MLflow Model Registry accepts: {exc.message}"
-        ) from None
-    return text
-
-
-def _out_problem(out: Path, replace: bool = False) -> str | None:
-    """Why the bundle cannot be written to ``out``, or None if it can.
-
-    The directory and its missing parents are created only when the bundle
-    is written, after the training; a file in the way is found now instead.
-    A bundle already there is replaced only when asked (``replace``): the
-    default ``--out`` is the model the service serves, and a retraining on
-    another cohort, or one that fails its gates, must not take its place
-    unseen.
-    """
-    if (out / BUNDLE_FILE).is_file() and not replace:
-        default = out.resolve() == DEFAULT_BUNDLE.resolve()
-        served = " (the default model, which `make run` serves)" if default else ""
-        return (
-            f"--out {out} holds a model bundle already{served}: give another --out "
-            "for this model, or add --replace to overwrite it"
-        )
-    return directory_problem(out, "the bundle")
-
-
-def _parse(argv: list[str] | None) -> TrainConfig:
-    p = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.split("\n")[0])
-    p.add_argument("--cohort", type=Path, required=True, help="cohort directory")
-    p.add_argument("--label-column", default="label")
-    p.add_argument(
-        "--model", default=DEFAULT_LEARNER, choices=sorted(LEARNERS), help="base learner"
-    )
-    p.add_argument("--outer-folds", type=int, default=5, help="0 skips the nested evaluation")
-    p.add_argument("--inner-folds", type=int, default=3)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=DEFAULT_BUNDLE,
-        help="bundle directory (default: models/sarcoma-classifier, the model the service "
-        "serves); a bundle already there is replaced only with --replace",
-    )
-    p.add_argument("--replace", action="store_true", help="overwrite the bundle already in --out")
-    p.add_argument("--experiment", default="sarcoma-classifier")
-    p.add_argument(
-        "--register",
-        type=_model_name,
-        default=None,
-        metavar="NAME",
-        help="register in the MLflow Model Registry under NAME",
-    )
-    p.add_argument("--n-features", type=int, default=10_000)
-    p.add_argument("--calibration", default="ridge", choices=["ridge", "temperature", "none"])
-    p.add_argument("--threshold", type=float, default=0.9)
-    p.add_argument("--gates", type=Path, default=DEFAULT_GATES)
-    p.add_argument(
-        "--filters",
-        type=_filter_names,
-        default=DEFAULT_FILTERS,
-        help=f"comma-separated probe filters, or 'none' (default: {','.join(DEFAULT_FILTERS)}; "
-        f"known: {','.join(FILTERS)})",
-    )
-    p.add_argument(
-        "--n-jobs",
-        type=int,
-        default=2,
-        help="training threads of the base learner, or -1 for all cores (default: 2)",
-    )
-    p.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
-    a = p.parse_args(argv)
-    if a.outer_folds == 1 or a.outer_folds < 0:
-        p.error("--outer-folds must be 0 (no evaluation) or at least 2")
-    if a.inner_folds < 2:
-        p.error("--inner-folds must be at least 2")
-    if not 0 < a.threshold <= 1:
-        p.error("--threshold must be in (0, 1]")
-    if a.n_features < 1:
-        p.error("--n-features must be positive")
-    if a.n_jobs == 0 or a.n_jobs < -1:
-        p.error(
-            f"--n-jobs must be a positive number of threads, or -1 for all cores; got {a.n_jobs}"
-        )
-    if a.no_tracking and a.register is not None:
-        p.error("--register needs MLflow tracking: drop --no-tracking, or drop --register")
-    if problem := _out_problem(a.out, a.replace):
-        p.error(problem)
-    return TrainConfig(
-        cohort=a.cohort, label_column=a.label_column, model=a.model,
-        outer_folds=a.outer_folds, inner_folds=a.inner_folds, seed=a.seed, out=a.out,
-        experiment=a.experiment, register=a.register, n_features=a.n_features,
-        calibration=a.calibration, threshold=a.threshold, gates=a.gates,
-        filters=a.filters, n_jobs=a.n_jobs, tracking=not a.no_tracking,
-    )  # fmt: skip
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point; returns the exit code."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    config = _parse(argv)
-    try:
-        metrics = train(config)
-    except ClassifierError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(to_jsonable(summary(metrics))))
-    return 0
 
 
 if __name__ == "__main__":

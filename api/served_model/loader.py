@@ -37,6 +37,7 @@ from classifier.manifest import load_manifest
 from classifier.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
+    "EMBEDDED_TRACKING_URI",
     "REGISTRY_HTTP_DEFAULTS",
     "ModelInfo",
     "RegistryLookupError",
@@ -48,7 +49,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_PROJECT_ROOT = Path(__file__).resolve().parents[1]
+#: The checkout's root, where training keeps its embedded MLflow store.
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+#: The registry without ``MLFLOW_TRACKING_URI``: the embedded store that
+#: ``python -m training.train`` writes (see :mod:`training.tracking`).
+EMBEDDED_TRACKING_URI = f"sqlite:///{_PROJECT_ROOT / 'mlflow.db'}"
 
 #: MLflow's HTTP settings the service uses unless they are set in its
 #: environment: 2 retries and 20 s to connect or to answer (see the module docstring).
@@ -217,7 +222,7 @@ def _resolve(uri: str, tracking_uri: str | None):
     match = MODEL_URI_PATTERN.match(uri)
     if match is None:  # Settings already checked; keep mypy and callers honest
         raise ModelBundleError(f"not a registry URI: {uri!r}", field="MODEL_URI")
-    store = tracking_uri or f"sqlite:///{_PROJECT_ROOT / 'mlflow.db'}"
+    store = tracking_uri or EMBEDDED_TRACKING_URI
     # MLflow reads these at every request; an operator's own values win.
     for variable, value in REGISTRY_HTTP_DEFAULTS.items():
         os.environ.setdefault(variable, value)

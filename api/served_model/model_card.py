@@ -7,6 +7,7 @@ from typing import Any
 from api.contract.service_info import ClassInfo, FamilyInfo, ModelCard
 from api.served_model.loader import ServedModel
 from api.settings import Settings
+from classifier.model_metrics import ModelMetrics
 
 __all__ = ["model_card"]
 
@@ -54,7 +55,7 @@ def model_card(model: ServedModel, settings: Settings) -> ModelCard:
             for fam, codes in families.items()
         ],
         metrics=_headline(bundle.metrics),
-        training=dict(bundle.metrics.get("training") or {}),
+        training=bundle.metrics.training.to_json() if bundle.metrics.training else {},
         provenance=dict(bundle.provenance),
         limits={
             "max_body_bytes": settings.max_body_bytes,
@@ -65,18 +66,16 @@ def model_card(model: ServedModel, settings: Settings) -> ModelCard:
     )
 
 
-def _headline(metrics: dict) -> dict[str, Any]:
+def _headline(metrics: ModelMetrics) -> dict[str, Any]:
     """Nested-CV figures of the calibrated model, without the per-class tables."""
-    evaluation = metrics.get("evaluation") or {}
-    report = evaluation.get("calibrated")
-    if not report:
+    evaluation = metrics.evaluation
+    if evaluation is None:
         return {"evaluated": False, "note": "trained without nested cross-validation"}
-    out: dict[str, Any] = {"evaluated": True}
-    out.update({k: v for k, v in report.items() if k != "per_class"})
-    first = (report.get("per_class") or {}).get(_HEADLINE_FIRST_CLASS)
-    if first:
-        out[f"{_HEADLINE_FIRST_CLASS}_sensitivity"] = first.get("sensitivity")
-    for key in ("outer_folds", "inner_folds"):
-        if key in evaluation:
-            out[key] = evaluation[key]
+    report = evaluation.calibrated
+    out: dict[str, Any] = {"evaluated": True, **report.figures()}
+    first = report.per_class.get(_HEADLINE_FIRST_CLASS)
+    if first is not None:
+        out[f"{_HEADLINE_FIRST_CLASS}_sensitivity"] = first.sensitivity
+    out["outer_folds"] = evaluation.outer_folds
+    out["inner_folds"] = evaluation.inner_folds
     return out

@@ -26,6 +26,8 @@ from api.ui.charts import (
     scatter_map,
     score_bars,
 )
+from classifier.metrics import ClassificationReport, ReliabilityCurve
+from classifier.model_metrics import ModelMetrics
 from classifier.reclassification import Verdict
 from classifier.score_text import score_text
 
@@ -110,7 +112,7 @@ def _class_choices(call: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def score_meaning(metrics: dict | None, score: float, threshold: float) -> dict[str, Any]:
+def score_meaning(metrics: ModelMetrics | None, score: float, threshold: float) -> dict[str, Any]:
     """What a score means for this model: accuracy observed in nested cross-validation.
 
     Returns a dict with ``sentence`` (plain words), ``chart`` (the reliability
@@ -123,10 +125,9 @@ def score_meaning(metrics: dict | None, score: float, threshold: float) -> dict[
             "chart": None,
             "detail": None,
         }
-    evaluation = metrics.get("evaluation") or {}
-    report = evaluation.get("calibrated") or {}
-    curve = evaluation.get("reliability")
-    detail = _threshold_sentence(report, threshold)
+    evaluation = metrics.evaluation
+    curve = evaluation.reliability if evaluation else None
+    detail = _threshold_sentence(evaluation.calibrated, threshold) if evaluation else None
     if curve:
         return {
             "sentence": _bin_sentence(curve, score),
@@ -135,7 +136,7 @@ def score_meaning(metrics: dict | None, score: float, threshold: float) -> dict[
             ),
             "detail": detail,
         }
-    if report:
+    if detail:
         return {"sentence": detail, "chart": None, "detail": None}
     return {
         "sentence": "This model was trained without nested cross-validation: there is no "
@@ -145,10 +146,8 @@ def score_meaning(metrics: dict | None, score: float, threshold: float) -> dict[
     }
 
 
-def _bin_sentence(curve: dict, score: float) -> str:
-    bins = zip(
-        curve["bin_lower"], curve["bin_upper"], curve["accuracy"], curve["count"], strict=True
-    )
+def _bin_sentence(curve: ReliabilityCurve, score: float) -> str:
+    bins = zip(curve.bin_lower, curve.bin_upper, curve.accuracy, curve.count, strict=True)
     for lower, upper, accuracy, count in bins:
         inside = lower <= score <= upper if upper >= 1.0 else lower <= score < upper
         if not inside:
@@ -166,8 +165,8 @@ def _bin_sentence(curve: dict, score: float) -> str:
     return "The score lies outside the ranges measured in nested cross-validation."
 
 
-def _threshold_sentence(report: dict, threshold: float) -> str | None:
-    fraction, accuracy = report.get("classified_fraction"), report.get("classified_accuracy")
+def _threshold_sentence(report: ClassificationReport, threshold: float) -> str | None:
+    fraction, accuracy = report.classified_fraction, report.classified_accuracy
     if fraction is None or accuracy is None:
         return None
     return (

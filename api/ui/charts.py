@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from classifier.metrics import ReliabilityCurve
+
 __all__ = [
     "OTHER_COLOUR",
     "Bar",
@@ -119,17 +121,14 @@ def score_bars(
     return Markup("".join(parts))
 
 
-def reliability_chart(
-    curve: Mapping[str, Sequence[float | None]], score: float, *, caption: str
-) -> Markup:
+def reliability_chart(curve: ReliabilityCurve, score: float, *, caption: str) -> Markup:
     """Observed accuracy per score range in nested CV, the range of ``score`` highlighted.
 
     Parameters
     ----------
-    curve : mapping
-        ``bin_lower``, ``bin_upper``, ``accuracy``, ``count`` (as
-        :func:`classifier.metrics.reliability_curve` returns them; ``None``
-        for an empty bin).
+    curve : ReliabilityCurve
+        The model's, from its nested cross-validation (``None`` accuracy for
+        an empty bin).
     score : float
         This case's top score.
     caption : str
@@ -151,12 +150,8 @@ def reliability_chart(
             f'<text x="{pad - 6}" y="{py(tick) + 4:.1f}" class="tick" text-anchor="end">'
             f"{tick:.0%}</text>"
         )
-    bins = zip(
-        curve["bin_lower"], curve["bin_upper"], curve["accuracy"], curve["count"], strict=True
-    )
+    bins = zip(curve.bin_lower, curve.bin_upper, curve.accuracy, curve.count, strict=True)
     for lower, upper, accuracy, count in bins:
-        if lower is None or upper is None:
-            continue
         here = lower <= score <= upper if upper >= 1.0 else lower <= score < upper
         if not count or accuracy is None or (isinstance(accuracy, float) and math.isnan(accuracy)):
             continue

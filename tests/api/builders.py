@@ -16,9 +16,11 @@ import pandas as pd
 import pyarrow as pa
 
 from classifier.bundle import ModelBundle, save_bundle
+from classifier.calibration import TemperatureScaling
 from classifier.estimator import MethylationClassifier
 from classifier.manifest import load_manifest
 from classifier.metrics import classification_report, reliability_curve
+from classifier.model_metrics import Evaluation, ModelMetrics, TrainingFacts
 from classifier.probes import ArrayType
 from classifier.taxonomy import load_taxonomy
 
@@ -106,10 +108,10 @@ def fit_bundle(world: TinyWorld, out: Path, *, evaluated: bool = False) -> Path:
         name=MODEL_NAME,
         version=MODEL_VERSION,
         class_families=tuple(taxonomy.family_of(c) for c in model.classes_),
-        metrics={
-            "training": {"n_samples": len(labels)},
-            "evaluation": _oof_evaluation(model, labels, taxonomy) if evaluated else {},
-        },
+        metrics=ModelMetrics(
+            training=TrainingFacts(n_samples=len(labels)),
+            evaluation=_oof_evaluation(model, labels, taxonomy) if evaluated else None,
+        ),
         provenance={
             "mlflow": {"run_id": RUN_ID, "registered_version": MODEL_VERSION},
             "training_data": {"n_samples": len(labels), "sha256": "ab" * 32},
@@ -126,17 +128,20 @@ def fit_bundle(world: TinyWorld, out: Path, *, evaluated: bool = False) -> Path:
     return save_bundle(bundle, out)
 
 
-def _oof_evaluation(model: MethylationClassifier, labels: list[str], taxonomy) -> dict:
+def _oof_evaluation(model: MethylationClassifier, labels: list[str], taxonomy) -> Evaluation:
     proba = model.calibrator_.predict_proba(model.oof_raw_)
     classes = [str(c) for c in model.classes_]
     y_idx = np.array([classes.index(label) for label in labels])
     families = [taxonomy.family_of(c) for c in classes]
-    return {
-        "calibrated": classification_report(proba, labels, classes, families),
-        "reliability": reliability_curve(proba, y_idx),
-        "outer_folds": 2,
-        "inner_folds": 2,
-    }
+    temperature = TemperatureScaling().fit(model.oof_raw_, y_idx).predict_proba(model.oof_raw_)
+    return Evaluation(
+        raw=classification_report(model.oof_raw_, labels, classes, families),
+        calibrated=classification_report(proba, labels, classes, families),
+        temperature=classification_report(temperature, labels, classes, families),
+        reliability=reliability_curve(proba, y_idx),
+        outer_folds=2,
+        inner_folds=2,
+    )
 
 
 def json_object_body(profiles: list[dict]) -> dict:

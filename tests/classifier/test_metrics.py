@@ -41,8 +41,8 @@ def test_reliability_curve_counts_every_sample_once():
     rng = np.random.default_rng(0)
     proba = rng.dirichlet(np.ones(4), 200)
     curve = reliability_curve(proba, rng.integers(0, 4, 200))
-    assert sum(curve["count"]) == 200
-    assert len(curve["confidence"]) == 10
+    assert sum(curve.count) == 200
+    assert len(curve.confidence) == 10
 
 
 def test_classification_report_values():
@@ -57,13 +57,13 @@ def test_classification_report_values():
         ]
     )
     report = classification_report(proba, ["A", "B", "C", "A"], classes, fams, threshold=0.9)
-    assert report["accuracy"] == 0.5
-    assert report["family_accuracy"] == 1.0
-    assert report["classified_fraction"] == 0.75
-    assert report["classified_accuracy"] == pytest.approx(2 / 3)
-    assert report["per_class"]["A"] == {"sensitivity": 0.5, "precision": 0.5, "support": 2}
-    assert report["per_class"]["B"]["sensitivity"] == 0.0
-    assert report["balanced_accuracy"] == pytest.approx((0.5 + 0.0 + 1.0) / 3)
+    assert report.accuracy == 0.5
+    assert report.family_accuracy == 1.0
+    assert report.classified_fraction == 0.75
+    assert report.classified_accuracy == pytest.approx(2 / 3)
+    assert report.per_class["A"].to_json() == {"sensitivity": 0.5, "precision": 0.5, "support": 2}
+    assert report.per_class["B"].sensitivity == 0.0
+    assert report.balanced_accuracy == pytest.approx((0.5 + 0.0 + 1.0) / 3)
     # The names the quality gates accept are the ones the report has.
-    assert set(report) == {*REPORT_METRICS, "per_class"}
-    assert set(report["per_class"]["A"]) == set(PER_CLASS_METRICS)
+    assert set(report.to_json()) == {*REPORT_METRICS, "per_class"}
+    assert set(report.per_class["A"].to_json()) == set(PER_CLASS_METRICS)

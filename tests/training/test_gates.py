@@ -1,6 +1,8 @@
 import pytest
 
 from classifier.errors import ClassifierError
+from classifier.metrics import REPORT_METRICS, ClassFigures, ClassificationReport
+from classifier.model_metrics import Evaluation
 from training.gates import DEFAULT_GATES, GateDecision, check_gates, load_gates
 
 GATES = {
@@ -9,14 +11,19 @@ GATES = {
 }
 
 
+def _evaluation(per_class=None, **figures):
+    """An evaluation whose calibrated report has ``figures`` (the others not measured)."""
+    unmeasured = dict.fromkeys(REPORT_METRICS[1:])
+    report = ClassificationReport(n_samples=20, **(unmeasured | figures), per_class=per_class or {})
+    return Evaluation(report, report, report, reliability=None, outer_folds=3, inner_folds=2)
+
+
+def _class(sensitivity):
+    return ClassFigures(sensitivity=sensitivity, precision=None, support=5)
+
+
 def _metrics(brier=0.1, accuracy=0.95, dsrct=0.9):
-    return {
-        "calibrated": {
-            "brier": brier,
-            "accuracy": accuracy,
-            "per_class": {"DSRCT": {"sensitivity": dsrct}},
-        }
-    }
+    return _evaluation(brier=brier, accuracy=accuracy, per_class={"DSRCT": _class(dsrct)})
 
 
 def test_all_gates_pass():
@@ -40,7 +47,7 @@ def test_one_failing_gate_blocks_promotion(metrics, failing):
 
 
 def test_no_evaluation_never_promotes():
-    decision = check_gates({}, GATES)
+    decision = check_gates(None, GATES)
     assert not decision.passed
     assert "no nested cross-validation" in decision.reasons[0]
 
@@ -86,14 +93,14 @@ def test_a_malformed_gates_file_is_refused_when_read(tmp_path, text, message):
 
 
 def test_class_code_with_underscores_is_gated_not_skipped():
-    metrics = {"calibrated": {"per_class": {"CS_IDH_A": {"sensitivity": 0.5}}}}
+    metrics = _evaluation(per_class={"CS_IDH_A": _class(0.5)})
     decision = check_gates(metrics, {"per_class": {"CS_IDH_A_sensitivity_min": 0.8}})
     assert not decision.passed
     assert decision.reasons == ["CS_IDH_A sensitivity = 0.5000 (must be >= 0.8): FAIL"]
 
 
 def test_calibrated_metric_with_underscores_is_parsed_from_the_right():
-    metrics = {"calibrated": {"classified_accuracy": 0.97, "per_class": {}}}
+    metrics = _evaluation(classified_accuracy=0.97)
     decision = check_gates(metrics, {"calibrated": {"classified_accuracy_min": 0.95}})
     assert decision.passed
     assert decision.reasons[0].startswith("calibrated classified_accuracy = 0.9700")
@@ -115,7 +122,7 @@ def test_gate_on_a_class_absent_from_the_cohort_is_skipped_and_said():
 )
 def test_malformed_gate_keys_fail_loudly_naming_the_key(gates, message):
     # Also when the class is absent and when no evaluation ran: never silently skipped.
-    for metrics in (_metrics(), {}):
+    for metrics in (_metrics(), None):
         with pytest.raises(ClassifierError, match=message):
             check_gates(metrics, gates)
 

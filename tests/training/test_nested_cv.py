@@ -121,10 +121,10 @@ def test_evaluation_reports_raw_and_calibrated_with_dsrct_first(tiny_cohort):
     fams = {c: ("ROUND" if c in {"DSRCT", "EWS", "CIC", "BCOR"} else c) for c in result.classes}
     metrics = evaluate(result, fams)
     for kind in ("raw", "calibrated", "temperature"):
-        report = metrics[kind]
-        assert next(iter(report["per_class"])) == "DSRCT"
-        assert 0.0 <= report["brier"] <= 2.0
-        assert 0.0 <= report["accuracy"] <= 1.0
-        assert report["family_accuracy"] >= report["accuracy"]
+        report = getattr(metrics, kind)
+        assert next(iter(report.per_class)) == "DSRCT"
+        assert 0.0 <= report.brier <= 2.0
+        assert 0.0 <= report.accuracy <= 1.0
+        assert report.family_accuracy >= report.accuracy
     # even on this tiny cohort the calibrated model is right most of the time
-    assert metrics["calibrated"]["accuracy"] > 0.7
+    assert metrics.calibrated.accuracy > 0.7

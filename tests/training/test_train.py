@@ -326,11 +326,11 @@ def test_bundle_is_kept_when_mlflow_logging_fails(tmp_path, monkeypatch, capsys)
     import training.tracking
     from training.train import TrainConfig, train
 
-    def failing_log_run(**kwargs):
+    def failing_start_run(*args, **kwargs):
         raise RuntimeError("tracking server unreachable")
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    monkeypatch.setattr(training.tracking, "log_run", failing_log_run)
+    monkeypatch.setattr(training.tracking, "start_run", failing_start_run)
     cohort_dir, _ = _user_cohort(tmp_path)
     config = TrainConfig(cohort=cohort_dir, outer_folds=0, out=tmp_path / "m")
     with pytest.raises(RuntimeError, match="unreachable"):
@@ -339,6 +339,98 @@ def test_bundle_is_kept_when_mlflow_logging_fails(tmp_path, monkeypatch, capsys)
     bundle = load_bundle(tmp_path / "m")
     assert bundle.version == "unregistered"
     assert "mlflow" not in bundle.provenance
+
+
+class _FakeTracking:
+    """Stands in for the steps of training.tracking; records what each was given."""
+
+    def __init__(self, monkeypatch, fail_at=None):
+        import contextlib
+
+        import training.tracking
+
+        self.calls: list[str] = []
+        self.seen: dict = {}
+        self.fail_at = fail_at
+
+        @contextlib.contextmanager
+        def start_run(experiment):
+            self._step("start_run", experiment)
+            yield "run-1"
+
+        steps = {
+            "configure_tracking": lambda: self._step("configure_tracking") or "sqlite:///fake.db",
+            "start_run": start_run,
+            "log_params": lambda params: self._step("log_params", params),
+            "log_evaluation": lambda evaluation, gates: self._step("log_evaluation", evaluation),
+            "log_figures": lambda figures: self._step("log_figures", figures),
+            "log_model": self._log_model,
+            "promote": lambda name, version, passed: self._step("promote", passed) or passed,
+            "log_promotion": lambda tracked, decision, name: self._step("log_promotion", tracked),
+            "log_bundle": lambda path: self._step("log_bundle", load_bundle(path)),
+        }
+        for name, step in steps.items():
+            monkeypatch.setattr(training.tracking, name, step)
+
+    def _step(self, name, seen=None):
+        self.calls.append(name)
+        self.seen[name] = seen
+        if name == self.fail_at:
+            raise RuntimeError(f"{name} failed")
+
+    def _log_model(self, bundle, register_as):
+        from training.tracking import LoggedModel
+
+        self._step("log_model", load_bundle(bundle.path))
+        return LoggedModel("models:/m-1", "3", f"models:/{register_as}/3")
+
+
+def test_a_tracked_run_logs_its_steps_in_order_and_the_final_bundle_last(tmp_path, monkeypatch):
+    from training.train import TrainConfig, train
+
+    fake = _FakeTracking(monkeypatch)
+    cohort_dir, _ = _user_cohort(tmp_path)
+    out = tmp_path / "m"
+    metrics = train(TrainConfig(cohort=cohort_dir, outer_folds=0, out=out, register="mine"))
+    assert fake.calls == [
+        "configure_tracking", "start_run", "log_params", "log_evaluation", "log_figures",
+        "log_model", "promote", "log_promotion", "log_bundle",
+    ]  # fmt: skip
+    # The copy logged with the model knows its run, not yet its registry version.
+    copy = fake.seen["log_model"]
+    assert copy.version == "unregistered"
+    assert copy.provenance["mlflow"]["run_id"] == "run-1"
+    assert copy.metrics.mlflow.champion_decision == "pending registration"
+    # Without nested cross-validation the gates fail: the alias is not moved.
+    assert fake.seen["promote"] is False
+    assert fake.seen["log_promotion"].champion is False
+    # The bundle logged last is the one on disk, with its version and decision.
+    final, on_disk = fake.seen["log_bundle"], load_bundle(out)
+    for bundle in (final, on_disk):
+        assert bundle.version == "3"
+        assert bundle.metrics.to_json() == metrics.to_json()
+        assert bundle.provenance["mlflow"] == metrics.mlflow.to_json()
+    assert metrics.mlflow.registered_model_uri == "models:/mine/3"
+    assert metrics.mlflow.champion_decision == metrics.promotion.decision == "not promoted"
+
+
+@pytest.mark.parametrize("step", ["log_model", "log_bundle"])
+def test_a_tracking_step_that_fails_leaves_the_bundle_untracked(
+    tmp_path, monkeypatch, capsys, step
+):
+    """Also after the copy with the run id was written for the model: it is replaced."""
+    from training.train import TrainConfig, train
+
+    _FakeTracking(monkeypatch, fail_at=step)
+    cohort_dir, _ = _user_cohort(tmp_path)
+    with pytest.raises(RuntimeError, match=f"{step} failed"):
+        train(TrainConfig(cohort=cohort_dir, outer_folds=0, out=tmp_path / "m", register="mine"))
+    assert f"bundle written untracked to {tmp_path / 'm'}" in capsys.readouterr().err
+    bundle = load_bundle(tmp_path / "m")
+    assert bundle.version == "unregistered"
+    assert "mlflow" not in bundle.provenance
+    assert bundle.metrics.mlflow is None
+    assert bundle.metrics.promotion.decision == "not registered"
 
 
 # Bad input is refused before training: exit 2, one message, nothing written.
@@ -399,11 +491,11 @@ def test_n_jobs_must_be_positive_or_minus_one(tmp_path, capsys, n_jobs):
 
 
 def test_n_jobs_minus_one_means_all_cores(tmp_path):
-    from training.train import _parse
+    from training.config import parse_args
 
     out = ["--out", str(tmp_path / "m")]
-    assert _parse(["--cohort", str(tmp_path), "--n-jobs", "-1", *out]).n_jobs == -1
-    assert _parse(["--cohort", str(tmp_path), "--n-jobs", "3", *out]).n_jobs == 3
+    assert parse_args(["--cohort", str(tmp_path), "--n-jobs", "-1", *out]).n_jobs == -1
+    assert parse_args(["--cohort", str(tmp_path), "--n-jobs", "3", *out]).n_jobs == 3
 
 
 def test_out_that_is_a_file_is_refused_before_training(tmp_path, capsys):
@@ -419,13 +511,13 @@ def test_out_that_is_a_file_is_refused_before_training(tmp_path, capsys):
 
 
 def test_a_bundle_in_out_is_replaced_only_when_asked(tmp_path, capsys, monkeypatch):
-    from training import train as train_module
+    from training import config as config_module
 
     cohort_dir, _ = _user_cohort(tmp_path)
     served = tmp_path / "models" / "sarcoma-classifier"
     served.mkdir(parents=True)
     (served / "bundle.json").write_text("{}")
-    monkeypatch.setattr(train_module, "DEFAULT_BUNDLE", served)
+    monkeypatch.setattr(config_module, "DEFAULT_BUNDLE", served)
     err = _refused(["--cohort", str(cohort_dir), "--no-tracking", "--out", str(served)], capsys)
     assert (
         f"error: --out {served} holds a model bundle already (the default model, which "
@@ -437,11 +529,14 @@ def test_a_bundle_in_out_is_replaced_only_when_asked(tmp_path, capsys, monkeypat
     err = _refused(["--cohort", str(cohort_dir), "--no-tracking", "--out", str(other)], capsys)
     assert f"error: --out {other} holds a model bundle already: give another" in err
     assert (served / "bundle.json").read_text() == "{}"  # nothing was written
-    config = train_module._parse(["--cohort", str(cohort_dir), "--out", str(served), "--replace"])
+    config = config_module.parse_args(
+        ["--cohort", str(cohort_dir), "--out", str(served), "--replace"]
+    )
     assert config.out == served
     # An empty directory, or one without a bundle, is fine.
     assert (
-        train_module._parse(["--cohort", str(cohort_dir), "--out", str(tmp_path)]).out == tmp_path
+        config_module.parse_args(["--cohort", str(cohort_dir), "--out", str(tmp_path)]).out
+        == tmp_path
     )
 
 
@@ -562,3 +657,15 @@ def test_a_tracked_run_shows_no_mlflow_notices_that_do_not_apply(tmp_path):
     assert "Created version '1' of model 'quiet-model'" in done.stderr
     # Our explicit signature replaces type-hint inference; the bundle is a pickle anyway.
     assert "type hints" not in done.stderr and "CloudPickle" not in done.stderr
+
+
+def test_the_headline_keeps_its_format():
+    """The last output line, from the metrics of a bundle written before they were typed."""
+    from classifier.bundle import to_jsonable
+    from classifier.model_metrics import ModelMetrics
+    from training.train import summary
+
+    data = Path(__file__).parents[1] / "classifier" / "data"
+    metrics = json.loads((data / "bundle_before_typed_metrics" / "metrics.json").read_text())
+    printed = (data / "headline_before_typed_metrics.json").read_text().strip()
+    assert json.dumps(to_jsonable(summary(ModelMetrics.from_json(metrics)))) == printed

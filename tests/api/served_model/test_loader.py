@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
 from api.served_model.loader import (
+    EMBEDDED_TRACKING_URI,
     REGISTRY_HTTP_DEFAULTS,
     RegistryLookupError,
     load_served_model,
@@ -140,3 +142,13 @@ def test_the_operators_mlflow_http_settings_win(monkeypatch, unavailable_registr
     # No retry: MLflow used the operator's 0, not the service's 2.
     assert requests() == 1
     assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "0"
+
+
+def test_without_a_tracking_uri_the_registry_is_the_one_training_writes(monkeypatch):
+    # The embedded store at the checkout's root: where `python -m training.train` registers.
+    from training.tracking import configure_tracking
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    root = Path(__file__).resolve().parents[3]
+    with mlflow_uris():
+        assert configure_tracking() == EMBEDDED_TRACKING_URI == f"sqlite:///{root / 'mlflow.db'}"

@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 from api.ui.case_view import score_meaning
+from classifier.metrics import REPORT_METRICS, ClassificationReport, ReliabilityCurve
+from classifier.model_metrics import Evaluation, ModelMetrics
 
-CURVE = {
-    "bin_lower": [0.0, 0.5, 0.9],
-    "bin_upper": [0.5, 0.9, 1.0],
-    "accuracy": [0.3, None, 0.98],
-    "count": [20, 0, 150],
-}
-REPORT = {"classified_fraction": 0.71, "classified_accuracy": 0.99}
+CURVE = ReliabilityCurve(
+    bin_lower=(0.0, 0.5, 0.9),
+    bin_upper=(0.5, 0.9, 1.0),
+    confidence=(0.35, None, 0.97),
+    accuracy=(0.3, None, 0.98),
+    count=(20, 0, 150),
+)
+REPORT = ClassificationReport(
+    n_samples=170,
+    **dict.fromkeys(REPORT_METRICS[1:])
+    | {"classified_fraction": 0.71, "classified_accuracy": 0.99},
+    per_class={},
+)
+# A report of nothing measured: the threshold sentence has no figures to quote.
+NO_REPORT = ClassificationReport(n_samples=0, **dict.fromkeys(REPORT_METRICS[1:]), per_class={})
+
+
+def _evaluated(report=NO_REPORT, curve=None) -> ModelMetrics:
+    return ModelMetrics(
+        evaluation=Evaluation(report, report, report, curve, outer_folds=5, inner_folds=3)
+    )
 
 
 def test_the_accuracy_observed_in_the_score_range():
-    meaning = score_meaning({"evaluation": {"calibrated": REPORT, "reliability": CURVE}}, 0.95, 0.9)
+    meaning = score_meaning(_evaluated(REPORT, CURVE), 0.95, 0.9)
     assert meaning["sentence"] == (
         "In nested cross-validation, 150 reference tumours had a top score between 0.9 and "
         "1.0, like this case; 98% of them were classified correctly."
@@ -24,18 +40,18 @@ def test_the_accuracy_observed_in_the_score_range():
 
 
 def test_a_range_without_reference_tumours_says_so():
-    meaning = score_meaning({"evaluation": {"reliability": CURVE}}, 0.6, 0.9)
+    meaning = score_meaning(_evaluated(curve=CURVE), 0.6, 0.9)
     assert "no reference tumour had a top score between 0.5 and 0.9" in meaning["sentence"]
 
 
 def test_a_model_without_the_curve_quotes_the_threshold_figures():
-    meaning = score_meaning({"evaluation": {"calibrated": REPORT}}, 0.95, 0.9)
+    meaning = score_meaning(_evaluated(REPORT), 0.95, 0.9)
     assert meaning["sentence"].startswith("Overall, 71% of reference tumours")
     assert meaning["chart"] is None
 
 
 def test_a_model_without_evaluation_or_not_loaded():
-    assert "without nested cross-validation" in score_meaning({}, 0.5, 0.9)["sentence"]
+    assert "without nested cross-validation" in score_meaning(ModelMetrics(), 0.5, 0.9)["sentence"]
     assert "not the one loaded now" in score_meaning(None, 0.5, 0.9)["sentence"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from api.ui.charts import Bar, MapPoint, class_colours, reliability_chart, scatter_map, score_bars
+from classifier.metrics import ReliabilityCurve
 
 
 def _x(svg: str, pattern: str) -> float:
@@ -31,12 +32,13 @@ def test_labels_are_escaped_and_shortened():
 
 
 def test_the_reliability_chart_marks_the_case_range():
-    curve = {
-        "bin_lower": [0.0, 0.5],
-        "bin_upper": [0.5, 1.0],
-        "accuracy": [0.4, None],
-        "count": [10, 0],
-    }
+    curve = ReliabilityCurve(
+        bin_lower=(0.0, 0.5),
+        bin_upper=(0.5, 1.0),
+        confidence=(0.3, None),
+        accuracy=(0.4, None),
+        count=(10, 0),
+    )
     svg = reliability_chart(curve, 0.3, caption="r")
     assert svg.count("rel-here") == 1
     assert "40% correct of 10" in svg
