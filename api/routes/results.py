@@ -53,7 +53,14 @@ def list_results(
     ] = None,
     decision: Literal["match", "family_match", "no_match"] | None = None,
     top_class: Annotated[str | None, Query(max_length=64, description="Class code")] = None,
-    fusion_status: Literal["confirmed", "consistent_unconfirmed", "inconsistent", "not_assessed"]
+    fusion_status: Literal[
+        "confirmed",
+        "consistent",
+        "discordant",
+        "inconsistent",
+        "not_assessed",
+        "consistent_unconfirmed",
+    ]
     | None = None,
     include_superseded: Annotated[
         bool, Query(description="Also list results that a correction replaces")
