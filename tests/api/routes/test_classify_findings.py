@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 WT1_RNA = {"kind": "fusion", "genes": ["EWSR1", "WT1"], "method": "rna_ngs", "result": "detected"}
@@ -233,3 +235,22 @@ def test_a_bad_code_or_gene_is_a_422_naming_the_field(post_json, world, field, v
     detail = response.json()["detail"][0]
     assert detail["type"] == type_
     assert detail["loc"][-len(loc) :] == loc
+
+
+def test_too_few_cpgs_withhold_the_call_with_the_reason(classify_one, world):
+    betas = world.betas("DSRCT")
+    kept = dict(list(betas.items())[: int(len(betas) * 0.8)])  # 80% < the 90% default
+    result = classify_one(kept, [WT1_RNA], diagnosis="DSRCT")
+    call, reclass = result["classification"], result["reclassification"]
+    assert (call["model_decision"], call["decision"]) == ("match", "no_match")
+    assert reclass["verdict"] == "not_classifiable"
+    qc = result["qc"]
+    share = math.floor(qc["model_cpgs_present"] / qc["model_cpgs"] * 1000) / 10
+    assert share < 90
+    # (the filled-in medians also make this profile unlike the reference cohort)
+    assert (
+        f"only {share:.1f}% of the model's CpGs were measured; a verdict needs 90.0%"
+        in (reclass["quality_reasons"])
+    )
+    # the findings are still judged against the (withheld) top class
+    assert result["fusion_consistency"]["status"] == "confirmed"
