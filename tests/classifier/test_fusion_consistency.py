@@ -367,3 +367,8 @@ def test_to_dict_is_json_ready():
     assert out["expected_fusions"][0] == "EWSR1::FLI1"
     assert isinstance(out["supporting"], list)
     assert out["knowledge_version"] == knowledge_version()
+
+
+def test_a_negative_test_for_another_class_fusion_does_not_change_the_recommended_method():
+    r = assess("DSRCT", [fusion("EWSR1::FLI1", result="not_detected", method="rt_pcr")])
+    assert r.recommended_test == "RNA-based NGS or RT-PCR for EWSR1::WT1"
