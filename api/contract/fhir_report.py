@@ -388,11 +388,9 @@ def _fusion_observation(fusion: Mapping, codes: _Codes, status: str) -> dict:
     components += [_finding_component(e, codes) for e in fusion.get("evidence", [])]
     if fusion.get("recommended_test"):
         components.append(
-            {
-                "code": codes.code("recommended-test", "test that would settle it"),
-                "valueString": fusion["recommended_test"],
-            }
-        )
+            _text_component(codes, "recommended-test", "test that would settle it",
+                            fusion["recommended_test"])
+        )  # fmt: skip
     if components:
         obs["component"] = components
     notes = [fusion["summary"]]
@@ -402,6 +400,10 @@ def _fusion_observation(fusion: Mapping, codes: _Codes, status: str) -> dict:
         notes += list(fusion.get("notes", []))
     obs["note"] = [{"text": text} for text in notes if text]
     return obs
+
+
+def _text_component(codes: _Codes, name: str, display: str, text: str) -> dict:
+    return {"code": codes.code(name, display), "valueString": text}
 
 
 def _finding_component(evidence: Mapping, codes: _Codes) -> dict:
@@ -479,18 +481,14 @@ def _reclassification_observation(reclass: Mapping, codes: _Codes, status: str) 
     components = []
     if reclass.get("submitted_diagnosis"):
         components.append(
-            {
-                "code": codes.code("submitted-diagnosis", "diagnosis submitted with the profile"),
-                "valueString": reclass["submitted_diagnosis"],
-            }
-        )
+            _text_component(codes, "submitted-diagnosis", "diagnosis submitted with the profile",
+                            reclass["submitted_diagnosis"])
+        )  # fmt: skip
     if reclass.get("submitted_code"):
         components.append(
-            {
-                "code": codes.code("submitted-diagnosis-code", "coded diagnosis submitted"),
-                "valueString": reclass["submitted_code"],
-            }
-        )
+            _text_component(codes, "submitted-diagnosis-code", "coded diagnosis submitted",
+                            reclass["submitted_code"])
+        )  # fmt: skip
     if components:
         obs["component"] = components
     notes = [reclass["evidence"]] if reclass.get("evidence") else []

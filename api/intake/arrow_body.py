@@ -278,31 +278,27 @@ def _order(meta: dict[str, str], cpgs_sha256: str) -> tuple[ArrayType | None, bo
 
 
 def _findings(text: str | None, loc: Loc) -> tuple:
-    if text is None or not text.strip():
-        return ()
-    try:
-        raw = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise InputError(
-            f"'findings' must hold a JSON list: {exc.msg}",
-            loc=(*loc, "findings"),
-            type="json_invalid",
-        ) from None
-    return parse_findings_at(raw, loc)
+    raw = _json_cell(text, loc, "findings", "a JSON list")
+    return () if raw is None else parse_findings_at(raw, loc)
 
 
 def _diagnosis_code(text: str | None, loc: Loc) -> DiagnosisCode | None:
+    raw = _json_cell(text, loc, "diagnosis_code", "a JSON object")
+    return None if raw is None else parse_diagnosis_code_at(raw, loc)
+
+
+def _json_cell(text: str | None, loc: Loc, column: str, holds: str) -> Any:
+    """The JSON value of a text cell; ``None`` for an empty cell."""
     if text is None or not text.strip():
         return None
     try:
-        raw = orjson.loads(text)
+        return orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         raise InputError(
-            f"'diagnosis_code' must hold a JSON object: {exc.msg}",
-            loc=(*loc, "diagnosis_code"),
+            f"'{column}' must hold {holds}: {exc.msg}",
+            loc=(*loc, column),
             type="json_invalid",
         ) from None
-    return parse_diagnosis_code_at(raw, loc)
 
 
 def _is_list(type_: pa.DataType) -> bool:
