@@ -17,6 +17,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from classifier.quality_gate import DEFAULT_MIN_COVERAGE
+
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "DEFAULT_MODEL_PATH",
@@ -60,6 +62,11 @@ class Settings(BaseSettings):
     warn_cpg_fraction : float
         Below this share of measured model CpGs a result carries a
         ``low_coverage`` warning (default 0.9).
+    min_verdict_coverage : float
+        Below this share of measured model CpGs the call is not used: the
+        decision is ``no_match`` and the verdict ``not_classifiable``
+        (default :data:`classifier.quality_gate.DEFAULT_MIN_COVERAGE`, 0.9); a
+        model bundle that states its own value overrides it.
     top_classes : int
         Classes listed in ``classification.top_classes`` unless the request asks otherwise.
     blas_threads : int
@@ -103,6 +110,7 @@ class Settings(BaseSettings):
     max_batch: int = Field(default=1000, gt=0)
     min_cpg_fraction: float = Field(default=0.5, gt=0.0, le=1.0)
     warn_cpg_fraction: float = Field(default=0.9, gt=0.0, le=1.0)
+    min_verdict_coverage: float = Field(default=DEFAULT_MIN_COVERAGE, ge=0.0, le=1.0)
     top_classes: int = Field(default=5, ge=1)
     blas_threads: int = Field(default=1, ge=1)
     log_level: str = "INFO"

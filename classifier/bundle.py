@@ -126,6 +126,10 @@ class ModelBundle:
         Family of each class, in ``estimator.classes_`` order.
     threshold : float
         Calibrated score needed for a match.
+    min_verdict_coverage : float or None
+        Share of the model's CpGs a profile must measure for its call to reach
+        a verdict (:class:`classifier.quality_gate.ProfileQuality`); ``None``
+        leaves it to the caller (the service's ``MIN_VERDICT_COVERAGE``).
     metrics : ModelMetrics
         What the training run measured and decided (nested cross-validation,
         sizes, quality gates, MLflow run).
@@ -143,6 +147,7 @@ class ModelBundle:
     version: str
     class_families: tuple[str, ...]
     threshold: float = DEFAULT_THRESHOLD
+    min_verdict_coverage: float | None = None
     metrics: ModelMetrics = field(default_factory=ModelMetrics)
     provenance: dict = field(default_factory=dict)
     reference_embedding: pd.DataFrame | None = None
@@ -257,6 +262,8 @@ def save_bundle(bundle: ModelBundle, directory: str | Path) -> Path:
         "provenance": provenance,
         "estimator_sha256": _sha256(out / _ESTIMATOR_FILE),
     }
+    if bundle.min_verdict_coverage is not None:
+        meta["min_verdict_coverage"] = bundle.min_verdict_coverage
     (out / BUNDLE_FILE).write_text(json.dumps(to_jsonable(meta), indent=2))
     return out
 
@@ -325,6 +332,7 @@ def load_bundle(directory: str | Path) -> ModelBundle:
         version=str(meta["version"]),
         class_families=tuple(meta["class_families"]),
         threshold=float(meta["threshold"]),
+        min_verdict_coverage=_share(meta.get("min_verdict_coverage"), meta_path),
         metrics=metrics,
         provenance=meta.get("provenance", {}),
         reference_embedding=embedding,
@@ -377,6 +385,18 @@ def _check_cpg_list(path: Path, expected: np.ndarray) -> None:
         f"the estimator {len(wanted)}); refusing to load",
         field="cpgs",
     )
+
+
+def _share(value: object, meta_path: Path) -> float | None:
+    """An optional share in [0, 1] of the bundle description, checked."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ModelBundleError(
+            f"{meta_path}: min_verdict_coverage must be a share in [0, 1], got {value!r}",
+            field="min_verdict_coverage",
+        )
+    return float(value)
 
 
 def _sha256(path: Path) -> str:

@@ -18,6 +18,7 @@ __all__ = [
     "ModelBundleError",
     "SparseTrainingDataError",
     "UnknownFindingError",
+    "UnknownGeneError",
 ]
 
 
@@ -65,3 +66,7 @@ class ModelBundleError(ClassifierError):
 
 class UnknownFindingError(ClassifierError):
     """A molecular finding of an unknown kind, method or result."""
+
+
+class UnknownGeneError(UnknownFindingError):
+    """A gene symbol that is neither HGNC-approved nor a previous HGNC symbol."""

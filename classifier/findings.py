@@ -1,17 +1,24 @@
 """Structured molecular and immunohistochemistry findings sent with a profile.
 
 A laboratory information system submits what it already knows about the
-tumour as a list of small objects, for example::
+tumour as a list of small objects, one per test, for example::
 
     {"kind": "fusion", "genes": ["EWSR1", "WT1"], "method": "rna_ngs", "result": "detected"}
-    {"kind": "fusion", "name": "EWSR1::WT1", "method": "rt_pcr", "result": "not_detected"}
-    {"kind": "break_apart", "gene": "EWSR1", "method": "fish", "result": "rearranged"}
-    {"kind": "ihc", "marker": "WT1", "epitope": "N-terminal", "result": "negative"}
-    {"kind": "ihc", "marker": "desmin", "result": "positive", "pattern": "dot-like"}
+    {"kind": "rearrangement", "gene": "EWSR1", "method": "fish", "result": "rearranged"}
+    {"kind": "mutation", "gene": "IDH1", "variant": "p.R132C", "method": "dna_ngs",
+     "result": "detected"}
+    {"kind": "copy_number", "gene": "MDM2", "change": "amplification", "method": "fish",
+     "result": "detected"}
+    {"kind": "ihc", "marker": "WT1", "epitope": "C-terminal", "result": "positive"}
+    {"kind": "ihc", "marker": "INI1", "result": "lost"}
 
-:func:`parse_findings` turns them into :class:`Finding` objects or fails
-with an :class:`~classifier.errors.UnknownFindingError` naming the field
-(``findings[2].kind``) and the accepted values. The accepted methods and
+``break_apart`` is read as ``rearrangement``, and a fusion may be written
+as ``"name": "EWSR1::WT1"``. Gene symbols are checked against the HGNC
+symbols (:mod:`classifier.genes`): a previous symbol is read as its
+approved successor (``H3F3A`` -> ``H3-3A``), an unknown one is refused.
+:func:`parse_findings` fails on the first bad finding with an
+:class:`~classifier.errors.UnknownFindingError` naming the field
+(``findings[2].gene``) and what is accepted. The accepted methods and
 results of each kind are the rows of ``classifier/data/evidence_methods.csv``.
 """
 
@@ -24,9 +31,19 @@ from enum import StrEnum
 from typing import Any
 
 from classifier.errors import UnknownFindingError
+from classifier.finding_fields import (
+    choice,
+    fusion_genes,
+    gene_symbol,
+    optional_text,
+    parse_fusion_name,
+    required_text,
+)
 from classifier.knowledge import EvidenceMethod, Proves, load_knowledge
+from classifier.knowledge_rows import variant_tokens
 
 __all__ = [
+    "CopyChange",
     "Epitope",
     "Finding",
     "FindingKind",
@@ -35,19 +52,19 @@ __all__ = [
     "parse_fusion_name",
 ]
 
-_GENE = re.compile(r"^[A-Z0-9][A-Z0-9.\-]*$")
-# "t(11;22)(p13;q12) EWSR1-WT1": the cytogenetic prefix adds nothing to the genes.
-_CYTOGENETICS = re.compile(r"^(?:(?:t|inv|der|ins)\s*\([^)]*\)\s*(?:\([^)]*\)\s*)*)+", re.I)
-_SUFFIX = re.compile(r"\s+(?:fusion(?:\s+transcript)?|rearrangement)$", re.I)
-_FUSION_FORMS = "'EWSR1::WT1', 'EWSR1-WT1', 'EWSR1/WT1' or 't(11;22) EWSR1-WT1'"
-
 
 class FindingKind(StrEnum):
     """What was examined."""
 
     FUSION = "fusion"
-    BREAK_APART = "break_apart"
+    REARRANGEMENT = "rearrangement"
+    MUTATION = "mutation"
+    COPY_NUMBER = "copy_number"
     IHC = "ihc"
+
+
+#: Other names of a kind, as labs write them.
+_KIND_ALIASES = {"break_apart": FindingKind.REARRANGEMENT, "breakapart": FindingKind.REARRANGEMENT}
 
 
 class Epitope(StrEnum):
@@ -65,6 +82,22 @@ class Epitope(StrEnum):
         return f"{self.value[0].upper()}-terminal"
 
 
+class CopyChange(StrEnum):
+    """A copy-number change; ``gain`` is not ``amplification``."""
+
+    AMPLIFICATION = "amplification"
+    GAIN = "gain"
+    DELETION = "deletion"
+    LOSS = "loss"
+
+    @property
+    def alteration_kind(self) -> str | None:
+        """The kind of ``fusions.csv`` this change shows (``None`` for a gain)."""
+        return {"amplification": "amplification", "deletion": "loss", "loss": "loss"}.get(
+            self.value
+        )
+
+
 @dataclass(frozen=True)
 class Finding:
     """One submitted finding, validated.
@@ -73,22 +106,30 @@ class Finding:
     ----------
     kind : FindingKind
     method : str
-        ``rna_ngs``, ``rt_pcr``, ``dna_ngs`` or ``fish`` for a fusion,
-        ``fish`` for a break-apart, ``ihc`` for a stain; ``any`` when the
+        A method of ``evidence_methods.csv`` for the kind; ``any`` when the
         result is ``not_tested`` and no method was given.
     result : str
-        ``detected`` / ``not_detected`` (fusion), ``rearranged`` /
-        ``not_rearranged`` (break-apart), ``positive`` / ``negative`` (ihc),
-        or ``not_tested``.
+        ``detected`` / ``not_detected`` (fusion, mutation, copy number),
+        ``rearranged`` / ``not_rearranged``, ``positive`` / ``negative`` /
+        ``lost`` / ``retained`` (ihc), or ``not_tested``.
     genes : tuple of str
-        ``(5' gene, 3' gene)`` of a fusion, ``(gene,)`` of a break-apart,
-        empty for a stain; upper case.
+        Approved HGNC symbols: ``(5' gene, 3' gene)`` of a fusion, ``(gene,)``
+        of the other molecular kinds, empty for a stain.
     marker : str or None
         Stain name, upper case (``"WT1"``, ``"DESMIN"``).
     epitope : Epitope or None
-        For a stain; ``unspecified`` unless given.
+        For a stain; from the clone when only a known clone was given.
+    clone : str or None
+        Antibody clone as written (``"6F-H2"``).
     pattern : str or None
         Staining pattern as given, lower case (``"dot-like"``).
+    variant : str or None
+        Protein change or exon as written (``"p.R132C"``, ``"exon 11 deletion"``).
+    change : CopyChange or None
+        For a copy-number finding.
+    renamed : tuple of str
+        A note for every previous or alias HGNC symbol read as its approved
+        symbol (``"H3F3A is now H3-3A"``).
     index : int
         Position in the submitted list, used to cite the finding.
     """
@@ -99,7 +140,11 @@ class Finding:
     genes: tuple[str, ...] = ()
     marker: str | None = None
     epitope: Epitope | None = None
+    clone: str | None = None
     pattern: str | None = None
+    variant: str | None = None
+    change: CopyChange | None = None
+    renamed: tuple[str, ...] = ()
     index: int = 0
 
     @property
@@ -111,6 +156,11 @@ class Finding:
     def fusion_name(self) -> str | None:
         """``"EWSR1::WT1"`` for a fusion, else ``None``."""
         return "::".join(self.genes) if self.kind is FindingKind.FUSION else None
+
+    @property
+    def variant_tokens(self) -> frozenset[str]:
+        """Residues and exons of the variant (``{"R132"}``); see :func:`variant_tokens`."""
+        return variant_tokens(self.variant)
 
     @property
     def evidence(self) -> EvidenceMethod:
@@ -131,21 +181,34 @@ class Finding:
         """Plain-language statement citing the finding.
 
         Examples: ``"EWSR1::WT1 detected by RNA-based NGS (findings[0])"``,
-        ``"WT1 immunohistochemistry, N-terminal antibody: negative (findings[2])"``.
+        ``"WT1 immunohistochemistry, N-terminal antibody: negative (findings[2])"``,
+        ``"MDM2 amplification detected by FISH (findings[1])"``.
         """
         result = self.result.replace("_", " ")
+        how = "" if self.result == "not_tested" else f" by {self.evidence.method_label}"
         if self.kind is FindingKind.FUSION:
-            how = "" if self.result == "not_tested" else f" by {self.evidence.method_label}"
             text = f"{self.fusion_name} {result}{how}"
-        elif self.kind is FindingKind.BREAK_APART:
-            text = f"{self.genes[0]} break-apart FISH: {result}"
+        elif self.kind is FindingKind.REARRANGEMENT:
+            text = f"{self.genes[0]} {self.evidence.method_label}: {result}"
+        elif self.kind is FindingKind.MUTATION:
+            what = (
+                f"{self.genes[0]} {self.variant}" if self.variant else f"{self.genes[0]} mutation"
+            )
+            text = f"{what} {result}{how}"
+        elif self.kind is FindingKind.COPY_NUMBER:
+            text = f"{self.genes[0]} {self.change} {result}{how}"
         else:
             antibody = ""
-            if self.epitope not in (None, Epitope.UNSPECIFIED):
-                antibody = f", {self.epitope.label} antibody"
+            epitope = self.epitope or Epitope.UNSPECIFIED
+            if self.clone:
+                shown = f" ({epitope.label})" if epitope is not Epitope.UNSPECIFIED else ""
+                antibody = f", clone {self.clone}{shown}"
+            elif epitope is not Epitope.UNSPECIFIED:
+                antibody = f", {epitope.label} antibody"
             pattern = f", {self.pattern}" if self.pattern else ""
             text = f"{self.marker} immunohistochemistry{antibody}: {result}{pattern}"
-        return f"{text} ({self.field})"
+        renamed = "".join(f" [{note}]" for note in self.renamed)
+        return f"{text}{renamed} ({self.field})"
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict with only the fields of this kind."""
@@ -153,10 +216,19 @@ class Finding:
         if self.kind is FindingKind.FUSION:
             out["genes"] = list(self.genes)
             out["name"] = self.fusion_name
-        elif self.kind is FindingKind.BREAK_APART:
-            out["gene"] = self.genes[0]
+        elif self.kind is FindingKind.IHC:
+            out.update(
+                marker=self.marker,
+                epitope=str(self.epitope),
+                clone=self.clone,
+                pattern=self.pattern,
+            )
         else:
-            out.update(marker=self.marker, epitope=str(self.epitope), pattern=self.pattern)
+            out["gene"] = self.genes[0]
+            if self.kind is FindingKind.MUTATION:
+                out["variant"] = self.variant
+            elif self.kind is FindingKind.COPY_NUMBER:
+                out["change"] = str(self.change)
         return out
 
 
@@ -192,10 +264,11 @@ def parse_finding(obj: Mapping[str, Any], index: int) -> Finding:
     Parameters
     ----------
     obj : mapping
-        ``kind`` and ``result`` always; ``method`` for fusions and
-        break-aparts (optional when ``result`` is ``not_tested``); ``genes``
-        or ``name`` for a fusion; ``gene`` for a break-apart; ``marker``,
-        optional ``epitope`` and ``pattern`` for a stain.
+        ``kind`` and ``result`` always; ``method`` (optional for ``ihc`` and
+        when ``result`` is ``not_tested``); ``genes`` or ``name`` for a
+        fusion; ``gene`` for the other molecular kinds, with ``variant``
+        (mutation) or ``change`` (copy number); ``marker`` and optional
+        ``epitope``, ``clone`` and ``pattern`` for a stain.
     index : int
         Position in the submitted list, used in error fields.
 
@@ -206,9 +279,10 @@ def parse_finding(obj: Mapping[str, Any], index: int) -> Finding:
     Raises
     ------
     UnknownFindingError
-        On an unknown kind, method, result or epitope, a missing required
-        field, a field the kind does not have (a misspelling), or a
-        malformed gene or fusion name.
+        On an unknown kind, method, result, epitope or change, a missing
+        required field, a field the kind does not have (a misspelling), a
+        malformed fusion name or variant, or a gene symbol HGNC does not know
+        (:class:`~classifier.errors.UnknownGeneError`).
     """
     where = f"findings[{index}]"
     if not isinstance(obj, Mapping):
@@ -216,14 +290,14 @@ def parse_finding(obj: Mapping[str, Any], index: int) -> Finding:
             f"{where} must be an object, got {type(obj).__name__}", field=where
         )
     kb = load_knowledge()
-    kind = FindingKind(_choice(obj, "kind", [str(k) for k in FindingKind], where))
+    kind = _kind(obj, where)
     _refuse_unknown_fields(obj, kind, where)
-    result = _choice(obj, "result", kb.results_for(kind), where)
+    result = choice(obj, "result", kb.results_for(kind), where)
     if kind is FindingKind.IHC:
-        method = _choice(obj, "method", ["ihc"], where, default="ihc")
+        method = choice(obj, "method", ["ihc"], where, default="ihc")
     else:
         default = "any" if result == "not_tested" else None
-        method = _choice(obj, "method", kb.methods_for(kind), where, default=default)
+        method = choice(obj, "method", kb.methods_for(kind), where, default=default)
     if kb.evidence_method(kind, method, result) is None:
         raise UnknownFindingError(
             f"{where}: evidence_methods.csv has no row for {kind} by {method} with result "
@@ -231,33 +305,42 @@ def parse_finding(obj: Mapping[str, Any], index: int) -> Finding:
             + ", ".join(r.result for r in kb.evidence if r.kind == kind and r.method == method),
             field=f"{where}.result",
         )
+    base: dict[str, Any] = {"kind": kind, "method": method, "result": result, "index": index}
     if kind is FindingKind.FUSION:
-        return Finding(kind, method, result, genes=_fusion_genes(obj, where), index=index)
-    if kind is FindingKind.BREAK_APART:
-        gene = _gene(
-            _required(obj, "gene", where, "a gene symbol such as 'EWSR1'"), f"{where}.gene"
-        )
-        return Finding(kind, method, result, genes=(gene,), index=index)
-    marker = _required(obj, "marker", where, "a stain such as 'WT1' or 'desmin'").strip().upper()
-    epitope = _choice(obj, "epitope", [str(e) for e in Epitope], where, default="unspecified")
-    pattern = _optional(obj, "pattern", where)
-    return Finding(
-        kind,
-        method,
-        result,
-        marker=marker,
-        epitope=Epitope(epitope),
-        pattern=pattern.strip().lower() if pattern else None,
-        index=index,
+        pair = fusion_genes(obj, where)
+        return Finding(**base, genes=tuple(g.symbol for g in pair), renamed=_renamed(pair))
+    if kind is FindingKind.IHC:
+        return _stain(obj, where, base)
+    gene = gene_symbol(
+        required_text(obj, "gene", where, "a gene symbol such as 'EWSR1'"), f"{where}.gene"
     )
+    extra: dict[str, Any] = {}
+    if kind is FindingKind.MUTATION:
+        extra["variant"] = _variant(obj, where)
+    elif kind is FindingKind.COPY_NUMBER:
+        extra["change"] = CopyChange(choice(obj, "change", [str(c) for c in CopyChange], where))
+    return Finding(**base, genes=(gene.symbol,), renamed=_renamed([gene]), **extra)
 
 
 #: The fields each kind of finding has (``kind``, ``method``, ``result`` and its own).
 _FIELDS = {
     FindingKind.FUSION: ("kind", "method", "result", "genes", "name"),
-    FindingKind.BREAK_APART: ("kind", "method", "result", "gene"),
-    FindingKind.IHC: ("kind", "method", "result", "marker", "epitope", "pattern"),
+    FindingKind.REARRANGEMENT: ("kind", "method", "result", "gene"),
+    FindingKind.MUTATION: ("kind", "method", "result", "gene", "variant"),
+    FindingKind.COPY_NUMBER: ("kind", "method", "result", "gene", "change"),
+    FindingKind.IHC: ("kind", "method", "result", "marker", "epitope", "clone", "pattern"),
 }
+
+
+def _kind(obj: Mapping[str, Any], where: str) -> FindingKind:
+    accepted = [str(k) for k in FindingKind]
+    raw = optional_text(obj, "kind", where)
+    token = re.sub(r"[\s\-]+", "_", raw.strip().lower()) if raw else None
+    if token in _KIND_ALIASES:
+        return _KIND_ALIASES[token]
+    return FindingKind(
+        choice(obj, "kind", accepted, where, note="break_apart is read as rearrangement")
+    )
 
 
 def _refuse_unknown_fields(obj: Mapping[str, Any], kind: FindingKind, where: str) -> None:
@@ -272,107 +355,45 @@ def _refuse_unknown_fields(obj: Mapping[str, Any], kind: FindingKind, where: str
             )
 
 
-def parse_fusion_name(text: str, *, field: str = "name") -> tuple[str, str]:
-    """Split a written fusion into its two genes, upper case.
-
-    Accepts ``"EWSR1::WT1"`` (HGNC), ``"EWSR1-WT1"``, ``"EWSR1/WT1"``,
-    ``"EWSR1 WT1"`` and a leading karyotype such as ``"t(11;22)(p13;q12)"``
-    or a trailing ``"fusion"``. Gene symbols containing a hyphen are only
-    read correctly in the ``::`` form.
-
-    Raises
-    ------
-    UnknownFindingError
-        If the text does not name exactly two gene symbols.
-    """
-    body = _SUFFIX.sub("", _CYTOGENETICS.sub("", text.strip())).strip()
-    if "::" in body:
-        parts = [p.strip() for p in body.split("::")]
-    else:
-        parts = [p for p in re.split(r"\s*[-/–—>]\s*|\s+", body) if p]
-    if len(parts) != 2 or not all(_GENE.match(p.upper()) for p in parts):
-        raise UnknownFindingError(
-            f"{field}: cannot read {text!r} as a fusion of two genes; write it as {_FUSION_FORMS}",
-            field=field,
-        )
-    return parts[0].upper(), parts[1].upper()
-
-
-def _fusion_genes(obj: Mapping[str, Any], where: str) -> tuple[str, str]:
-    genes, name = obj.get("genes"), _optional(obj, "name", where)
-    if genes is None and name is None:
-        raise UnknownFindingError(
-            f"{where}: a fusion needs 'genes' (two symbols, 5' first) or 'name' "
-            f"(e.g. {_FUSION_FORMS})",
-            field=f"{where}.genes",
-        )
-    from_name = parse_fusion_name(name, field=f"{where}.name") if name is not None else None
-    if genes is None and from_name is not None:
-        return from_name
-    if isinstance(genes, str) or not isinstance(genes, Sequence) or len(genes) != 2:
-        raise UnknownFindingError(
-            f"{where}.genes must list the two fusion partners, 5' first, e.g. "
-            f'["EWSR1", "WT1"]; got {genes!r}',
-            field=f"{where}.genes",
-        )
-    pair = (
-        _gene(genes[0], f"{where}.genes[0]"),
-        _gene(genes[1], f"{where}.genes[1]"),
+def _stain(obj: Mapping[str, Any], where: str, base: dict[str, Any]) -> Finding:
+    marker = required_text(obj, "marker", where, "a stain such as 'WT1' or 'desmin'").strip()
+    epitope = Epitope(
+        choice(obj, "epitope", [str(e) for e in Epitope], where, default="unspecified")
     )
-    if from_name is not None and set(from_name) != set(pair):
-        raise UnknownFindingError(
-            f"{where}: name {name!r} and genes {list(pair)} disagree", field=f"{where}.name"
-        )
-    return pair
-
-
-def _gene(value: Any, field: str) -> str:
-    symbol = value.strip().upper() if isinstance(value, str) else ""
-    if not _GENE.match(symbol):
-        raise UnknownFindingError(
-            f"{field}: expected a gene symbol such as 'EWSR1', got {value!r}", field=field
-        )
-    return symbol
-
-
-def _choice(
-    obj: Mapping[str, Any],
-    key: str,
-    accepted: Sequence[str],
-    where: str,
-    *,
-    default: str | None = None,
-) -> str:
-    raw = _optional(obj, key, where)
-    if raw is None:
-        if default is not None:
-            return default
-        raise UnknownFindingError(
-            f"{where}.{key} is missing; accepted: {', '.join(accepted)}", field=f"{where}.{key}"
-        )
-    # "RNA-NGS", "RT-PCR", "not detected" and "C-terminal" are common spellings.
-    token = re.sub(r"[\s\-]+", "_", raw.strip().lower())
-    if token not in accepted:
-        raise UnknownFindingError(
-            f"{where}.{key}: unknown {key} {raw!r}; accepted: {', '.join(accepted)}",
-            field=f"{where}.{key}",
-        )
-    return token
-
-
-def _required(obj: Mapping[str, Any], key: str, where: str, expected: str) -> str:
-    value = _optional(obj, key, where)
-    if value is None or not value.strip():
-        raise UnknownFindingError(
-            f"{where}.{key} is missing; expected {expected}", field=f"{where}.{key}"
-        )
-    return value
-
-
-def _optional(obj: Mapping[str, Any], key: str, where: str) -> str | None:
-    value = obj.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    raise UnknownFindingError(
-        f"{where}.{key} must be a string, got {type(value).__name__}", field=f"{where}.{key}"
+    clone = optional_text(obj, "clone", where)
+    clone = clone.strip() if clone and clone.strip() else None
+    if clone:
+        known = load_knowledge().clone_epitope(marker, clone)
+        if known and epitope is not Epitope.UNSPECIFIED and known != epitope:
+            raise UnknownFindingError(
+                f"{where}: clone {clone!r} binds the {Epitope(known).label} part of {marker}, "
+                f"but epitope says {epitope.label}",
+                field=f"{where}.epitope",
+            )
+        if known:
+            epitope = Epitope(known)
+    pattern = optional_text(obj, "pattern", where)
+    return Finding(
+        **base,
+        marker=marker.upper(),
+        epitope=epitope,
+        clone=clone,
+        pattern=pattern.strip().lower() if pattern and pattern.strip() else None,
     )
+
+
+def _variant(obj: Mapping[str, Any], where: str) -> str | None:
+    variant = optional_text(obj, "variant", where)
+    if variant is None or not variant.strip():
+        return None
+    if not variant_tokens(variant):
+        raise UnknownFindingError(
+            f"{where}.variant: cannot read {variant.strip()[:40]!r}; write a protein change "
+            "('p.R132C', 'p.Arg132Cys', 'G34W'), an exon ('exon 11 deletion') or 'ITD'",
+            field=f"{where}.variant",
+        )
+    return variant.strip()
+
+
+def _renamed(genes: Sequence[Any]) -> tuple[str, ...]:
+    return tuple(g.note for g in genes if g.renamed)

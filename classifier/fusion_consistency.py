@@ -1,41 +1,40 @@
 """Fusion consistency: does the submitted molecular evidence fit the call?
 
-Each finding is read through the knowledge tables (what its method and
-result prove, which classes a fusion defines, where a gene rearranges,
-what a stain means) and sorted into evidence for, against, or beside the
-called class. The status follows from the strongest evidence:
+Every finding is weighed for the called class (:mod:`classifier.evidence_weights`)
+and listed with its weight and reason, for and against separately. The
+status follows from the strongest weight:
 
-- ``inconsistent``: a confirmed fusion defining another class, or a
-  rearranged gene that the called class never rearranges;
-- ``confirmed``: a confirmed defining fusion of the called class;
-- ``consistent_unconfirmed``: only weaker evidence, for or against: a
-  break-apart rearrangement (partner unknown), a stain, or a *negative*
-  test. A negative test for the expected fusion is listed as
-  contradicting but does not make the call inconsistent, because a
-  negative test has limited sensitivity (degraded RNA, uncovered
-  breakpoints, FUS or TAF15 standing in for EWSR1); the recommended test
-  then names another method;
-- ``not_assessed``: no finding bears on the class. This includes a class
-  without a defining fusion (e.g. leiomyosarcoma) that no finding
-  contradicts: fusion evidence can only refute such a call, never confirm it.
+- ``inconsistent``: strong evidence against (a defining alteration of
+  another class proven, or the class's obligate alteration proven absent by
+  a sensitive method);
+- ``confirmed``: specific support (the class's own defining alteration
+  proven) and no strong evidence against;
+- ``discordant``: weak evidence against and no specific support (a negative
+  test, a break-apart or stain pointing elsewhere): the case needs review;
+- ``consistent``: only compatible evidence (a variant partner, a shared or
+  characteristic alteration, a break-apart of a gene the class rearranges,
+  an expected stain);
+- ``not_assessed``: nothing bears on the class, or the call is a non-tumour
+  control.
 
 A call that is not confident (``family_match`` or ``no_match``) is still
-judged against its top class, and the summary says that the call is not
-confident. Independently, every profile gets a :class:`DsrctCheck`: the
-same judgement made for DSRCT, flagged when EWSR1::WT1 is confirmed on a
-profile whose top class is not DSRCT.
+judged against its top class, and the summary says so. Every profile also
+gets a :class:`DsrctCheck`: the same judgement for DSRCT, flagged when
+EWSR1::WT1 was shown on a profile whose top class is not DSRCT, or when the
+top class is DSRCT and evidence speaks against it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from classifier.decision import DEFAULT_THRESHOLD, Decision
+from classifier.evidence_weights import WeighedFinding, Weight, weigh
 from classifier.findings import Finding
-from classifier.knowledge import IhcMeaning, KnowledgeBase, Proves, load_knowledge
+from classifier.knowledge import KnowledgeBase, Proves, load_knowledge
 from classifier.score_text import score_text
 
 __all__ = [
@@ -54,7 +53,8 @@ class ConsistencyStatus(StrEnum):
     """How the findings relate to a class."""
 
     CONFIRMED = "confirmed"
-    CONSISTENT_UNCONFIRMED = "consistent_unconfirmed"
+    CONSISTENT = "consistent"
+    DISCORDANT = "discordant"
     INCONSISTENT = "inconsistent"
     NOT_ASSESSED = "not_assessed"
 
@@ -66,19 +66,23 @@ class DsrctCheck:
     Attributes
     ----------
     status : ConsistencyStatus
-        How the findings relate to DSRCT, whatever the top class:
-        ``confirmed`` means EWSR1::WT1 was shown.
+        How the findings relate to DSRCT, whatever the top class.
     flagged : bool
-        True when EWSR1::WT1 was shown but the top class is not DSRCT:
-        the discordance a reviewer must see.
+        True when EWSR1::WT1 was shown but the top class is not DSRCT, or the
+        top class is DSRCT and a finding speaks against it: what a reviewer
+        must see.
     dsrct_score : float or None
         Calibrated DSRCT score, six decimals (``None`` if the model has no
         DSRCT class).
     dsrct_rank : int or None
         1 when DSRCT is the top class.
     is_top_class : bool
+    ewsr1_wt1_shown : bool
+        Whether a finding proves EWSR1::WT1.
     supporting, contradicting : tuple of str
-        Findings for and against DSRCT, in plain language.
+        Findings for and against DSRCT.
+    evidence : tuple of WeighedFinding
+        Every finding with its weight for DSRCT.
     explanation : str
     """
 
@@ -87,18 +91,31 @@ class DsrctCheck:
     dsrct_score: float | None
     dsrct_rank: int | None
     is_top_class: bool
+    ewsr1_wt1_shown: bool
     supporting: tuple[str, ...]
     contradicting: tuple[str, ...]
+    evidence: tuple[WeighedFinding, ...]
     explanation: str
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
-        return _plain(asdict(self))
+        return {
+            "status": str(self.status),
+            "flagged": self.flagged,
+            "dsrct_score": self.dsrct_score,
+            "dsrct_rank": self.dsrct_rank,
+            "is_top_class": self.is_top_class,
+            "ewsr1_wt1_shown": self.ewsr1_wt1_shown,
+            "supporting": list(self.supporting),
+            "contradicting": list(self.contradicting),
+            "evidence": [e.to_dict() for e in self.evidence],
+            "explanation": self.explanation,
+        }
 
 
 @dataclass(frozen=True)
 class FusionConsistency:
-    """The fusion and immunohistochemistry evidence compared with the call.
+    """The findings compared with the methylation call.
 
     Attributes
     ----------
@@ -114,10 +131,11 @@ class FusionConsistency:
         Defining fusions of the called class (``"EWSR1::WT1"``).
     defining_alterations : tuple of str
         All its defining alterations, fusions or not.
-    supporting, contradicting : tuple of str
-        Findings for and against the call, each citing ``findings[i]``.
-    notes : tuple of str
-        Findings that do not bear on the call, and caveats.
+    evidence : tuple of WeighedFinding
+        Every finding, in submitted order, with its weight and reason.
+    supporting, contradicting, notes : tuple of str
+        The same findings as sentences: for (specific support, compatible),
+        against (weak, strong) and beside the call (neutral).
     summary : str
         The status in one or two sentences.
     recommended_test : str or None
@@ -134,6 +152,7 @@ class FusionConsistency:
     call_confident: bool
     expected_fusions: tuple[str, ...]
     defining_alterations: tuple[str, ...]
+    evidence: tuple[WeighedFinding, ...]
     supporting: tuple[str, ...]
     contradicting: tuple[str, ...]
     notes: tuple[str, ...]
@@ -143,8 +162,24 @@ class FusionConsistency:
     knowledge_version: str
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict (nested ``dsrct_check`` included)."""
-        return _plain(asdict(self))
+        """Return a JSON-ready dict (nested ``dsrct_check`` and ``evidence`` included)."""
+        return {
+            "status": str(self.status),
+            "called_class": self.called_class,
+            "called_class_name": self.called_class_name,
+            "decision": self.decision,
+            "call_confident": self.call_confident,
+            "expected_fusions": list(self.expected_fusions),
+            "defining_alterations": list(self.defining_alterations),
+            "evidence": [e.to_dict() for e in self.evidence],
+            "supporting": list(self.supporting),
+            "contradicting": list(self.contradicting),
+            "notes": list(self.notes),
+            "summary": self.summary,
+            "recommended_test": self.recommended_test,
+            "dsrct_check": self.dsrct_check.to_dict(),
+            "knowledge_version": self.knowledge_version,
+        }
 
 
 def assess_fusion_consistency(
@@ -162,7 +197,7 @@ def assess_fusion_consistency(
     top_class : str
         Highest-scoring class (a code from ``classes.csv`` or a label).
     decision : {"match", "family_match", "no_match"}
-        The classifier's decision at ``threshold``.
+        The decision to report (after any quality gate).
     scores : mapping of str to float
         Calibrated score of every class, keyed like ``top_class``.
     findings : sequence of Finding
@@ -179,209 +214,130 @@ def assess_fusion_consistency(
     ValueError
         If ``decision`` is not one of the three decisions.
     """
-    decision = _decision(decision)
+    call = _decision(decision)
     kb = load_knowledge()
-    verdict = _judge(kb, top_class, findings)
+    weighed = tuple(weigh(kb, top_class, f) for f in findings)
+    status = _status(weighed)
+    if kb.is_control(top_class):
+        status = ConsistencyStatus.NOT_ASSESSED
     name = kb.class_name(top_class)
-    summary = _summary(kb, top_class, verdict, findings)
+    summary = _summary(kb, top_class, status, weighed)
     score = scores.get(top_class)
-    if decision is Decision.NO_MATCH:
+    if call is Decision.NO_MATCH:
         shown = "" if score is None else f" ({score_text(score)} < {threshold:.2f})"
         summary = (
             f"The methylation call is not confident{shown}; the findings are judged "
             f"against the top class, {name}, only. {summary}"
         )
-    elif decision is Decision.FAMILY_MATCH:
+    elif call is Decision.FAMILY_MATCH:
         summary = (
-            "The methylation call is confident at family level only; the findings are "
-            f"judged against the top class, {name}. {summary}"
+            "The methylation call is confident at family level only; the findings are judged "
+            f"against the top class, {name}. {summary}"
         )
     return FusionConsistency(
-        status=verdict.status,
+        status=status,
         called_class=top_class,
         called_class_name=name,
-        decision=str(decision),
-        call_confident=decision is Decision.MATCH,
+        decision=str(call),
+        call_confident=call is Decision.MATCH,
         expected_fusions=tuple(a.name for a in kb.expected_fusions(top_class)),
         defining_alterations=tuple(a.name for a in kb.defining_alterations(top_class)),
-        supporting=tuple(verdict.supporting),
-        contradicting=tuple(verdict.contradicting),
-        notes=tuple(verdict.notes),
+        evidence=weighed,
+        supporting=tuple(w.text for w in weighed if w.weight.is_for),
+        contradicting=tuple(w.text for w in weighed if w.weight.is_against),
+        notes=tuple(w.text for w in weighed if w.weight is Weight.NEUTRAL),
         summary=summary,
-        recommended_test=_recommend(kb, top_class, verdict),
+        recommended_test=_recommend(kb, top_class, status, findings),
         dsrct_check=_dsrct_check(kb, top_class, scores, findings),
         knowledge_version=kb.version,
     )
 
 
-@dataclass
-class _Verdict:
-    supporting: list[str] = field(default_factory=list)
-    contradicting: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    confirming: list[str] = field(default_factory=list)
-    refuting: list[str] = field(default_factory=list)
-    negative_methods: set[str] = field(default_factory=set)
-
-    @property
-    def status(self) -> ConsistencyStatus:
-        if self.refuting:
-            return ConsistencyStatus.INCONSISTENT
-        if self.confirming:
-            return ConsistencyStatus.CONFIRMED
-        if self.supporting or self.contradicting:
-            return ConsistencyStatus.CONSISTENT_UNCONFIRMED
-        return ConsistencyStatus.NOT_ASSESSED
+def _status(weighed: Sequence[WeighedFinding]) -> ConsistencyStatus:
+    weights = {w.weight for w in weighed}
+    if Weight.STRONG_AGAINST in weights:
+        return ConsistencyStatus.INCONSISTENT
+    if Weight.SPECIFIC_SUPPORT in weights:
+        return ConsistencyStatus.CONFIRMED
+    if Weight.WEAK_AGAINST in weights:
+        return ConsistencyStatus.DISCORDANT
+    if Weight.COMPATIBLE in weights:
+        return ConsistencyStatus.CONSISTENT
+    return ConsistencyStatus.NOT_ASSESSED
 
 
-def _judge(kb: KnowledgeBase, label: str, findings: Iterable[Finding]) -> _Verdict:
-    verdict = _Verdict()
-    code, name = kb.code_of(label), kb.class_name(label)
-    own = kb.expected_fusions(label)
-    for f in findings:
-        said = f.describe()
-        proves = f.proves
-        if proves is Proves.FUSION_PRESENT:
-            others = _names(kb, kb.classes_defined_by(f.genes), code)
-            if any(a.matches_fusion(f.genes) for a in own):
-                also = f"; it also defines {others}" if others else ""
-                verdict.supporting.append(f"{said}: a defining fusion of {name}{also}.")
-                verdict.confirming.append(said)
-            elif others or own:
-                defines = others or "no class in the knowledge base"
-                expected = _join_or([a.name for a in own]) or "none"
-                text = f"{said}: this fusion defines {defines}, not {name} ({expected})."
-                verdict.contradicting.append(text)
-                verdict.refuting.append(text)
-            else:
-                verdict.notes.append(
-                    f"{said}: defines no class in the knowledge base, and {name} has no "
-                    "defining fusion; it cannot be judged here."
-                )
-        elif proves is Proves.FUSION_ABSENT:
-            if any(a.matches_fusion(f.genes) for a in own):
-                rest = [a.name for a in own if not a.matches_fusion(f.genes)]
-                others = f"; nor does it exclude {_join_or(rest)}" if rest else ""
-                verdict.contradicting.append(
-                    f"{said}: the expected fusion of {name} was not found. A negative test has "
-                    f"limited sensitivity, so this argues against {name} without excluding "
-                    f"it{others}."
-                )
-                verdict.negative_methods.add(f.method)
-            else:
-                verdict.notes.append(f"{said}: not a defining fusion of {name}; no bearing.")
-        elif proves is Proves.REARRANGEMENT:
-            gene = f.genes[0]
-            mine = [a.name for a in own if a.involves(gene)]
-            elsewhere = _names(kb, kb.classes_rearranging(gene), code)
-            if mine:
-                also = f", but also in {elsewhere}" if elsewhere else ""
-                verdict.supporting.append(
-                    f"{said}: {gene} rearranges in {name} ({_join_or(mine)}){also}. The test "
-                    f"does not name the partner, so this fits {name} without proving it."
-                )
-            elif elsewhere:
-                text = (
-                    f"{said}: a {gene} rearrangement is not expected in {name}; "
-                    f"it occurs in {elsewhere}."
-                )
-                verdict.contradicting.append(text)
-                verdict.refuting.append(text)
-            else:
-                verdict.notes.append(f"{said}: no class in the knowledge base rearranges {gene}.")
-        elif proves is Proves.NO_REARRANGEMENT:
-            gene = f.genes[0]
-            alternatives = [a.name for a in own if not a.involves(gene)]
-            if len(alternatives) == len(own):
-                verdict.notes.append(
-                    f"{said}: {gene} is in no defining fusion of {name}; no bearing."
-                )
-            elif alternatives:
-                verdict.contradicting.append(
-                    f"{said}: this does not rule out {name}, whose defining fusions "
-                    f"{_join_and(alternatives)} do not involve {gene}; a negative break-apart "
-                    "test also misses small insertions."
-                )
-            else:
-                verdict.contradicting.append(
-                    f"{said}: every defining fusion of {name} involves {gene}, so this argues "
-                    f"against {name}; a break-apart test misses small insertions, so it does "
-                    "not exclude it."
-                )
-        elif proves in (Proves.MARKER_POSITIVE, Proves.MARKER_NEGATIVE):
-            _stain(kb, label, f, verdict)
-        else:
-            verdict.notes.append(f"{said}: no evidence either way.")
-    return verdict
+def _first(weighed: Sequence[WeighedFinding], weight: Weight) -> WeighedFinding:
+    return next(w for w in weighed if w.weight is weight)
 
 
-def _stain(kb: KnowledgeBase, label: str, f: Finding, verdict: _Verdict) -> None:
-    said, name = f.describe(), kb.class_name(label)
-    row = kb.ihc_expectation(
-        label, f.marker or "", f.result, epitope=str(f.epitope or "unspecified"), pattern=f.pattern
-    )
-    if row is None:
-        verdict.notes.append(f"{said}: no expectation for this stain in {name} is recorded.")
-    elif row.meaning is IhcMeaning.SUPPORTS:
-        verdict.supporting.append(f"{said}: {row.explanation}")
-    elif row.meaning is IhcMeaning.EXPECTED:
-        # Expected but unspecific (most tumours are WT1 N-terminal negative):
-        # it does not contradict the class, and it is no evidence for it either.
-        verdict.notes.append(f"{said}: {row.explanation}")
-    elif row.meaning is IhcMeaning.ARGUES_AGAINST:
-        verdict.contradicting.append(
-            f"{said}: {row.explanation} Immunohistochemistry is supportive only."
+def _summary(
+    kb: KnowledgeBase, label: str, status: ConsistencyStatus, weighed: Sequence[WeighedFinding]
+) -> str:
+    name = kb.class_name(label)
+    against = [w for w in weighed if w.weight.is_against]
+    if kb.is_control(label):
+        return (
+            f"The call, {name}, is a non-tumour control: the sample probably holds too little "
+            "tumour, so the findings are not judged against it."
         )
-    else:
-        verdict.notes.append(f"{said}: {row.explanation}")
-
-
-def _summary(kb: KnowledgeBase, label: str, verdict: _Verdict, findings: Sequence[Finding]) -> str:
-    name, status = kb.class_name(label), verdict.status
     if status is ConsistencyStatus.INCONSISTENT:
         return (
-            f"The findings contradict {name}: {verdict.refuting[0]} "
+            f"The findings contradict {name}: {_first(weighed, Weight.STRONG_AGAINST).text} "
             "The diagnostician should review the case."
         )
     if status is ConsistencyStatus.CONFIRMED:
-        against = " Other findings disagree; see contradicting." if verdict.contradicting else ""
-        return f"{verdict.confirming[0]} confirms {name} at the molecular level.{against}"
-    if status is ConsistencyStatus.CONSISTENT_UNCONFIRMED:
-        if verdict.supporting and verdict.contradicting:
-            return f"Some findings fit {name} and some argue against it; none is decisive."
-        if verdict.contradicting:
-            return (
-                f"The findings argue against {name} but cannot exclude it: a negative test has "
-                "limited sensitivity."
-            )
+        said = _first(weighed, Weight.SPECIFIC_SUPPORT).described
+        more = " Other findings disagree; see contradicting." if against else ""
+        return f"{said} confirms {name} at the molecular level.{more}"
+    if status is ConsistencyStatus.DISCORDANT:
+        fits = [w for w in weighed if w.weight is Weight.COMPATIBLE]
+        head = (
+            f"Some findings fit {name} and some argue against it"
+            if fits
+            else f"The findings argue against {name} without excluding it"
+        )
+        return f"{head}: {against[0].text} The case needs review."
+    if status is ConsistencyStatus.CONSISTENT:
         return f"The findings fit {name} but do not prove it."
-    if not findings:
-        return "No findings were submitted, so the call was not checked against fusion evidence."
-    if not kb.expected_fusions(label):
+    if not weighed:
+        return "No findings were submitted, so the call was not checked against molecular evidence."
+    if not kb.defining_alterations(label):
         return (
-            f"{name} has no defining fusion, so fusion findings can only contradict it; none does."
+            f"{name} has no defining alteration in the knowledge base, so the findings can only "
+            "contradict it; none does."
         )
     return f"None of the submitted findings bears on {name}."
 
 
-def _recommend(kb: KnowledgeBase, label: str, verdict: _Verdict) -> str | None:
-    if verdict.status is ConsistencyStatus.CONFIRMED:
+def _recommend(
+    kb: KnowledgeBase, label: str, status: ConsistencyStatus, findings: Sequence[Finding]
+) -> str | None:
+    if status is ConsistencyStatus.CONFIRMED:
         return None
+    if kb.is_control(label):
+        return "a new sample with more tumour (the call is a non-tumour control)"
+    expected = kb.expected_fusions(label)
+    # Only a negative test for one of the class's own fusions says which method missed it.
+    negative = {
+        f.method
+        for f in findings
+        if f.proves is Proves.FUSION_ABSENT and any(a.matches_fusion(f.genes) for a in expected)
+    }
     parts = []
-    fusions = [a.name for a in kb.expected_fusions(label)]
+    fusions = [a.name for a in expected]
     if fusions:
         test = kb.test_for("fusion")
-        if verdict.negative_methods:
+        if negative:
             # Another method can catch what a negative one missed.
             labels = [
                 r.method_label
                 for r in kb.evidence
                 if r.kind == "fusion"
                 and r.proves is Proves.FUSION_PRESENT
-                and r.method not in verdict.negative_methods
+                and r.method not in negative
             ]
-            test = _join_or(labels) or test
-        parts.append(f"{test} for {_join_or(fusions)}")
+            test = _join(labels, "or") or test
+        parts.append(f"{test} for {_join(fusions, 'or')}")
     for alt in kb.defining_alterations(label):
         if not alt.is_fusion:
             parts.append(f"{kb.test_for(alt.kind)} for {alt.name}")
@@ -391,32 +347,42 @@ def _recommend(kb: KnowledgeBase, label: str, verdict: _Verdict) -> str | None:
 def _dsrct_check(
     kb: KnowledgeBase, top_class: str, scores: Mapping[str, float], findings: Sequence[Finding]
 ) -> DsrctCheck:
-    verdict = _judge(kb, DSRCT, findings)
+    weighed = tuple(weigh(kb, DSRCT, f) for f in findings)
+    status = _status(weighed)
     is_top = kb.code_of(top_class) == DSRCT
+    wt1 = [
+        f
+        for f in findings
+        if f.proves is Proves.FUSION_PRESENT
+        and any(a.matches_fusion(f.genes) for a in kb.expected_fusions(DSRCT))
+    ]
+    against = [w for w in weighed if w.weight.is_against]
     key = next((k for k in scores if kb.code_of(k) == DSRCT), None)
     raw = None if key is None else float(scores[key])
     rank = None if raw is None else 1 + sum(float(v) > raw for v in scores.values())
     score = None if raw is None else round(raw, 6)
-    flagged = verdict.status is ConsistencyStatus.CONFIRMED and not is_top
     head = (
         f"DSRCT score {score_text(score)} (rank {rank})."
         if score is not None
         else "No DSRCT score."
     )
-    fusion = _join_or([a.name for a in kb.expected_fusions(DSRCT)])
-    status = verdict.status
-    if flagged:
+    fusion = _join([a.name for a in kb.expected_fusions(DSRCT)], "or")
+    flagged = bool(wt1 and not is_top) or bool(is_top and against)
+    if wt1 and not is_top:
+        others = f" {against[0].text}" if against else ""
         body = (
-            f"{verdict.confirming[0]} defines DSRCT and is very rare outside it, yet the top "
-            f"class is {kb.class_name(top_class)}. Review the case: DSRCT must be considered."
+            f"{wt1[0].describe()} defines DSRCT and is very rare outside it, yet the top class "
+            f"is {kb.class_name(top_class)}.{others} Review the case: DSRCT must be considered."
         )
+    elif is_top and against:
+        body = f"DSRCT is the top class, but {against[0].text} Review the case."
     elif status is ConsistencyStatus.CONFIRMED:
         body = f"DSRCT is the top class and {fusion} was shown."
-    elif status is ConsistencyStatus.INCONSISTENT:
-        body = f"The findings argue against DSRCT: {verdict.refuting[0]}"
-    elif status is ConsistencyStatus.CONSISTENT_UNCONFIRMED:
-        settle = _recommend(kb, DSRCT, verdict)
-        body = f"Some findings bear on DSRCT without settling it; {settle} would."
+    elif status in (ConsistencyStatus.INCONSISTENT, ConsistencyStatus.DISCORDANT):
+        body = f"The findings argue against DSRCT: {against[0].text}"
+    elif status is ConsistencyStatus.CONSISTENT:
+        settle = _recommend(kb, DSRCT, status, findings)
+        body = f"Some findings fit DSRCT without settling it; {settle} would."
     else:
         body = f"No finding bears on {fusion}."
     return DsrctCheck(
@@ -425,8 +391,10 @@ def _dsrct_check(
         dsrct_score=score,
         dsrct_rank=rank,
         is_top_class=is_top,
-        supporting=tuple(verdict.supporting),
-        contradicting=tuple(verdict.contradicting),
+        ewsr1_wt1_shown=bool(wt1),
+        supporting=tuple(w.text for w in weighed if w.weight.is_for),
+        contradicting=tuple(w.text for w in against),
+        evidence=weighed,
         explanation=f"{head} {body}",
     )
 
@@ -439,29 +407,7 @@ def _decision(decision: str) -> Decision:
         raise ValueError(f"decision must be one of {accepted}; got {decision!r}") from None
 
 
-def _names(kb: KnowledgeBase, codes: Iterable[str], exclude: str | None) -> str:
-    return _join_and([kb.class_name(c) for c in codes if c != exclude])
-
-
-def _join_and(items: Sequence[str]) -> str:
-    return _join(items, "and")
-
-
-def _join_or(items: Sequence[str]) -> str:
-    return _join(items, "or")
-
-
 def _join(items: Sequence[str], word: str) -> str:
     if len(items) < 2:
         return "".join(items)
     return f"{', '.join(items[:-1])} {word} {items[-1]}"
-
-
-def _plain(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, tuple | list):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, StrEnum):
-        return str(obj)
-    return obj

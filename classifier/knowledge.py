@@ -3,37 +3,54 @@
 Everything a pathologist may want to read or correct lives in versioned
 tables under ``classifier/data`` (described in ``KNOWLEDGE.md`` there):
 
-- ``fusions.csv``: the defining alterations of each class (fusions, with
-  their 5' and 3' genes, and a few non-fusion alterations);
+- ``fusions.csv``: the alterations of each class (fusions with their 5'
+  and 3' genes, variant partners, mutations, amplifications, losses) and
+  what each means for the class (defining, characteristic, occurs);
 - ``alteration_kinds.csv``: how each kind of alteration is tested;
 - ``evidence_methods.csv``: what a finding of each kind, method and result
-  proves;
+  proves, and which negatives are sensitive;
 - ``ihc_markers.csv``: what an immunohistochemistry result means for a class;
-- ``diagnosis_synonyms.csv``: free-text diagnoses and the class or family
-  each denotes.
+- ``diagnosis_synonyms.csv`` and ``diagnosis_codes.csv``: free-text
+  diagnoses and ICD-O-3 / OncoTree codes, and the class or family each denotes;
+- ``classes.csv`` and ``families.csv`` (via :mod:`classifier.taxonomy`): the
+  behaviour of each class and whether family-level agreement may be reported.
 
-This module loads them once, checks them against the class table, and
-answers questions about them; :mod:`classifier.diagnoses` reads free-text
-diagnoses. Neither holds medical knowledge of its own.
+This module loads them once, checks them against the class table and the
+HGNC symbols, and answers questions about them. It holds no medical
+knowledge of its own.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import cache
 from importlib import resources
 
-from classifier.diagnoses import DiagnosisMatch, DiagnosisResolver
+from classifier.diagnoses import DiagnosisCode, DiagnosisMatch, DiagnosisResolver
+from classifier.genes import load_gene_symbols
+from classifier.knowledge_rows import (
+    WILDCARD,
+    Alteration,
+    AlterationRole,
+    EvidenceMethod,
+    IhcExpectation,
+    IhcMeaning,
+    Proves,
+    ihc_result_key,
+    marker_key,
+    read_alteration,
+    read_evidence,
+    read_ihc,
+)
 from classifier.taxonomy import load_taxonomy
 
 __all__ = [
     "WILDCARD",
     "Alteration",
+    "AlterationRole",
     "DiagnosisMatch",
     "EvidenceMethod",
     "IhcExpectation",
@@ -49,127 +66,26 @@ __all__ = [
     "resolve_diagnosis",
 ]
 
-#: Fusion partner written in ``fusions.csv`` for "any gene".
-WILDCARD = "*"
-
 _FILES = (
     "fusions.csv",
     "alteration_kinds.csv",
     "evidence_methods.csv",
     "ihc_markers.csv",
+    "ihc_clones.csv",
     "diagnosis_synonyms.csv",
+    "diagnosis_codes.csv",
+    "classes.csv",
+    "families.csv",
     "knowledge_version.txt",
 )
-_GENE = re.compile(r"^[A-Z0-9][A-Z0-9.\-]*$")
-_EPITOPES = ("c_terminal", "n_terminal", "unspecified")
-
-
-class Proves(StrEnum):
-    """What a finding of a given kind, method and result establishes."""
-
-    FUSION_PRESENT = "fusion_present"
-    FUSION_ABSENT = "fusion_absent"
-    REARRANGEMENT = "rearrangement"
-    NO_REARRANGEMENT = "no_rearrangement"
-    MARKER_POSITIVE = "marker_positive"
-    MARKER_NEGATIVE = "marker_negative"
-    NOTHING = "nothing"
-
-
-class IhcMeaning(StrEnum):
-    """What an immunohistochemistry result means for one class."""
-
-    SUPPORTS = "supports"
-    EXPECTED = "expected"
-    ARGUES_AGAINST = "argues_against"
-    UNINFORMATIVE = "uninformative"
-
-
-@dataclass(frozen=True)
-class Alteration:
-    """A defining alteration of a class (a row of ``fusions.csv``).
-
-    Attributes
-    ----------
-    class_code : str
-    kind : str
-        ``fusion``, ``internal_tandem_duplication``, ``mutation``,
-        ``amplification`` or ``loss`` (see ``alteration_kinds.csv``).
-    genes : tuple of str
-        ``(5' gene, 3' gene)`` for a fusion, where either may be
-        :data:`WILDCARD`; ``(gene,)`` otherwise.
-    name : str
-        Readable name, e.g. ``"EWSR1::WT1"`` or ``"MDM2 amplification"``.
-    frequency, note : str
-        Free text from the table (e.g. ``"minority"``).
-    """
-
-    class_code: str
-    kind: str
-    genes: tuple[str, ...]
-    name: str
-    frequency: str
-    note: str
-
-    @property
-    def is_fusion(self) -> bool:
-        """Whether this is a fusion of two genes."""
-        return self.kind == "fusion"
-
-    def matches_fusion(self, genes: Sequence[str]) -> bool:
-        """Whether a fusion of ``genes`` (either order) is this alteration."""
-        if not self.is_fusion or len(genes) != 2:
-            return False
-        pair = (genes[0].upper(), genes[1].upper())
-        # Orientation is not checked: reports name the reciprocal transcript too.
-        return any(
-            all(want in (WILDCARD, got) for want, got in zip(self.genes, order, strict=True))
-            for order in (pair, pair[::-1])
-        )
-
-    def involves(self, gene: str) -> bool:
-        """Whether ``gene`` is one of the named genes (wildcards never match)."""
-        return gene.upper() in self.genes
-
-
-@dataclass(frozen=True)
-class EvidenceMethod:
-    """What a finding proves (a row of ``evidence_methods.csv``).
-
-    Attributes
-    ----------
-    kind, method, result : str
-        The finding's kind, method and result; ``method`` is ``"any"`` for
-        results such as ``not_tested`` that do not depend on the method.
-    method_label : str
-        Readable method, e.g. ``"RNA-based NGS"``.
-    proves : Proves
-    explanation : str
-        Plain-language meaning for the diagnostician.
-    """
-
-    kind: str
-    method: str
-    method_label: str
-    result: str
-    proves: Proves
-    explanation: str
-
-
-@dataclass(frozen=True)
-class IhcExpectation:
-    """What a stain result means for a class (a row of ``ihc_markers.csv``).
-
-    ``epitope`` and ``pattern`` are ``None`` when the row holds for any.
-    """
-
-    class_code: str
-    markers: tuple[str, ...]
-    epitope: str | None
-    result: str
-    pattern: str | None
-    meaning: IhcMeaning
-    explanation: str
+_BEHAVIOURS = {
+    "benign": False,
+    "intermediate": False,
+    "malignant": True,
+    "mixed": None,
+    "control": None,
+}
+_ACCEPTING = (AlterationRole.DEFINING, AlterationRole.VARIANT_PARTNER)
 
 
 @dataclass(frozen=True)
@@ -189,6 +105,14 @@ class KnowledgeBase:
     diagnoses : DiagnosisResolver
     class_names, class_family, family_names, label_codes : mapping
         Lookups built from the taxonomy.
+    class_behaviour : mapping of str to str
+        ``benign``, ``intermediate``, ``malignant``, ``mixed`` (a class
+        holding entities of both kinds, e.g. ALT and DDLPS) or ``control``.
+    family_concordance : mapping of str to bool
+        Whether agreement at the level of the family may be reported
+        (``families.csv``: no for groupings of distinct entities).
+    clone_epitopes : mapping of (marker key, clone key) to str
+        The epitope an antibody clone binds (``ihc_clones.csv``).
     """
 
     version: str
@@ -202,6 +126,9 @@ class KnowledgeBase:
     class_family: Mapping[str, str]
     family_names: Mapping[str, str]
     label_codes: Mapping[str, str]
+    class_behaviour: Mapping[str, str]
+    family_concordance: Mapping[str, bool]
+    clone_epitopes: Mapping[tuple[str, str], str]
 
     # -- classes -----------------------------------------------------------
     def code_of(self, label: str) -> str | None:
@@ -219,25 +146,68 @@ class KnowledgeBase:
         """Readable family name, or the code itself when unknown."""
         return self.family_names.get(family, family)
 
-    # -- defining alterations ----------------------------------------------
-    def defining_alterations(self, label: str) -> tuple[Alteration, ...]:
-        """Every defining alteration of a class (code or label), in table order."""
+    def family_of(self, label: str) -> str | None:
+        """Family code of a class (code or label), else ``None``."""
+        code = self.code_of(label)
+        return None if code is None else self.class_family[code]
+
+    def is_control(self, label: str) -> bool:
+        """Whether a class is a non-tumour control (blood, muscle, reactive tissue)."""
+        code = self.code_of(label)
+        return code is not None and self.class_behaviour[code] == "control"
+
+    def is_malignant(self, label: str) -> bool | None:
+        """``True``/``False`` for a malignant / benign or intermediate class; ``None``
+        for a mixed or control class or an unknown label."""
+        code = self.code_of(label)
+        return None if code is None else _BEHAVIOURS[self.class_behaviour[code]]
+
+    def family_is_malignant(self, family: str) -> bool | None:
+        """The common behaviour of a family's classes, ``None`` when they differ."""
+        values = {
+            _BEHAVIOURS[self.class_behaviour[c]]
+            for c, f in self.class_family.items()
+            if f == family
+        }
+        return values.pop() if len(values) == 1 else None
+
+    # -- alterations ---------------------------------------------------------
+    def alterations_of(self, label: str) -> tuple[Alteration, ...]:
+        """Every row of ``fusions.csv`` for a class (code or label), in table order."""
         code = self.code_of(label)
         return tuple(a for a in self.alterations if a.class_code == code)
 
+    def defining_alterations(self, label: str) -> tuple[Alteration, ...]:
+        """The defining alterations of a class (no variant partners)."""
+        return tuple(a for a in self.alterations_of(label) if a.role is AlterationRole.DEFINING)
+
     def expected_fusions(self, label: str) -> tuple[Alteration, ...]:
-        """The defining fusions of a class; empty for a class without one."""
+        """The defining fusions of a class, partners named; empty for a class without one."""
         return tuple(a for a in self.defining_alterations(label) if a.is_fusion)
 
+    def variant_partners(self, label: str) -> tuple[Alteration, ...]:
+        """The class's obligate genes that accept any partner (wildcard rows)."""
+        return tuple(
+            a for a in self.alterations_of(label) if a.role is AlterationRole.VARIANT_PARTNER
+        )
+
     def classes_defined_by(self, fusion: str | Sequence[str]) -> tuple[str, ...]:
-        """Class codes that a fusion (``"A::B"`` or ``(A, B)``) defines."""
+        """Class codes whose defining fusion or variant partner a fusion is."""
         genes = fusion.split("::") if isinstance(fusion, str) else list(fusion)
-        found = (a.class_code for a in self.alterations if a.matches_fusion(genes))
+        found = (
+            a.class_code
+            for a in self.alterations
+            if a.role in _ACCEPTING and a.matches_fusion(genes)
+        )
         return tuple(dict.fromkeys(found))
 
     def classes_rearranging(self, gene: str) -> tuple[str, ...]:
-        """Class codes with a defining fusion that rearranges ``gene``."""
-        found = (a.class_code for a in self.alterations if a.is_fusion and a.involves(gene))
+        """Class codes with a fusion row that names ``gene`` (not as a wildcard)."""
+        found = (
+            a.class_code
+            for a in self.alterations
+            if a.is_fusion and a.role in _ACCEPTING and a.involves(gene)
+        )
         return tuple(dict.fromkeys(found))
 
     def test_for(self, kind: str) -> str:
@@ -272,20 +242,31 @@ class KnowledgeBase:
     ) -> IhcExpectation | None:
         """The most specific row for a stain result in a class, or ``None``.
 
-        A row naming the epitope or pattern beats a row that holds for any.
+        A row naming the epitope or pattern beats a row that holds for any;
+        ``lost`` reads as ``negative`` and ``retained`` as ``positive``.
         """
-        code, key = self.code_of(label), marker_key(marker)
-        pat = marker_key(pattern) if pattern else None
-        best: tuple[int, IhcExpectation] | None = None
-        for row in self.ihc:
-            if row.class_code != code or key not in row.markers or row.result != result:
-                continue
-            if row.epitope not in (None, epitope) or row.pattern not in (None, pat):
-                continue
-            rank = (row.epitope is not None) + (row.pattern is not None)
-            if best is None or rank > best[0]:
-                best = (rank, row)
-        return None if best is None else best[1]
+        code = self.code_of(label)
+        return _best_stain(
+            (r for r in self.ihc if r.class_code == code), marker, result, epitope, pattern
+        )
+
+    def stain_points_to(
+        self, marker: str, result: str, *, epitope: str = "unspecified", pattern: str | None = None
+    ) -> tuple[str, ...]:
+        """Classes for which this stain result is a specific surrogate (``specific`` rows)."""
+        codes = dict.fromkeys(r.class_code for r in self.ihc)
+        return tuple(
+            code
+            for code in codes
+            if (row := _best_stain(
+                (r for r in self.ihc if r.class_code == code), marker, result, epitope, pattern
+            )) is not None
+            and row.meaning is IhcMeaning.SPECIFIC
+        )  # fmt: skip
+
+    def clone_epitope(self, marker: str, clone: str) -> str | None:
+        """The epitope a known antibody clone binds (WT1 6F-H2: ``n_terminal``), else ``None``."""
+        return self.clone_epitopes.get((marker_key(marker), marker_key(clone)))
 
     # -- diagnoses -----------------------------------------------------------
     def resolve_diagnosis(self, text: str | None) -> DiagnosisMatch | None:
@@ -295,6 +276,10 @@ class KnowledgeBase:
         :meth:`why_unresolved`.
         """
         return self.diagnoses.resolve(text)
+
+    def resolve_diagnosis_code(self, code: DiagnosisCode) -> DiagnosisMatch | None:
+        """Read an ICD-O-3 or OncoTree code as a class or family, else ``None``."""
+        return self.diagnoses.resolve_code(code)
 
     def why_unresolved(self, text: str | None) -> str:
         """Plain-language reason why :meth:`resolve_diagnosis` gave ``None``."""
@@ -312,9 +297,9 @@ def load_knowledge() -> KnowledgeBase:
     Raises
     ------
     ValueError
-        If a table names an unknown class, family, kind or value, or two
-        synonyms that read alike point at different targets; the message
-        names the file and row.
+        If a table names an unknown class, family, kind, gene or value, a
+        row lacks its source, or two synonyms that read alike point at
+        different targets; the message names the file and row.
     """
     data = resources.files("classifier") / "data"
     raw = {name: (data / name).read_bytes() for name in _FILES}
@@ -325,28 +310,53 @@ def load_knowledge() -> KnowledgeBase:
         if line.strip() and not line.startswith("#")
     )
     taxonomy = load_taxonomy()
-    class_family = {str(c): str(f) for c, f in taxonomy.classes["family"].items()}
+    classes = taxonomy.classes
+    class_family = {str(c): str(f) for c, f in classes["family"].items()}
     family_names = {str(f): str(n) for f, n in taxonomy.families["name"].items()}
-    class_names = {str(c): str(n) for c, n in taxonomy.classes["name"].items()}
+    class_names = {str(c): str(n) for c, n in classes["name"].items()}
+    behaviour = {str(c): str(b) for c, b in classes["behaviour"].items()}
+    for code, value in behaviour.items():
+        if value not in _BEHAVIOURS:
+            raise ValueError(
+                f"classes.csv: behaviour {value!r} of {code}; expected {list(_BEHAVIOURS)}"
+            )
+    concordance = {str(f): str(v) == "yes" for f, v in taxonomy.families["concordance"].items()}
     label_codes: dict[str, str] = {}
-    for code, row in taxonomy.classes.iterrows():
-        for label in (code, row["name"], row["geo_label"]):
-            label_codes[str(label).strip().casefold()] = str(code)
+    for index, row in classes.iterrows():
+        for label in (index, row["name"], row["geo_label"]):
+            label_codes[str(label).strip().casefold()] = str(index)
 
-    kind_tests = {r["kind"]: r["test"] for _, r in _rows(raw, "alteration_kinds.csv")}
-    kind_labels = {r["kind"]: r["label"] for _, r in _rows(raw, "alteration_kinds.csv")}
+    kinds = list(_rows(raw, "alteration_kinds.csv"))
+    kind_tests = {r["kind"]: r["test"] for _, r in kinds}
+    kind_labels = {r["kind"]: r["label"] for _, r in kinds}
+    symbols = load_gene_symbols()
     alterations = tuple(
-        _alteration(n, r, class_names, kind_labels) for n, r in _rows(raw, "fusions.csv")
+        read_alteration(n, r, class_names, kind_labels, symbols.approved.__contains__)
+        for n, r in _rows(raw, "fusions.csv")
     )
-    evidence = tuple(_evidence(n, r) for n, r in _rows(raw, "evidence_methods.csv"))
-    ihc_results = {e.result for e in evidence if e.kind == "ihc"}
-    ihc = tuple(_ihc(n, r, class_names, ihc_results) for n, r in _rows(raw, "ihc_markers.csv"))
+    evidence = tuple(read_evidence(n, r) for n, r in _rows(raw, "evidence_methods.csv"))
+    ihc = tuple(read_ihc(n, r, class_names) for n, r in _rows(raw, "ihc_markers.csv"))
+    clone_epitopes = {
+        (marker_key(r["marker"]), marker_key(r["clone"])): r["epitope"]
+        for _, r in _rows(raw, "ihc_clones.csv")
+    }
     class_rows = [
-        (str(code), str(row["name"]), str(row["geo_label"]), str(row["family"]))
-        for code, row in taxonomy.classes.iterrows()
+        (
+            str(code),
+            str(row["name"]),
+            str(row["geo_label"]),
+            str(row["family"]),
+            _BEHAVIOURS[behaviour[str(code)]],
+        )
+        for code, row in classes.iterrows()
     ]
+    # A family whose agreement is not reported (a grouping of distinct entities)
+    # cannot be a diagnosis either: its name and code are not read.
     diagnoses = DiagnosisResolver.from_rows(
-        _rows(raw, "diagnosis_synonyms.csv"), class_rows, family_names
+        _rows(raw, "diagnosis_synonyms.csv"),
+        class_rows,
+        {f: n for f, n in family_names.items() if concordance[f]},
+        _rows(raw, "diagnosis_codes.csv"),
     )
     return KnowledgeBase(
         version=version,
@@ -360,6 +370,9 @@ def load_knowledge() -> KnowledgeBase:
         class_family=class_family,
         family_names=family_names,
         label_codes=label_codes,
+        class_behaviour=behaviour,
+        family_concordance=concordance,
+        clone_epitopes=clone_epitopes,
     )
 
 
@@ -388,67 +401,30 @@ def resolve_diagnosis(text: str | None) -> DiagnosisMatch | None:
     return load_knowledge().resolve_diagnosis(text)
 
 
-def marker_key(marker: str) -> str:
-    """Comparison key of a stain name: upper case, letters and digits only."""
-    return re.sub(r"[^A-Z0-9]", "", marker.upper())
+def _best_stain(
+    rows: Iterator[IhcExpectation] | Sequence[IhcExpectation],
+    marker: str,
+    result: str,
+    epitope: str,
+    pattern: str | None,
+) -> IhcExpectation | None:
+    key, res = marker_key(marker), ihc_result_key(result)
+    pat = marker_key(pattern) if pattern else None
+    best: tuple[int, IhcExpectation] | None = None
+    for row in rows:
+        if key not in row.markers or row.result != res:
+            continue
+        if row.epitope not in (None, epitope) or row.pattern not in (None, pat):
+            continue
+        rank = (row.epitope is not None) + (row.pattern is not None)
+        if best is None or rank > best[0]:
+            best = (rank, row)
+    return None if best is None else best[1]
 
 
 def _rows(raw: Mapping[str, bytes], name: str) -> Iterator[tuple[str, dict[str, str]]]:
     reader = csv.DictReader(raw[name].decode("utf-8").splitlines())
     for line, row in enumerate(reader, start=2):
+        if None in row:  # more fields than the header: an unquoted comma
+            raise ValueError(f"{name} line {line}: more fields than the header names")
         yield f"{name} line {line}", {k: (v or "").strip() for k, v in row.items()}
-
-
-def _alteration(
-    where: str, row: dict[str, str], classes: Mapping[str, str], kinds: Mapping[str, str]
-) -> Alteration:
-    code, kind = row["class_code"], row["kind"]
-    if code not in classes:
-        raise ValueError(f"{where}: unknown class code {code!r}")
-    if kind not in kinds:
-        raise ValueError(f"{where}: unknown kind {kind!r}; expected one of {sorted(kinds)}")
-    genes = tuple(g for g in (row["gene_5p"], row["gene_3p"]) if g)
-    want = 2 if kind == "fusion" else 1
-    named = [g for g in genes if g != WILDCARD]
-    if len(genes) != want or not named or not all(_GENE.match(g) for g in named):
-        raise ValueError(f"{where}: a {kind} needs {want} gene symbol(s), got {genes}")
-    if kind != "fusion":
-        name = f"{genes[0]} {kinds[kind]}"
-    elif WILDCARD in genes:
-        name = f"{named[0]} fusion (any partner)"
-    else:
-        name = "::".join(genes)
-    return Alteration(code, kind, genes, name, row["frequency"], row["note"])
-
-
-def _evidence(where: str, row: dict[str, str]) -> EvidenceMethod:
-    if row["proves"] not in set(Proves):
-        raise ValueError(f"{where}: unknown proves {row['proves']!r}; expected {list(Proves)}")
-    return EvidenceMethod(
-        kind=row["kind"],
-        method=row["method"],
-        method_label=row["method_label"],
-        result=row["result"],
-        proves=Proves(row["proves"]),
-        explanation=row["explanation"],
-    )
-
-
-def _ihc(
-    where: str, row: dict[str, str], classes: Mapping[str, str], results: set[str]
-) -> IhcExpectation:
-    if row["class_code"] not in classes:
-        raise ValueError(f"{where}: unknown class code {row['class_code']!r}")
-    if row["epitope"] and row["epitope"] not in _EPITOPES:
-        raise ValueError(f"{where}: unknown epitope {row['epitope']!r}; expected {_EPITOPES}")
-    if row["result"] not in results or row["meaning"] not in set(IhcMeaning):
-        raise ValueError(f"{where}: unknown result {row['result']!r} or meaning {row['meaning']!r}")
-    return IhcExpectation(
-        class_code=row["class_code"],
-        markers=tuple(marker_key(m) for m in row["marker"].split("|")),
-        epitope=row["epitope"] or None,
-        result=row["result"],
-        pattern=marker_key(row["pattern"]) if row["pattern"] else None,
-        meaning=IhcMeaning(row["meaning"]),
-        explanation=row["explanation"],
-    )

@@ -60,6 +60,29 @@ CASES = [
         "label": "LMS", "array": "epic", "purity": 0.3, "material": "FFPE",
         "sample_id": "DEMO-0004", "diagnosis": "Leiomyosarcoma", "findings": [],
     },
+    {
+        "file": "dsrct_mixed_evidence.json",
+        "label": "DSRCT", "array": "epic", "purity": 0.7, "material": "frozen",
+        "sample_id": "DEMO-0005", "diagnosis": "favour Ewing sarcoma",
+        "findings": [
+            {"kind": "rearrangement", "gene": "EWSR1", "method": "fish", "result": "rearranged"},
+            {"kind": "ihc", "marker": "WT1", "epitope": "C-terminal", "result": "positive"},
+            {"kind": "ihc", "marker": "desmin", "result": "negative"},
+            {"kind": "fusion", "name": "EWSR1::FLI1", "method": "rt_pcr",
+             "result": "not_detected"},
+        ],
+    },
+    {
+        "file": "liposarcoma_coded_as_lipoma.json",
+        "label": "WDLPS", "array": "epic", "purity": 0.7, "material": "frozen",
+        "sample_id": "DEMO-0006", "diagnosis_code": {"system": "ICD-O-3", "code": "8850/0"},
+        "findings": [
+            {"kind": "copy_number", "gene": "MDM2", "change": "amplification", "method": "fish",
+             "result": "detected"},
+            {"kind": "mutation", "gene": "TP53", "variant": "p.R273H", "method": "dna_ngs",
+             "result": "detected"},
+        ],
+    },
 ]  # fmt: skip
 
 
@@ -78,12 +101,9 @@ def main() -> None:
             pid: (None if np.isnan(v) else round(float(v), 4))
             for pid, v in zip(ids[mask], values[mask], strict=True)
         }
-        profile = {
-            "sample_id": case["sample_id"],
-            "diagnosis": case["diagnosis"],
-            "findings": case["findings"],
-            "betas": betas,
-        }
+        profile = {"sample_id": case["sample_id"]}
+        profile |= {k: case[k] for k in ("diagnosis", "diagnosis_code") if k in case}
+        profile |= {"findings": case["findings"], "betas": betas}
         (OUT / case["file"]).write_text(json.dumps({"profiles": [profile]}))
         print(f"{case['file']}: {case['label']} on {case['array']}, {len(betas)} CpGs")
     tiny = build_cohort(

@@ -203,7 +203,11 @@ def prepare_results(model: ServedModel, job: ClassifyJob) -> list[NewResult]:
                 accession=profile.sample_id,
                 values_sha256=values_hash,
                 input_sha256=input_sha256(
-                    values_hash, profile.diagnosis, profile.findings, options
+                    values_hash,
+                    profile.diagnosis,
+                    profile.findings,
+                    options,
+                    diagnosis_code=profile.diagnosis_code,
                 ),
                 result=result,
             )

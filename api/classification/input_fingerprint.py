@@ -88,7 +88,11 @@ def nans_canonical_of(profile: ProfileInput) -> bool:
 
 
 def input_sha256(
-    values_hash: str, diagnosis: str | None, findings: tuple, options: dict[str, Any]
+    values_hash: str,
+    diagnosis: str | None,
+    findings: tuple,
+    options: dict[str, Any],
+    diagnosis_code: Any = None,
 ) -> str:
     """SHA-256 of everything a result depends on besides the model.
 
@@ -101,6 +105,9 @@ def input_sha256(
         Parsed findings (dataclasses).
     options : dict
         Result options that change the result (e.g. ``top``, ``raw_scores``).
+    diagnosis_code : DiagnosisCode, optional
+        Counted only when given, so that the fingerprint of a profile without
+        one is what it was before codes were accepted.
     """
     document = {
         "values": values_hash,
@@ -108,6 +115,8 @@ def input_sha256(
         "findings": [_plain(f) for f in findings],
         "options": options,
     }
+    if diagnosis_code is not None:
+        document["diagnosis_code"] = _plain(diagnosis_code)
     encoded = orjson.dumps(document, option=orjson.OPT_SORT_KEYS, default=str)
     return hashlib.sha256(encoded).hexdigest()
 

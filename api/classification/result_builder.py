@@ -28,6 +28,7 @@ from api.served_model.model_identity import manifest_sha256
 from classifier.bundle import Call
 from classifier.decision import Decision
 from classifier.fusion_consistency import assess_fusion_consistency
+from classifier.quality_gate import DEFAULT_MIN_COVERAGE, ProfileQuality
 from classifier.reclassification import reclassify
 
 __all__ = ["ResultOptions", "build_result", "model_ref"]
@@ -45,11 +46,15 @@ class ResultOptions:
         Include the base learner's scores.
     warn_cpg_fraction : float
         Below this share of measured model CpGs, warn ``low_coverage``.
+    min_verdict_coverage : float
+        Below this share the call is not used (``no_match``, ``not_classifiable``),
+        unless the model bundle states its own minimum.
     """
 
     top: int = 5
     raw_scores: bool = False
     warn_cpg_fraction: float = 0.9
+    min_verdict_coverage: float = DEFAULT_MIN_COVERAGE
 
 
 def model_ref(model: ServedModel) -> ModelRef:
@@ -108,18 +113,27 @@ def build_result(
     family = call.family
     if call.decision != Decision.FAMILY_MATCH:
         family = model.class_family[call.top_class]
+    minimum = model.bundle.min_verdict_coverage
+    quality = ProfileQuality(
+        out_of_distribution=bool(call.ood),
+        cpg_coverage=qc.model_cpgs_present / model.n_cpgs,
+        min_coverage=options.min_verdict_coverage if minimum is None else minimum,
+    )
     reclassification = reclassify(
         profile.diagnosis,
+        diagnosis_code=profile.diagnosis_code,
         top_class=call.top_class,
         decision=call.decision,
         family=family,
         family_score=call.family_scores.get(family, call.family_score),
         score=call.score,
         threshold=threshold,
+        quality=quality,
     )
+    decision = quality.gate(call.decision)
     fusion = assess_fusion_consistency(
         top_class=call.top_class,
-        decision=call.decision,
+        decision=decision,
         scores=call.scores,
         findings=profile.findings,
         threshold=threshold,
@@ -127,7 +141,7 @@ def build_result(
     return ProfileResult(
         sample_id=profile.sample_id,
         qc=_qc(qc, call, model, options),
-        classification=_classification(call, model, options, threshold, embedding),
+        classification=_classification(call, model, options, threshold, embedding, decision),
         reclassification=Reclassification(**reclassification.to_dict()),
         fusion_consistency=FusionConsistency(**fusion.to_dict()),
         model=ref,
@@ -183,6 +197,7 @@ def _classification(
     options: ResultOptions,
     threshold: float,
     embedding: Sequence[float] | None,
+    decision: Decision,
 ) -> Classification:
     names = model.class_names
     families = model.class_family
@@ -193,7 +208,8 @@ def _classification(
         family=call.family,
         family_name=model.family_names.get(call.family, call.family),
         family_score=round(call.family_score, 6),
-        decision=call.decision.value,
+        decision=decision.value,
+        model_decision=call.decision.value,
         threshold=threshold,
         scores=call.scores,
         family_scores=call.family_scores,

@@ -31,13 +31,22 @@ Observations (``id`` in the report):
 * ``class-score``: the calibrated score of the top class; one component per
   listed class with its score.
 * ``methylation-family``: the family (or the decision for ``no_match``), with its score.
-* ``fusion-consistency``: the status, expected fusions, recommended test; the
-  summary and the supporting and contradicting findings as notes.
+* ``fusion-consistency``: the status (code system ``fusion-consistency``:
+  confirmed, consistent, discordant, inconsistent, not_assessed; results
+  stored before knowledge 2.0.0 may say consistent_unconfirmed),
+  interpretation ``A`` when discordant or inconsistent, expected fusions,
+  recommended test, and one ``finding-evidence`` component per submitted
+  finding: its weight coded (code system ``evidence-weight``: specific_support,
+  compatible, neutral, weak_against, strong_against), the finding and the
+  reason as text; the summary as a note.
 * ``dsrct-check``: the EWSR1::WT1 check every profile gets, whatever its
   call: the status of the findings against DSRCT (the fusion-consistency
   codes, ``text`` "DSRCT evidence: ..."), interpretation ``A`` when flagged,
   components flagged, DSRCT's score and rank; explanation and findings as notes.
-* ``reclassification``: the verdict against the submitted diagnosis, with its evidence.
+* ``reclassification``: the verdict against the submitted diagnosis (code
+  system ``reclassification``: confirmed, family_concordant, reclassified,
+  not_classifiable, diagnosis_unrecognised), the submitted text and code,
+  the quality-control reasons that withheld a call, with its evidence.
 """
 
 from __future__ import annotations
@@ -233,6 +242,7 @@ class _Codes:
         self.decision = f"{base}/CodeSystem/decision"
         self.fusion = f"{base}/CodeSystem/fusion-consistency"
         self.verdict = f"{base}/CodeSystem/reclassification"
+        self.weight = f"{base}/CodeSystem/evidence-weight"
         self.mlflow_run = f"{base}/mlflow-run"
         self.fingerprint = f"{base}/model-fingerprint"
 
@@ -361,6 +371,13 @@ def _fusion_observation(fusion: Mapping, codes: _Codes, status: str) -> dict:
     obs["valueCodeableConcept"] = _concept(
         codes.fusion, fusion["status"], fusion["status"].replace("_", " ")
     )
+    if fusion["status"] in ("discordant", "inconsistent"):
+        obs["interpretation"] = [
+            {
+                "coding": [{"system": _V3_INTERPRETATION, "code": "A", "display": "Abnormal"}],
+                "text": f"{fusion['status']}: findings against the call, review the case",
+            }
+        ]
     components = [
         {
             "code": codes.code("expected-fusion", "defining fusion of the called class"),
@@ -368,21 +385,36 @@ def _fusion_observation(fusion: Mapping, codes: _Codes, status: str) -> dict:
         }
         for name in fusion.get("expected_fusions", [])
     ]
+    components += [_finding_component(e, codes) for e in fusion.get("evidence", [])]
     if fusion.get("recommended_test"):
         components.append(
-            {
-                "code": codes.code("recommended-test", "test that would settle it"),
-                "valueString": fusion["recommended_test"],
-            }
-        )
+            _text_component(codes, "recommended-test", "test that would settle it",
+                            fusion["recommended_test"])
+        )  # fmt: skip
     if components:
         obs["component"] = components
     notes = [fusion["summary"]]
-    notes += [f"supports: {text}" for text in fusion.get("supporting", [])]
-    notes += [f"contradicts: {text}" for text in fusion.get("contradicting", [])]
-    notes += list(fusion.get("notes", []))
+    if not fusion.get("evidence"):  # stored before knowledge 2.0.0: sentences only
+        notes += [f"supports: {text}" for text in fusion.get("supporting", [])]
+        notes += [f"contradicts: {text}" for text in fusion.get("contradicting", [])]
+        notes += list(fusion.get("notes", []))
     obs["note"] = [{"text": text} for text in notes if text]
     return obs
+
+
+def _text_component(codes: _Codes, name: str, display: str, text: str) -> dict:
+    return {"code": codes.code(name, display), "valueString": text}
+
+
+def _finding_component(evidence: Mapping, codes: _Codes) -> dict:
+    """One submitted finding as evidence: its weight coded, the finding and reason as text."""
+    weight = evidence["weight"]
+    value = _concept(codes.weight, weight, weight.replace("_", " "))
+    value["text"] = f"{evidence['described']}: {evidence['reason']}"
+    return {
+        "code": codes.code("finding-evidence", "a submitted finding weighed for the call"),
+        "valueCodeableConcept": value,
+    }
 
 
 def _dsrct_observation(check: Mapping, codes: _Codes, status: str) -> dict:
@@ -406,7 +438,11 @@ def _dsrct_observation(check: Mapping, codes: _Codes, status: str) -> dict:
         ]
     components: list[dict[str, Any]] = [
         {
-            "code": codes.code("dsrct-flagged", "EWSR1::WT1 shown on a tumour not called DSRCT"),
+            "code": codes.code(
+                "dsrct-flagged",
+                "EWSR1::WT1 shown on a tumour not called DSRCT, or a DSRCT call with findings "
+                "against it",
+            ),
             "valueBoolean": bool(check["flagged"]),
         }
     ]
@@ -423,10 +459,12 @@ def _dsrct_observation(check: Mapping, codes: _Codes, status: str) -> dict:
                 "valueInteger": int(check["dsrct_rank"]),
             }
         )
+    components += [_finding_component(e, codes) for e in check.get("evidence", [])]
     obs["component"] = components
     notes = [check["explanation"]]
-    notes += [f"supports DSRCT: {text}" for text in check.get("supporting", [])]
-    notes += [f"against DSRCT: {text}" for text in check.get("contradicting", [])]
+    if not check.get("evidence"):  # stored before knowledge 2.0.0
+        notes += [f"supports DSRCT: {text}" for text in check.get("supporting", [])]
+        notes += [f"against DSRCT: {text}" for text in check.get("contradicting", [])]
     obs["note"] = [{"text": text} for text in notes if text]
     return obs
 
@@ -440,14 +478,21 @@ def _reclassification_observation(reclass: Mapping, codes: _Codes, status: str) 
     obs["valueCodeableConcept"] = _concept(
         codes.verdict, reclass["verdict"], reclass["verdict"].replace("_", " ")
     )
+    components = []
     if reclass.get("submitted_diagnosis"):
-        obs["component"] = [
-            {
-                "code": codes.code("submitted-diagnosis", "diagnosis submitted with the profile"),
-                "valueString": reclass["submitted_diagnosis"],
-            }
-        ]
+        components.append(
+            _text_component(codes, "submitted-diagnosis", "diagnosis submitted with the profile",
+                            reclass["submitted_diagnosis"])
+        )  # fmt: skip
+    if reclass.get("submitted_code"):
+        components.append(
+            _text_component(codes, "submitted-diagnosis-code", "coded diagnosis submitted",
+                            reclass["submitted_code"])
+        )  # fmt: skip
+    if components:
+        obs["component"] = components
     notes = [reclass["evidence"]] if reclass.get("evidence") else []
+    notes += [f"quality control: {r}" for r in reclass.get("quality_reasons", [])]
     if reclass.get("service_verdict", reclass["verdict"]) != reclass["verdict"]:
         notes.insert(
             0, f"verdict set on review; the service's verdict: {reclass['service_verdict']}"

@@ -39,8 +39,9 @@ CLASSIFY_DESCRIPTION = """\
 Classify one profile or a batch. Results come back in request order.
 
 **JSON** (`Content-Type: application/json`): `{"profiles": [...]}`, each profile with
-`sample_id`, optional `diagnosis` (free text or class code) and `findings`, and its
-beta values in one of three forms:
+`sample_id`, optional `diagnosis` (free text as pathologists write it, a class code,
+or an ICD-O-3 morphology code), optional `diagnosis_code` (`{"system": "ICD-O-3" |
+"OncoTree", "code": ...}`) and `findings`, and its beta values in one of three forms:
 
 * `betas`: object probe id -> beta (`{"cg00000029": 0.12, ...}`);
 * `probe_ids` + `values`: parallel arrays (faster to parse for a whole array);
@@ -52,15 +53,28 @@ outside [0, 1] are refused with 422 naming the field. EPICv2 ids keep their suff
 (`cg00000029_TC21`); replicate probes of one CpG are averaged.
 
 **Arrow** (`Content-Type: application/vnd.apache.arrow.stream`): an Arrow IPC stream,
-one row per profile, columns `sample_id` (string), optional `diagnosis` (string) and
-`findings` (string holding the JSON list), `values` (list<float32>; null or NaN = not
+one row per profile, columns `sample_id` (string), optional `diagnosis` (string),
+`diagnosis_code` (string holding the JSON object) and `findings` (string holding the
+JSON list), `values` (list<float32>; null or NaN = not
 measured) and optional `probe_ids` (list<string>). Without `probe_ids`, the schema
 metadata key `array` names the order of `values`: `450k`, `epic` or `epicv2` (the
 manifest's canonical order) or `model` (the model's CpG list from `GET /v1/model/cpgs`,
 with metadata `cpgs_sha256` equal to the model card's). A whole EPIC profile is 3.5 MB
 and is classified in a few milliseconds. See docs/api.md for a Python client.
 
-A profile must measure at least `MIN_CPG_FRACTION` of the model's CpGs. One bad
+**Findings** (one object per test, kinds `fusion`, `rearrangement` (`break_apart` is
+its old name), `mutation`, `copy_number`, `ihc`; gene symbols checked against HGNC)
+are each weighed for the call (`specific_support`, `compatible`, `neutral`,
+`weak_against`, `strong_against`, with the reason) in
+`fusion_consistency.evidence`; the status is `confirmed`, `consistent`, `discordant`
+(needs review), `inconsistent` or `not_assessed`. The verdict against the diagnosis is
+`confirmed`, `family_concordant`, `reclassified`, `not_classifiable` or
+`diagnosis_unrecognised`.
+
+A profile must measure at least `MIN_CPG_FRACTION` of the model's CpGs to be
+classified; below `MIN_VERDICT_COVERAGE` (or the bundle's own minimum), or out of
+distribution, its call is withheld: decision `no_match`, verdict `not_classifiable`
+with the reason. One bad
 profile refuses the whole request (4xx naming it); limits: `MAX_BODY_BYTES` (413,
 enforced while reading), `MAX_BATCH` profiles (413).
 """
@@ -69,6 +83,15 @@ _FINDINGS_EXAMPLE = [
     {"kind": "fusion", "genes": ["EWSR1", "WT1"], "method": "rna_ngs", "result": "detected"},
     {"kind": "ihc", "marker": "WT1", "epitope": "N-terminal", "result": "negative"},
 ]
+_MIXED_FINDINGS_EXAMPLE = [
+    {"kind": "rearrangement", "gene": "EWSR1", "method": "fish", "result": "rearranged"},
+    {"kind": "ihc", "marker": "WT1", "epitope": "C-terminal", "result": "positive"},
+    {"kind": "ihc", "marker": "desmin", "pattern": "dot-like", "result": "positive"},
+    {"kind": "copy_number", "gene": "MDM2", "change": "amplification", "method": "fish",
+     "result": "not_detected"},
+    {"kind": "mutation", "gene": "TP53", "variant": "p.R273H", "method": "dna_ngs",
+     "result": "detected"},
+]  # fmt: skip
 
 _EXAMPLES: dict[str, Any] = {
     "object": {
@@ -101,6 +124,20 @@ _EXAMPLES: dict[str, Any] = {
                     ],
                     "probe_ids": ["cg00000029_TC21", "cg00000108_BC21", "cg00000109_TC21"],
                     "values": [0.12, 0.91, None],
+                }
+            ]
+        },
+    },
+    "mixed_evidence": {
+        "summary": "Mixed evidence and a coded diagnosis (truncated)",
+        "value": {
+            "profiles": [
+                {
+                    "sample_id": "S-2024-0120",
+                    "diagnosis": "favour desmoplastic small round cell tumour",
+                    "diagnosis_code": {"system": "ICD-O-3", "code": "8806/3"},
+                    "findings": _MIXED_FINDINGS_EXAMPLE,
+                    "betas": {"cg00000029": 0.12, "cg00000108": 0.91, "cg00000109": None},
                 }
             ]
         },

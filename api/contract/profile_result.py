@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.contract.interpretation import DiagnosisCodeIn, FusionConsistency, Reclassification
 from api.store.corrections import Review
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Classification",
     "ClassifyRequest",
     "ClassifyResponse",
+    "DiagnosisCodeIn",
     "Embedding",
     "FusionConsistency",
     "ModelRef",
@@ -50,13 +52,28 @@ class ProfileRequest(BaseModel):
     sample_id: str = Field(description="Sample or accession id, echoed in the result.")
     diagnosis: str | None = Field(
         default=None,
-        description="Submitted diagnosis: free text or class code (see GET /v1/model).",
+        description="Submitted diagnosis: free text as pathologists write it (qualifiers, "
+        "'favour', 'consistent with'; read by whole phrases), a class code (see GET "
+        "/v1/model), or an ICD-O-3 morphology code.",
+    )
+    diagnosis_code: DiagnosisCodeIn | None = Field(
+        default=None,
+        description="A coded diagnosis beside or instead of 'diagnosis'; when both are given "
+        "and disagree, the diagnosis is not compared.",
     )
     findings: list[dict[str, Any]] = Field(
         default_factory=list,
         description=(
-            "Structured molecular findings, e.g. {'kind': 'fusion', 'genes': ['EWSR1', 'WT1'], "
-            "'method': 'rna_ngs', 'result': 'detected'}."
+            "Molecular and immunohistochemistry findings, one object per test: "
+            "{'kind': 'fusion', 'genes': ['EWSR1', 'WT1'], 'method': 'rna_ngs', 'result': "
+            "'detected'}; {'kind': 'rearrangement', 'gene': 'EWSR1', 'method': 'fish', "
+            "'result': 'rearranged'} (break_apart is accepted as the kind's old name); "
+            "{'kind': 'mutation', 'gene': 'IDH1', 'variant': 'p.R132C', 'method': 'dna_ngs', "
+            "'result': 'detected'}; {'kind': 'copy_number', 'gene': 'MDM2', 'change': "
+            "'amplification', 'method': 'fish', 'result': 'detected'}; {'kind': 'ihc', "
+            "'marker': 'WT1', 'epitope': 'C-terminal', 'clone': '...', 'result': 'positive' | "
+            "'negative' | 'lost' | 'retained'}. Gene symbols are checked against HGNC "
+            "(previous and alias symbols are read as the approved one)."
         ),
     )
     betas: dict[str, float | None] | None = Field(
@@ -151,7 +168,15 @@ class Classification(_Shape):
     family: str
     family_name: str
     family_score: float
-    decision: Decision
+    decision: Decision = Field(
+        description="match, family_match or no_match; no_match also when the profile fails "
+        "the quality gate (out of distribution, or fewer CpGs measured than the minimum)."
+    )
+    model_decision: Decision | None = Field(
+        default=None,
+        description="The classifier's decision before the quality gate (null in results "
+        "stored before it).",
+    )
     threshold: float
     scores: dict[str, float] = Field(description="Class code -> calibrated score.")
     family_scores: dict[str, float]
@@ -171,22 +196,6 @@ class Classification(_Shape):
         description="Coordinates in the first two principal components of the model's "
         "reference space, where the model card's reference cohort can be drawn too.",
     )
-
-
-class Reclassification(BaseModel):
-    """The submitted diagnosis compared with the call."""
-
-    model_config = ConfigDict(extra="allow")
-
-    verdict: Literal["confirmed", "reclassified", "not_classifiable", "diagnosis_unrecognised"]
-
-
-class FusionConsistency(BaseModel):
-    """The call compared with the submitted fusion and IHC findings."""
-
-    model_config = ConfigDict(extra="allow")
-
-    status: Literal["confirmed", "consistent_unconfirmed", "inconsistent", "not_assessed"]
 
 
 class ModelRef(_Shape):

@@ -37,6 +37,7 @@ from classifier.errors import (
     InvalidProbeIdError,
     ModelBundleError,
     UnknownFindingError,
+    UnknownGeneError,
 )
 
 __all__ = [
@@ -63,6 +64,7 @@ _DOMAIN_TYPES: tuple[tuple[type[ClassifierError], str, int], ...] = (
     (InvalidProbeIdError, "invalid_probe_id", 422),
     (InvalidBetaValueError, "invalid_value", 422),
     (InsufficientCoverageError, "insufficient_coverage", 422),
+    (UnknownGeneError, "unknown_gene", 422),
     (UnknownFindingError, "unknown_finding", 422),
     (ModelBundleError, "model_unavailable", 503),
     (ClassifierError, "invalid_input", 422),

@@ -4,6 +4,7 @@ One row per profile. Columns:
 
 ``sample_id`` (string, required)
 ``diagnosis`` (string, optional)
+``diagnosis_code`` (string holding a JSON object ``{"system": ..., "code": ...}``, optional)
 ``findings`` (string holding a JSON list of findings, optional)
 ``values`` (list of float32 or float64, required): beta values; null or NaN
     means "not measured".
@@ -34,10 +35,12 @@ from api.intake.profile import (
     ProfileInput,
     ReadProfiles,
     check_batch_size,
+    parse_diagnosis_code_at,
     parse_findings_at,
     refuse_unknown_fields,
 )
 from api.intake.text_rules import text_field
+from classifier.diagnoses import DiagnosisCode
 from classifier.errors import ClassifierError
 from classifier.probes import ArrayType
 
@@ -49,7 +52,7 @@ _ARROW_FILE_MAGIC = b"ARROW1"
 #: ``array`` metadata value for values in the model's own CpG order.
 MODEL_ORDER = "model"
 
-_COLUMNS = ("sample_id", "diagnosis", "findings", "values", "probe_ids")
+_COLUMNS = ("sample_id", "diagnosis", "diagnosis_code", "findings", "values", "probe_ids")
 
 
 def parse_arrow_body(body: bytes, max_batch: int, cpgs_sha256: str) -> list[ProfileInput]:
@@ -120,6 +123,7 @@ def read_arrow_body(body: bytes, max_batch: int, cpgs_sha256: str) -> ReadProfil
     sample_ids = _strings(table, "sample_id", required=True)
     diagnoses = _strings(table, "diagnosis", required=False)
     findings_text = _strings(table, "findings", required=False)
+    codes_text = _strings(table, "diagnosis_code", required=False)
     values, offsets, missing = _flat_values(table)
     ids_flat = _probe_ids(table, offsets) if "probe_ids" in table.column_names else None
 
@@ -148,6 +152,7 @@ def read_arrow_body(body: bytes, max_batch: int, cpgs_sha256: str) -> ReadProfil
                 ids_field="probe_ids" if ids_flat is not None else "",
                 model_order=model_order,
                 n_rejected=int(np.count_nonzero(missing[start:stop])),
+                diagnosis_code=_diagnosis_code(codes_text[i], loc),
             )
         )
     return ReadProfiles(profiles, partial(_check_range, values, offsets, missing))
@@ -273,17 +278,27 @@ def _order(meta: dict[str, str], cpgs_sha256: str) -> tuple[ArrayType | None, bo
 
 
 def _findings(text: str | None, loc: Loc) -> tuple:
+    raw = _json_cell(text, loc, "findings", "a JSON list")
+    return () if raw is None else parse_findings_at(raw, loc)
+
+
+def _diagnosis_code(text: str | None, loc: Loc) -> DiagnosisCode | None:
+    raw = _json_cell(text, loc, "diagnosis_code", "a JSON object")
+    return None if raw is None else parse_diagnosis_code_at(raw, loc)
+
+
+def _json_cell(text: str | None, loc: Loc, column: str, holds: str) -> Any:
+    """The JSON value of a text cell; ``None`` for an empty cell."""
     if text is None or not text.strip():
-        return ()
+        return None
     try:
-        raw = orjson.loads(text)
+        return orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         raise InputError(
-            f"'findings' must hold a JSON list: {exc.msg}",
-            loc=(*loc, "findings"),
+            f"'{column}' must hold {holds}: {exc.msg}",
+            loc=(*loc, column),
             type="json_invalid",
         ) from None
-    return parse_findings_at(raw, loc)
 
 
 def _is_list(type_: pa.DataType) -> bool:

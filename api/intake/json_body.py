@@ -35,6 +35,7 @@ from api.intake.profile import (
     PROFILE_FIELDS,
     ProfileInput,
     check_batch_size,
+    parse_diagnosis_code_at,
     parse_findings_at,
     refuse_unknown_fields,
 )
@@ -191,6 +192,7 @@ class _PlainProfile(msgspec.Struct, forbid_unknown_fields=True):
 
     sample_id: Any = msgspec.UNSET
     diagnosis: Any = msgspec.UNSET
+    diagnosis_code: Any = msgspec.UNSET
     findings: Any = msgspec.UNSET
     betas: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
 
@@ -242,6 +244,7 @@ def _read_plain_betas(body: bytes, max_batch: int) -> list[ProfileInput] | None:
                 ids=split.ids,
                 ids_field="betas",
                 n_rejected=split.n_null,
+                diagnosis_code=parse_diagnosis_code_at(raw.get("diagnosis_code"), ("profiles", i)),
             )
             for i, (raw, split) in enumerate(zip(outer, splits, strict=True))
         ]
@@ -259,8 +262,16 @@ def _json_profile(i: int, raw: Any) -> ProfileInput:
     refuse_unknown_fields(raw, PROFILE_FIELDS, ("profiles", i), "a profile")
     sample_id, diagnosis, findings = _profile_fields(i, raw)
     values, where = _json_values(raw, ("profiles", i))
+    code = parse_diagnosis_code_at(raw.get("diagnosis_code"), ("profiles", i))
     return ProfileInput(
-        i, sample_id, diagnosis, findings, values, n_rejected=_n_nan(values), **where
+        i,
+        sample_id,
+        diagnosis,
+        findings,
+        values,
+        n_rejected=_n_nan(values),
+        diagnosis_code=code,
+        **where,
     )
 
 

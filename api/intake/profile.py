@@ -16,6 +16,7 @@ import numpy as np
 
 from api.frame.errors import InputError, Loc, from_domain_error
 from api.intake.text_rules import value_kind
+from classifier.diagnoses import DiagnosisCode, parse_diagnosis_code
 from classifier.errors import ClassifierError
 from classifier.findings import parse_findings
 from classifier.probes import ArrayType
@@ -25,6 +26,7 @@ __all__ = [
     "ProfileInput",
     "ReadProfiles",
     "check_batch_size",
+    "parse_diagnosis_code_at",
     "parse_findings_at",
     "refuse_unknown_fields",
 ]
@@ -41,6 +43,8 @@ class ProfileInput:
     sample_id : str
     diagnosis : str or None
         Submitted diagnosis, free text or class code.
+    diagnosis_code : DiagnosisCode or None
+        Submitted ICD-O-3 or OncoTree code.
     findings : tuple
         Parsed :class:`classifier.findings.Finding` objects.
     values : numpy.ndarray of float32
@@ -71,6 +75,7 @@ class ProfileInput:
     ids_field: str = "probe_ids"
     model_order: bool = False
     n_rejected: int = 0
+    diagnosis_code: DiagnosisCode | None = None
 
     @property
     def loc(self) -> Loc:
@@ -157,6 +162,23 @@ def parse_findings_at(raw: Any, loc: Loc) -> tuple:
         raise from_domain_error(exc, loc) from None
 
 
+def parse_diagnosis_code_at(raw: Any, loc: Loc) -> DiagnosisCode | None:
+    """Parse a profile's ``diagnosis_code`` object, locating errors under ``loc``."""
+    try:
+        return parse_diagnosis_code(raw)
+    except ClassifierError as exc:
+        raise from_domain_error(exc, loc) from None
+
+
 #: The fields of a JSON profile. Any other is refused (``extra_forbidden``):
 #: a misspelt ``finding`` would otherwise drop the molecular evidence unseen.
-PROFILE_FIELDS = ("sample_id", "diagnosis", "findings", "betas", "probe_ids", "values", "array")
+PROFILE_FIELDS = (
+    "sample_id",
+    "diagnosis",
+    "diagnosis_code",
+    "findings",
+    "betas",
+    "probe_ids",
+    "values",
+    "array",
+)

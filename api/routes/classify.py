@@ -61,6 +61,7 @@ async def classify(
             top=top or settings.top_classes,
             raw_scores=raw_scores,
             warn_cpg_fraction=settings.warn_cpg_fraction,
+            min_verdict_coverage=settings.min_verdict_coverage,
         ),
         request_id=request_id,
         client=client.name,

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
 from api.contract.error_body import ErrorResponse
+from api.contract.interpretation import FusionStatus
 from api.contract.profile_result import ModelRef, ProfileResult
 from api.contract.stored_results import CorrectionIn, ResultList, StoredResultOut
 from api.deps import CorrectorDep, ResultReaderDep, StoreDep
@@ -53,8 +54,7 @@ def list_results(
     ] = None,
     decision: Literal["match", "family_match", "no_match"] | None = None,
     top_class: Annotated[str | None, Query(max_length=64, description="Class code")] = None,
-    fusion_status: Literal["confirmed", "consistent_unconfirmed", "inconsistent", "not_assessed"]
-    | None = None,
+    fusion_status: FusionStatus | None = None,
     include_superseded: Annotated[
         bool, Query(description="Also list results that a correction replaces")
     ] = False,

@@ -36,7 +36,14 @@ router = APIRouter(
 )
 
 DECISIONS = ("no_match", "family_match", "match")
-FUSION_STATUSES = ("inconsistent", "consistent_unconfirmed", "confirmed", "not_assessed")
+FUSION_STATUSES = (
+    "inconsistent",
+    "discordant",
+    "consistent",
+    "confirmed",
+    "not_assessed",
+    "consistent_unconfirmed",
+)
 _WORKLIST_LENGTH = 100
 
 ResultId = Annotated[str, Path(max_length=64)]

@@ -64,6 +64,7 @@ async def submit(
             sample_id=submission.sample_id,
             diagnosis=submission.diagnosis,
             findings=findings_of(submission.findings),
+            diagnosis_code=submission.diagnosis_code,
         )
         (stored,) = await classify_and_store(
             store=store,
@@ -73,7 +74,9 @@ async def submit(
             body=prepared.body,
             fmt=BodyFormat.JSON,
             options=ResultOptions(
-                top=settings.top_classes, warn_cpg_fraction=settings.warn_cpg_fraction
+                top=settings.top_classes,
+                warn_cpg_fraction=settings.warn_cpg_fraction,
+                min_verdict_coverage=settings.min_verdict_coverage,
             ),
             request_id=request_id_of(request),
             client=client.name,
@@ -152,6 +155,8 @@ def _form(
         "class_names": sorted(set(class_names)),
         "submitted": submission,
         "findings": submission.findings if submission else FormFindings(),
+        "form_code_system": submission.code_system if submission else "ICD-O-3",
+        "form_code": submission.code if submission else "",
         "error": error,
     }
     return render(request, "submit.html", context, status_code=status_code)

@@ -160,11 +160,14 @@ def needs_attention(result: dict[str, Any]) -> bool:
 def attention_reasons(result: dict[str, Any]) -> list[str]:
     """Why a reviewer should look at a result first, in words (empty if nothing).
 
-    No match, fusion evidence inconsistent with the call, a finding against
-    the call that does not make it inconsistent (a negative test for its
-    defining fusion, or findings that disagree), a flagged DSRCT check, a
-    reclassified diagnosis, a profile unlike the reference cohort, or one
-    that measures too few of the model's CpGs (``low_coverage``).
+    No match (also when the quality gate withheld the call), fusion evidence
+    inconsistent with the call, a finding against the call that does not
+    make it inconsistent (a ``discordant`` status: a negative test, a
+    break-apart or stain pointing elsewhere), a flagged DSRCT check, a
+    reclassified diagnosis, a confident call that is not classifiable (a
+    control-tissue class, or a family call that cannot tell benign from
+    malignant), a profile unlike the reference cohort, or one that measures
+    too few of the model's CpGs (``low_coverage``).
     """
     call = result["classification"]
     fusion = result["fusion_consistency"]
@@ -177,8 +180,13 @@ def attention_reasons(result: dict[str, Any]) -> list[str]:
         reasons.append("findings against the call")
     if (fusion.get("dsrct_check") or {}).get("flagged"):
         reasons.append("DSRCT check flagged")
-    if result["reclassification"]["verdict"] == "reclassified":
+    verdict = result["reclassification"]["verdict"]
+    if verdict == "reclassified":
         reasons.append("reclassified")
+    elif verdict == "not_classifiable" and call["decision"] != "no_match":
+        # a confident call that says little about the tumour (a control class)
+        # or a family call that cannot speak to benign versus malignant
+        reasons.append("not classifiable")
     if call["out_of_distribution"]:
         reasons.append("out of distribution")
     if any(w.get("code") == "low_coverage" for w in result["qc"].get("warnings", [])):

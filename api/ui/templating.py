@@ -66,10 +66,18 @@ LABELS = {
     "family_match": "family match",
     "no_match": "no match",
     "confirmed": "confirmed",
+    "consistent": "consistent",
+    "discordant": "discordant: needs review",
     "consistent_unconfirmed": "consistent, unconfirmed",
     "inconsistent": "inconsistent",
     "not_assessed": "not assessed",
+    "family_concordant": "family concordant",
     "reclassified": "reclassified",
+    "specific_support": "specific support",
+    "compatible": "compatible",
+    "neutral": "neutral",
+    "weak_against": "weak evidence against",
+    "strong_against": "strong evidence against",
     "not_classifiable": "not classifiable",
     "diagnosis_unrecognised": "diagnosis not recognised",
 }
@@ -79,7 +87,9 @@ LABELS = {
 #: whatever the call, so a bare "confirmed" or "inconsistent" would mislead.
 DSRCT_LABELS = {
     "confirmed": "EWSR1::WT1 shown",
+    "consistent": "fits DSRCT, not proven",
     "consistent_unconfirmed": "fits DSRCT, not proven",
+    "discordant": "findings argue against DSRCT",
     "inconsistent": "findings against DSRCT",
     "not_assessed": "not assessed",
 }

@@ -56,12 +56,27 @@ _FINDING_FIELDS = (
     "fusion_result",
     "break_apart_gene",
     "break_apart_result",
+    "mutation_gene",
+    "mutation_variant",
+    "mutation_method",
+    "mutation_result",
+    "copy_gene",
+    "copy_change",
+    "copy_method",
+    "copy_result",
     "ihc_marker",
     "ihc_epitope",
+    "ihc_clone",
     "ihc_result",
 )
-_FIELDS = ("sample_id", "diagnosis", "csrf_token", *_FINDING_FIELDS)
-_LABELS = {"sample_id": "sample id", "diagnosis": "diagnosis", "findings": "findings"}
+_CODE_FIELDS = ("code_system", "code")
+_FIELDS = ("sample_id", "diagnosis", "csrf_token", *_CODE_FIELDS, *_FINDING_FIELDS)
+_LABELS = {
+    "sample_id": "sample id",
+    "diagnosis": "diagnosis",
+    "diagnosis_code": "diagnosis code",
+    "findings": "findings",
+}
 # A line starting with one of these may be blank or a comment: looked at one by one.
 _DOUBTFUL_STARTS = np.frombuffer(b" \t\f\v#", dtype=np.uint8)
 _SKIPPED_LINES = re.compile(rb"[#\n]*")
@@ -94,6 +109,8 @@ class Submission:
     sample_id, diagnosis : str
     findings : FormFindings
     csrf_token : str
+    code_system, code : str
+        A coded diagnosis (ICD-O-3 or OncoTree); empty when not given.
     """
 
     content: bytes
@@ -102,6 +119,15 @@ class Submission:
     diagnosis: str
     findings: FormFindings
     csrf_token: str
+    code_system: str = ""
+    code: str = ""
+
+    @property
+    def diagnosis_code(self) -> dict[str, str] | None:
+        """The ``diagnosis_code`` object of the body, or ``None`` when no code was typed."""
+        if not self.code.strip():
+            return None
+        return {"system": self.code_system or "ICD-O-3", "code": self.code.strip()}
 
 
 @dataclass(frozen=True)
@@ -135,8 +161,17 @@ class FormFindings:
     fusion_result: str = "detected"
     break_apart_gene: str = ""
     break_apart_result: str = "rearranged"
+    mutation_gene: str = ""
+    mutation_variant: str = ""
+    mutation_method: str = "dna_ngs"
+    mutation_result: str = "detected"
+    copy_gene: str = ""
+    copy_change: str = "amplification"
+    copy_method: str = "fish"
+    copy_result: str = "detected"
     ihc_marker: str = ""
     ihc_epitope: str = ""
+    ihc_clone: str = ""
     ihc_result: str = "positive"
 
 
@@ -177,6 +212,8 @@ async def read_submission(request: Request, max_bytes: int) -> Submission:
         diagnosis=text["diagnosis"],
         findings=findings,
         csrf_token=text["csrf_token"],
+        code_system=text["code_system"],
+        code=text["code"],
     )
 
 
@@ -195,10 +232,30 @@ def findings_of(form: FormFindings) -> list[dict[str, Any]]:
     if form.break_apart_gene.strip():
         findings.append(
             {
-                "kind": "break_apart",
+                "kind": "rearrangement",
                 "gene": form.break_apart_gene.strip().upper(),
                 "method": "fish",
                 "result": form.break_apart_result,
+            }
+        )
+    if form.mutation_gene.strip():
+        mutation = {
+            "kind": "mutation",
+            "gene": form.mutation_gene.strip().upper(),
+            "method": form.mutation_method,
+            "result": form.mutation_result,
+        }
+        if form.mutation_variant.strip():
+            mutation["variant"] = form.mutation_variant.strip()
+        findings.append(mutation)
+    if form.copy_gene.strip():
+        findings.append(
+            {
+                "kind": "copy_number",
+                "gene": form.copy_gene.strip().upper(),
+                "change": form.copy_change,
+                "method": form.copy_method,
+                "result": form.copy_result,
             }
         )
     if form.ihc_marker.strip():
@@ -209,6 +266,8 @@ def findings_of(form: FormFindings) -> list[dict[str, Any]]:
         }
         if form.ihc_epitope:
             stain["epitope"] = form.ihc_epitope
+        if form.ihc_clone.strip():
+            stain["clone"] = form.ihc_clone.strip()
         findings.append(stain)
     return findings
 
@@ -220,6 +279,7 @@ def classify_body(
     sample_id: str,
     diagnosis: str,
     findings: list[dict[str, Any]],
+    diagnosis_code: dict[str, str] | None = None,
 ) -> ClassifyBody:
     """Build the JSON body of one profile from an uploaded file and the form's fields.
 
@@ -235,7 +295,12 @@ def classify_body(
         profile = _json_profile(content)
     else:
         profile, lines = _table_profile(content)
-    form = {"sample_id": sample_id.strip(), "diagnosis": diagnosis.strip(), "findings": findings}
+    form = {
+        "sample_id": sample_id.strip(),
+        "diagnosis": diagnosis.strip(),
+        "diagnosis_code": diagnosis_code,
+        "findings": findings,
+    }
     profile |= _form_fields(profile, form)
     if not str(profile.get("sample_id") or "").strip():
         raise UploadError("enter the sample or accession id")

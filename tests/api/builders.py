@@ -167,7 +167,7 @@ def arrow_body(rows: list[dict], metadata: dict[str, str] | None = None) -> byte
     }
     if any("probe_ids" in r for r in rows):
         columns["probe_ids"] = pa.array([r["probe_ids"] for r in rows], pa.list_(pa.string()))
-    for name in ("diagnosis", "findings"):
+    for name in ("diagnosis", "diagnosis_code", "findings"):
         if any(name in r for r in rows):
             columns[name] = pa.array([r.get(name) for r in rows], pa.string())
     table = pa.table(columns).replace_schema_metadata(metadata)

@@ -95,3 +95,14 @@ def test_to_jsonable_turns_nan_into_null():
     out = to_jsonable({"a": float("nan"), "b": np.float32(0.5), "c": [np.inf, 1], "d": (1, 2)})
     assert out == {"a": None, "b": 0.5, "c": [None, 1], "d": [1, 2]}
     json.dumps(out, allow_nan=False)  # strict JSON
+
+
+def test_a_bundle_may_state_its_minimum_coverage_for_a_verdict(tiny_bundle_dir, tmp_path):
+    assert load_bundle(tiny_bundle_dir).min_verdict_coverage is None
+    copy = _copy(tiny_bundle_dir, tmp_path)
+    meta = json.loads((copy / "bundle.json").read_text())
+    (copy / "bundle.json").write_text(json.dumps(meta | {"min_verdict_coverage": 0.8}))
+    assert load_bundle(copy).min_verdict_coverage == 0.8
+    (copy / "bundle.json").write_text(json.dumps(meta | {"min_verdict_coverage": 1.5}))
+    with pytest.raises(ModelBundleError, match="min_verdict_coverage must be a share"):
+        load_bundle(copy)

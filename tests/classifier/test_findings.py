@@ -1,7 +1,10 @@
+import re
+
 import pytest
 
-from classifier.errors import ClassifierError, UnknownFindingError
+from classifier.errors import ClassifierError, UnknownFindingError, UnknownGeneError
 from classifier.findings import (
+    CopyChange,
     Epitope,
     Finding,
     FindingKind,
@@ -78,7 +81,7 @@ def test_break_apart():
         {"kind": "break_apart", "gene": "ewsr1", "method": "FISH", "result": "rearranged"}, 1
     )
     assert (f.kind, f.genes, f.method, f.result) == (
-        FindingKind.BREAK_APART,
+        FindingKind.REARRANGEMENT,
         ("EWSR1",),
         "fish",
         "rearranged",
@@ -158,6 +161,7 @@ def test_to_dict_holds_the_fields_of_the_kind():
         "result": "negative",
         "marker": "WT1",
         "epitope": "n_terminal",
+        "clone": None,
         "pattern": None,
     }
 
@@ -176,12 +180,13 @@ def test_parse_findings_of_nothing():
         (
             {"kind": "sequencing", "result": "detected"},
             "findings[2].kind",
-            "unknown kind 'sequencing'; accepted: fusion, break_apart, ihc",
+            "unknown kind 'sequencing'; accepted: fusion, rearrangement, mutation, copy_number, "
+            "ihc (break_apart is read as rearrangement)",
         ),
         (
             {"result": "detected"},
             "findings[2].kind",
-            "kind is missing; accepted: fusion, break_apart, ihc",
+            "kind is missing; accepted: fusion, rearrangement, mutation, copy_number, ihc",
         ),
         (
             {**RNA_WT1, "method": "sanger"},
@@ -196,7 +201,7 @@ def test_parse_findings_of_nothing():
         (
             {"kind": "break_apart", "gene": "EWSR1", "method": "rna_ngs", "result": "rearranged"},
             "findings[2].method",
-            "accepted: fish",
+            "accepted: fish, dna_ngs",
         ),
         (
             {**RNA_WT1, "result": "positive"},
@@ -216,7 +221,7 @@ def test_parse_findings_of_nothing():
         (
             {"kind": "ihc", "marker": "WT1", "result": "rearranged"},
             "findings[2].result",
-            "accepted: positive, negative, not_tested",
+            "accepted: positive, negative, lost, retained, not_tested",
         ),
         (
             {"kind": "break_apart", "method": "fish", "result": "rearranged"},
@@ -263,19 +268,19 @@ def test_parse_findings_of_nothing():
             {"kind": "ihc", "marker": "WT1", "epitop": "n_terminal", "result": "negative"},
             "findings[2].epitop",
             "has no field 'epitop'; ihc findings have: kind, method, result, marker, epitope, "
-            "pattern",
+            "clone, pattern",
         ),
         ({**RNA_WT1, "gene": "EWSR1"}, "findings[2].gene", "fusion findings have: kind, method"),
         (
             {"kind": "break_apart", "gene": "EWSR1", "genes": ["EWSR1", "WT1"],
              "method": "fish", "result": "rearranged"},
             "findings[2].genes",
-            "break_apart findings have: kind, method, result, gene",
+            "rearrangement findings have: kind, method, result, gene",
         ),
     ],
 )  # fmt: skip
 def test_invalid_findings_name_the_field_and_the_accepted_values(obj, field, message):
-    with pytest.raises(UnknownFindingError, match=message.replace("(", r"\(")) as err:
+    with pytest.raises(UnknownFindingError, match=re.escape(message)) as err:
         parse_finding(obj, 2)
     assert err.value.field == field
 
@@ -310,11 +315,212 @@ def test_hand_built_finding_with_unknown_method_fails_when_read():
     [
         {"kind": "fusion", "method": "rna_ngs", "result": "detected",
          "genes": ["EWSR1", "WT1"], "name": "EWSR1::WT1"},
-        {"kind": "break_apart", "method": "fish", "result": "rearranged", "gene": "EWSR1"},
+        {"kind": "rearrangement", "method": "fish", "result": "rearranged", "gene": "EWSR1"},
+        {"kind": "mutation", "method": "dna_ngs", "result": "detected", "gene": "IDH1",
+         "variant": "p.R132C"},
+        {"kind": "copy_number", "method": "fish", "result": "detected", "gene": "MDM2",
+         "change": "amplification"},
         {"kind": "ihc", "method": "ihc", "result": "positive", "marker": "desmin",
-         "epitope": "unspecified", "pattern": "dot-like"},
+         "epitope": "unspecified", "clone": "D33", "pattern": "dot-like"},
     ],
 )  # fmt: skip
 def test_a_finding_with_every_field_of_its_kind_is_read(obj):
     # The field check and what parse_finding reads must not drift apart.
     assert parse_finding(obj, 0).to_dict()["kind"] == obj["kind"]
+
+
+# -- the kinds added in knowledge 2.0 ----------------------------------------------
+
+
+def test_break_apart_is_an_alias_of_rearrangement_and_dna_ngs_is_accepted():
+    old = parse_finding(
+        {"kind": "break_apart", "gene": "EWSR1", "method": "fish", "result": "rearranged"}, 0
+    )
+    new = parse_finding(
+        {"kind": "rearrangement", "gene": "EWSR1", "method": "dna_ngs", "result": "rearranged"}, 1
+    )
+    assert old.kind is new.kind is FindingKind.REARRANGEMENT
+    assert new.describe() == (
+        "EWSR1 DNA-based NGS (breakpoint without a named partner): rearranged (findings[1])"
+    )
+
+
+def test_mutation_with_its_variant():
+    f = parse_finding(
+        {
+            "kind": "mutation",
+            "gene": "idh1",
+            "variant": "p.Arg132Cys",
+            "method": "DNA-NGS",
+            "result": "detected",
+        },
+        4,
+    )
+    assert (f.kind, f.genes, f.variant, f.method) == (
+        FindingKind.MUTATION,
+        ("IDH1",),
+        "p.Arg132Cys",
+        "dna_ngs",
+    )
+    assert f.variant_tokens == {"R132"}
+    assert f.proves is Proves.ALTERATION_PRESENT
+    assert f.describe() == "IDH1 p.Arg132Cys detected by DNA-based NGS (findings[4])"
+    assert f.to_dict() == {
+        "kind": "mutation",
+        "method": "dna_ngs",
+        "result": "detected",
+        "gene": "IDH1",
+        "variant": "p.Arg132Cys",
+    }
+
+
+def test_a_previous_hgnc_symbol_is_read_as_its_successor_and_said_so():
+    f = parse_finding(
+        {
+            "kind": "mutation",
+            "gene": "H3F3A",
+            "variant": "G34W",
+            "method": "sanger",
+            "result": "detected",
+        },
+        0,
+    )
+    assert f.genes == ("H3-3A",)
+    assert f.renamed == ("H3F3A is now H3-3A",)
+    assert (
+        f.describe()
+        == "H3-3A G34W detected by Sanger sequencing [H3F3A is now H3-3A] (findings[0])"
+    )
+    fusion = parse_finding(
+        {
+            "kind": "fusion",
+            "genes": ["EWSR1", "WT1"],
+            "name": "EWS::WT1",
+            "method": "rt_pcr",
+            "result": "detected",
+        },
+        0,
+    )
+    assert fusion.genes == ("EWSR1", "WT1")
+
+
+def test_copy_number_with_its_change():
+    f = parse_finding(
+        {
+            "kind": "copy_number",
+            "gene": "MDM2",
+            "change": "Amplification",
+            "method": "fish",
+            "result": "detected",
+        },
+        1,
+    )
+    assert (f.change, f.change.alteration_kind) == (CopyChange.AMPLIFICATION, "amplification")
+    assert f.describe() == "MDM2 amplification detected by FISH (findings[1])"
+    assert CopyChange.DELETION.alteration_kind == CopyChange.LOSS.alteration_kind == "loss"
+    assert CopyChange.GAIN.alteration_kind is None
+
+
+def test_ihc_lost_retained_and_a_known_clone_gives_the_epitope():
+    lost = parse_finding({"kind": "ihc", "marker": "INI1", "result": "lost"}, 0)
+    assert lost.proves is Proves.MARKER_NEGATIVE
+    assert (
+        parse_finding({"kind": "ihc", "marker": "H3K27me3", "result": "retained"}, 0).proves
+        is Proves.MARKER_POSITIVE
+    )
+    clone = parse_finding(
+        {"kind": "ihc", "marker": "WT1", "clone": "6F-H2", "result": "negative"}, 2
+    )
+    assert (clone.epitope, clone.clone) == (Epitope.N_TERMINAL, "6F-H2")
+    assert (
+        clone.describe()
+        == "WT1 immunohistochemistry, clone 6F-H2 (N-terminal): negative (findings[2])"
+    )
+    unknown = parse_finding(
+        {"kind": "ihc", "marker": "desmin", "clone": "D33", "result": "positive"}, 0
+    )
+    assert (unknown.epitope, unknown.clone) == (Epitope.UNSPECIFIED, "D33")
+
+
+@pytest.mark.parametrize(
+    ("obj", "field", "message"),
+    [
+        (
+            {"kind": "mutation", "gene": "FOO1BAR", "method": "dna_ngs", "result": "detected"},
+            "findings[3].gene",
+            "'FOO1BAR' is not an HGNC-approved or previous gene symbol",
+        ),
+        (
+            {
+                "kind": "fusion", "genes": ["EWSR1", "NOTAGENE9"], "method": "rna_ngs",
+                "result": "detected"
+            },
+            "findings[3].genes[1]",
+            "'NOTAGENE9' is not an HGNC-approved or previous gene symbol",
+        ),
+        (
+            {"kind": "fusion", "name": "EWSR1::XYZ99Q", "method": "rna_ngs", "result": "detected"},
+            "findings[3].name",
+            "'XYZ99Q' is not an HGNC-approved",
+        ),
+        (
+            {
+                "kind": "mutation", "gene": "IDH1", "variant": "bad news", "method": "dna_ngs",
+                "result": "detected"
+            },
+            "findings[3].variant",
+            "cannot read 'bad news'; write a protein change",
+        ),
+        (
+            {"kind": "mutation", "gene": "IDH1", "method": "ihc", "result": "detected"},
+            "findings[3].method",
+            "accepted: dna_ngs, sanger, pcr, rna_ngs",
+        ),
+        (
+            {"kind": "copy_number", "gene": "MDM2", "method": "fish", "result": "detected"},
+            "findings[3].change",
+            "change is missing; accepted: amplification, gain, deletion, loss",
+        ),
+        (
+            {
+                "kind": "copy_number", "gene": "MDM2", "change": "doubled", "method": "fish",
+                "result": "detected"
+            },
+            "findings[3].change",
+            "unknown change 'doubled'",
+        ),
+        (
+            {
+                "kind": "ihc", "marker": "WT1", "clone": "6F-H2", "epitope": "C-terminal",
+                "result": "negative"
+            },
+            "findings[3].epitope",
+            "clone '6F-H2' binds the N-terminal part of WT1, but epitope says C-terminal",
+        ),
+        (
+            {
+                "kind": "mutation", "gene": "IDH1", "change": "amplification", "method": "dna_ngs",
+                "result": "detected"
+            },
+            "findings[3].change",
+            "mutation findings have: kind, method, result, gene, variant",
+        ),
+    ],
+)  # fmt: skip
+def test_errors_of_the_new_kinds_name_the_field(obj, field, message):
+    with pytest.raises(UnknownFindingError, match=re.escape(message)) as err:
+        parse_finding(obj, 3)
+    assert err.value.field == field
+
+
+def test_an_ambiguous_previous_symbol_is_refused_naming_the_candidates():
+    from classifier.genes import load_gene_symbols
+
+    symbols = load_gene_symbols()
+    ambiguous = next(s for s, v in sorted(symbols.previous.items()) if len(v) > 1)
+    with pytest.raises(UnknownGeneError, match="previous HGNC symbol of several genes") as err:
+        parse_finding(
+            {"kind": "mutation", "gene": ambiguous, "method": "dna_ngs", "result": "detected"}, 0
+        )
+    assert err.value.field == "findings[0].gene"
+    assert all(s in str(err.value) for s in symbols.previous[ambiguous])

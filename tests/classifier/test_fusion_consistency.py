@@ -16,6 +16,10 @@ def break_apart(gene, result="rearranged"):
     return {"kind": "break_apart", "gene": gene, "method": "fish", "result": result}
 
 
+def weights(r):
+    return [str(e.weight) for e in r.evidence]
+
+
 def ihc(marker, result, epitope=None, pattern=None):
     obj = {"kind": "ihc", "marker": marker, "result": result}
     if epitope:
@@ -58,9 +62,11 @@ def test_reverse_orientation_and_rt_pcr_confirm_too():
     assert assess("DSRCT", [fusion("WT1-EWSR1", method="rt_pcr")]).status is S.CONFIRMED
 
 
-def test_dsrct_with_only_ewsr1_break_apart_is_consistent_unconfirmed():
+def test_dsrct_with_only_ewsr1_break_apart_is_consistent():
     r = assess("DSRCT", [break_apart("EWSR1")])
-    assert r.status is S.CONSISTENT_UNCONFIRMED
+    assert r.status is S.CONSISTENT
+    assert weights(r) == ["compatible"]
+    assert r.evidence[0].classes == ("DSRCT", "EWS", "MLPS", "CCS", "AFH", "EMC", "SEF")
     assert len(r.supporting) == 1
     said = r.supporting[0]
     assert "EWSR1 rearranges in desmoplastic small round cell tumour (EWSR1::WT1)" in said
@@ -74,11 +80,13 @@ def test_dsrct_with_another_class_fusion_is_inconsistent():
     assert r.status is S.INCONSISTENT
     assert r.contradicting == (
         "EWSR1::FLI1 detected by RNA-based NGS (findings[0]): this fusion defines Ewing "
-        "sarcoma, not desmoplastic small round cell tumour (EWSR1::WT1).",
+        "sarcoma, not desmoplastic small round cell tumour (expected: EWSR1::WT1); both "
+        "partners are proven.",
     )
+    assert weights(r) == ["strong_against"]
     assert r.summary.startswith("The findings contradict desmoplastic small round cell tumour")
     assert r.dsrct_check.status is S.INCONSISTENT
-    assert not r.dsrct_check.flagged
+    assert r.dsrct_check.flagged  # DSRCT on top, with evidence against it (issue 17)
 
 
 def test_confident_ewing_call_with_ewsr1_wt1_is_inconsistent_and_flagged():
@@ -122,21 +130,24 @@ def test_n_terminal_wt1_negative_does_not_contradict_dsrct():
 def test_n_terminal_wt1_negative_beside_an_ewsr1_break_apart_stays_consistent():
     findings = [ihc("WT1", "negative", epitope="N-terminal"), break_apart("EWSR1")]
     r = assess("DSRCT", findings)
-    assert r.status is S.CONSISTENT_UNCONFIRMED
+    assert r.status is S.CONSISTENT
     assert r.contradicting == ()
+    assert weights(r) == ["neutral", "compatible"]
 
 
 def test_c_terminal_wt1_positive_supports_dsrct():
     r = assess("DSRCT", [ihc("WT1", "positive", epitope="C-terminal")])
-    assert r.status is S.CONSISTENT_UNCONFIRMED
+    assert r.status is S.CONSISTENT
     assert "C-terminal antibodies stain its nuclei" in r.supporting[0]
 
 
 def test_c_terminal_wt1_negative_argues_against_but_stains_are_supportive_only():
     r = assess("DSRCT", [ihc("WT1", "negative", epitope="c_terminal")])
-    assert r.status is S.CONSISTENT_UNCONFIRMED
+    assert r.status is S.DISCORDANT
+    assert weights(r) == ["weak_against"]
     assert "Immunohistochemistry is supportive only" in r.contradicting[0]
     assert r.summary.startswith("The findings argue against")
+    assert r.dsrct_check.flagged  # a DSRCT call meeting evidence against it
 
 
 def test_wt1_without_epitope_is_uninformative():
@@ -154,16 +165,18 @@ def test_dot_like_desmin_supports_dsrct_and_an_unknown_stain_is_noted():
 # -- shared fusions, FET genes -----------------------------------------------------
 
 
-@pytest.mark.parametrize(("top", "other"), [("CCS", "angiomatoid"), ("AFH", "clear cell")])
-def test_fusion_shared_by_two_classes_confirms_either(top, other):
+@pytest.mark.parametrize(("top", "other"), [("CCS", "AFH"), ("AFH", "CCS")])
+def test_fusion_shared_by_two_classes_confirms_neither(top, other):
     r = assess(top, [fusion("EWSR1::ATF1")])
-    assert r.status is S.CONFIRMED
-    assert f"it also defines {other}" in r.supporting[0]
+    assert r.status is S.CONSISTENT
+    assert weights(r) == ["compatible"]
+    assert r.evidence[0].classes == (top, other)
+    assert "so it does not tell them apart" in r.supporting[0]
 
 
 def test_negative_ewsr1_fish_does_not_rule_out_a_fus_ewing_sarcoma():
     r = assess("EWS", [break_apart("EWSR1", "not_rearranged")])
-    assert r.status is S.CONSISTENT_UNCONFIRMED
+    assert r.status is S.DISCORDANT
     text = r.contradicting[0]
     assert "does not rule out Ewing sarcoma" in text
     assert "FUS::ERG and FUS::FEV do not involve EWSR1" in text
@@ -171,14 +184,16 @@ def test_negative_ewsr1_fish_does_not_rule_out_a_fus_ewing_sarcoma():
 
 def test_negative_ewsr1_fish_argues_against_dsrct_without_excluding_it():
     r = assess("DSRCT", [break_apart("EWSR1", "not_rearranged")])
-    assert r.status is S.CONSISTENT_UNCONFIRMED
+    assert r.status is S.DISCORDANT
     said = r.contradicting[0]
     assert "every defining fusion of desmoplastic small round cell tumour involves EWSR1" in said
 
 
-def test_break_apart_of_an_unrelated_gene_contradicts():
+def test_break_apart_of_an_unrelated_gene_is_weak_evidence_against():
+    # FISH never names the partner and has false positives: it cannot refute a call.
     r = assess("DSRCT", [break_apart("FOXO1")])
-    assert r.status is S.INCONSISTENT
+    assert r.status is S.DISCORDANT
+    assert weights(r) == ["weak_against"]
     assert "a FOXO1 rearrangement is not expected" in r.contradicting[0]
     assert "alveolar" in r.contradicting[0]
 
@@ -194,7 +209,7 @@ def test_negative_break_apart_of_an_unrelated_gene_has_no_bearing():
 
 def test_expected_fusion_not_detected_is_listed_against_but_not_inconsistent():
     r = assess("DSRCT", [fusion("EWSR1::WT1", result="not_detected")])
-    assert r.status is S.CONSISTENT_UNCONFIRMED
+    assert r.status is S.DISCORDANT
     assert "limited sensitivity" in r.contradicting[0]
     # another method can catch what the negative one missed
     assert r.recommended_test == "RT-PCR, DNA-based NGS or FISH with fusion probes for EWSR1::WT1"
@@ -220,10 +235,17 @@ def test_both_fusions_detected_is_inconsistent():
     assert len(r.supporting) == len(r.contradicting) == 1
 
 
-def test_unknown_fusion_contradicts_a_fusion_defined_class():
+def test_an_other_partner_of_the_class_gene_is_weak_evidence_against():
+    # EWSR1::PATZ1 defines no class here; EWSR1 with another partner than WT1 is not DSRCT.
     r = assess("DSRCT", [fusion("EWSR1::PATZ1")])
-    assert r.status is S.INCONSISTENT
-    assert "defines no class in the knowledge base" in r.contradicting[0]
+    assert r.status is S.DISCORDANT
+    assert "this EWSR1 fusion defines no class in the knowledge base" in r.contradicting[0]
+
+
+def test_a_fusion_defining_no_class_has_no_bearing():
+    r = assess("DSRCT", [fusion("TP53::NTRK1", method="dna_ngs")])
+    assert r.status is S.NOT_ASSESSED
+    assert weights(r) == ["neutral"]
 
 
 def test_not_tested_is_noted():
@@ -240,21 +262,21 @@ def test_class_without_defining_fusion_and_no_contradiction_is_not_assessed():
     assert r.status is S.NOT_ASSESSED
     assert r.expected_fusions == ()
     assert r.summary == (
-        "leiomyosarcoma has no defining fusion, so fusion findings can only contradict it; "
-        "none does."
+        "leiomyosarcoma has no defining alteration in the knowledge base, so the findings can "
+        "only contradict it; none does."
     )
     assert r.recommended_test is None
 
 
 def test_class_without_defining_fusion_is_contradicted_by_another_class_fusion():
     assert assess("LMS", [fusion("EWSR1::FLI1")]).status is S.INCONSISTENT
-    assert assess("LMS", [break_apart("EWSR1")]).status is S.INCONSISTENT
+    assert assess("LMS", [break_apart("EWSR1")]).status is S.DISCORDANT
 
 
 def test_unknown_fusion_cannot_be_judged_for_a_class_without_fusion():
-    r = assess("LMS", [fusion("ABC1::DEF2")])
+    r = assess("LMS", [fusion("TP53::FOXK2")])
     assert r.status is S.NOT_ASSESSED
-    assert "cannot be judged" in r.notes[0]
+    assert "defines no class in the knowledge base" in r.notes[0]
 
 
 def test_non_fusion_alterations_give_the_recommended_test():
@@ -263,13 +285,15 @@ def test_non_fusion_alterations_give_the_recommended_test():
     assert r.recommended_test == "FISH or copy-number analysis for MDM2 amplification"
     bcor = assess("BCOR", [break_apart("BCOR")])
     assert bcor.recommended_test == (
-        "RNA-based NGS or RT-PCR for BCOR::CCNB3 or BCOR::MAML3; or RNA- or DNA-based NGS for "
-        "BCOR internal tandem duplication"
+        "RNA-based NGS or RT-PCR for BCOR::CCNB3, BCOR::MAML3 or ZC3H7B::BCOR; or RNA- or "
+        "DNA-based NGS for BCOR internal tandem duplication"
     )
 
 
-def test_wildcard_partner_confirms_imt():
-    assert assess("IMT", [fusion("EML4::ALK")]).status is S.CONFIRMED
+def test_wildcard_partner_is_compatible_but_does_not_confirm_imt():
+    r = assess("IMT", [fusion("EML4::ALK")])
+    assert r.status is S.CONSISTENT
+    assert "ALK is the obligate gene of inflammatory myofibroblastic tumour" in r.supporting[0]
 
 
 # -- confidence of the call ------------------------------------------------------------
@@ -329,7 +353,7 @@ def test_dsrct_check_with_labels_and_without_a_dsrct_class():
 
 def test_dsrct_check_on_a_partner_unknown_rearrangement_names_the_test():
     r = assess("LMS", [break_apart("EWSR1")])
-    assert r.dsrct_check.status is S.CONSISTENT_UNCONFIRMED
+    assert r.dsrct_check.status is S.CONSISTENT
     assert "RNA-based NGS or RT-PCR for EWSR1::WT1 would" in r.dsrct_check.explanation
 
 
@@ -343,3 +367,8 @@ def test_to_dict_is_json_ready():
     assert out["expected_fusions"][0] == "EWSR1::FLI1"
     assert isinstance(out["supporting"], list)
     assert out["knowledge_version"] == knowledge_version()
+
+
+def test_a_negative_test_for_another_class_fusion_does_not_change_the_recommended_method():
+    r = assess("DSRCT", [fusion("EWSR1::FLI1", result="not_detected", method="rt_pcr")])
+    assert r.recommended_test == "RNA-based NGS or RT-PCR for EWSR1::WT1"

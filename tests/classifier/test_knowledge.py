@@ -1,9 +1,11 @@
+import csv
 import re
+from importlib import resources
 
 import pytest
 
-from classifier import knowledge
 from classifier.diagnoses import DiagnosisResolver, normalise_diagnosis
+from classifier.genes import load_gene_symbols
 from classifier.knowledge import (
     IhcMeaning,
     Proves,
@@ -14,6 +16,7 @@ from classifier.knowledge import (
     load_knowledge,
     resolve_diagnosis,
 )
+from classifier.knowledge_rows import read_alteration
 
 # The 76 distinct `Diagnosis` strings of the GSE140686 sample sheets
 # (samples_450k.csv and samples_epic.csv), copied so that the test does not
@@ -102,7 +105,7 @@ GSE140686_DIAGNOSES = {
 
 
 def test_version_is_read_from_the_version_file():
-    assert knowledge_version() == "1.2.0"
+    assert knowledge_version() == "2.0.0"
     assert re.fullmatch(r"[0-9a-f]{12}", load_knowledge().digest)
 
 
@@ -181,8 +184,14 @@ def test_fusion_orientation_does_not_matter():
 
 def test_wildcard_partner_matches_any_gene():
     assert classes_defined_by("EML4::ALK") == ("IMT",)
-    assert classes_defined_by("MEAF6::PHF1") == ("OFMT",)
-    assert load_knowledge().expected_fusions("IMT")[4].name == "ALK fusion (any partner)"
+    # PHF1 fusions occur in both OFMT and low-grade endometrial stromal sarcoma
+    assert classes_defined_by("MEAF6::PHF1") == ("ESS_LG", "OFMT")
+    kb = load_knowledge()
+    assert [a.name for a in kb.variant_partners("IMT")] == [
+        "ALK fusion (any partner)",
+        "ROS1 fusion (any partner)",
+    ]
+    assert all(not a.is_wildcard for a in kb.expected_fusions("IMT"))
 
 
 def test_unknown_fusion_defines_nothing():
@@ -217,8 +226,12 @@ def test_test_for_each_kind():
         ("fusion", "rt_pcr", "detected", Proves.FUSION_PRESENT),
         ("fusion", "dna_ngs", "not_detected", Proves.FUSION_ABSENT),
         ("fusion", "rna_ngs", "not_tested", Proves.NOTHING),
-        ("break_apart", "fish", "rearranged", Proves.REARRANGEMENT),
-        ("break_apart", "fish", "not_rearranged", Proves.NO_REARRANGEMENT),
+        ("rearrangement", "fish", "rearranged", Proves.REARRANGEMENT),
+        ("rearrangement", "fish", "not_rearranged", Proves.NO_REARRANGEMENT),
+        ("mutation", "dna_ngs", "detected", Proves.ALTERATION_PRESENT),
+        ("copy_number", "fish", "not_detected", Proves.ALTERATION_ABSENT),
+        ("ihc", "ihc", "lost", Proves.MARKER_NEGATIVE),
+        ("ihc", "ihc", "retained", Proves.MARKER_POSITIVE),
         ("ihc", "ihc", "positive", Proves.MARKER_POSITIVE),
         ("ihc", "ihc", "negative", Proves.MARKER_NEGATIVE),
     ],
@@ -231,22 +244,24 @@ def test_evidence_methods_say_what_a_finding_proves(kind, method, result, proves
 
 
 def test_break_apart_explains_partner_unknown():
-    row = load_knowledge().evidence_method("break_apart", "fish", "rearranged")
+    row = load_knowledge().evidence_method("rearrangement", "fish", "rearranged")
     assert row is not None
     assert "does not show its partner" in row.explanation
 
 
 def test_unknown_evidence_combination_is_none():
     kb = load_knowledge()
-    assert kb.evidence_method("break_apart", "rna_ngs", "rearranged") is None
+    assert kb.evidence_method("rearrangement", "rna_ngs", "rearranged") is None
     assert kb.evidence_method("fusion", "rna_ngs", "rearranged") is None
 
 
 def test_accepted_methods_and_results():
     kb = load_knowledge()
     assert kb.methods_for("fusion") == ("rna_ngs", "rt_pcr", "dna_ngs", "fish")
-    assert kb.methods_for("break_apart") == ("fish",)
-    assert kb.results_for("ihc") == ("positive", "negative", "not_tested")
+    assert kb.methods_for("rearrangement") == ("fish", "dna_ngs")
+    assert kb.methods_for("mutation") == ("dna_ngs", "sanger", "pcr", "rna_ngs")
+    assert kb.methods_for("copy_number") == ("fish", "dna_ngs", "array", "mlpa")
+    assert kb.results_for("ihc") == ("positive", "negative", "lost", "retained", "not_tested")
 
 
 @pytest.mark.parametrize(
@@ -435,6 +450,8 @@ def test_match_to_dict():
         "how": "exact",
         "matched": "Ewing´s sarcoma",
         "note": None,
+        "malignant": True,
+        "hedge": None,
     }
 
 
@@ -447,7 +464,7 @@ def test_normalise_diagnosis():
 
 # -- table validation ------------------------------------------------------------
 
-CLASS_ROWS = [("EWS", "Ewing sarcoma", "methylation class Ewing´s sarcoma", "ROUND_CELL")]
+CLASS_ROWS = [("EWS", "Ewing sarcoma", "methylation class Ewing´s sarcoma", "ROUND_CELL", True)]
 FAMILIES = {"ROUND_CELL": "round cell sarcomas"}
 
 
@@ -480,15 +497,87 @@ def test_fusion_rows_are_checked():
         "kind": "fusion",
         "gene_5p": "EWSR1",
         "gene_3p": "FLI1",
+        "variant": "",
+        "role": "defining",
         "frequency": "most",
+        "obligate": "no",
         "note": "",
+        "source": "WHO 2020 ST&B: Ewing sarcoma",
     }
-    assert knowledge._alteration("f", good, classes, kinds).name == "EWSR1::FLI1"
-    with pytest.raises(ValueError, match="unknown class code 'XX'"):
-        knowledge._alteration("f", {**good, "class_code": "XX"}, classes, kinds)
-    with pytest.raises(ValueError, match="unknown kind"):
-        knowledge._alteration("f", {**good, "kind": "deletion"}, classes, kinds)
-    with pytest.raises(ValueError, match="needs 2 gene symbol"):
-        knowledge._alteration("f", {**good, "gene_3p": ""}, classes, kinds)
-    with pytest.raises(ValueError, match="needs 1 gene symbol"):
-        knowledge._alteration("f", {**good, "kind": "mutation"}, classes, kinds)
+    approved = {"EWSR1", "FLI1", "IDH1"}.__contains__
+
+    def read(**change):
+        return read_alteration("f", {**good, **change}, classes, kinds, approved)
+
+    assert read().name == "EWSR1::FLI1"
+    assert read(gene_3p="*", role="variant_partner").name == "EWSR1 fusion (any partner)"
+    assert read(kind="mutation", gene_5p="IDH1", gene_3p="", variant="R132").name == (
+        "IDH1 R132 mutation"
+    )
+    for change, message in [
+        ({"class_code": "XX"}, "unknown class code 'XX'"),
+        ({"kind": "deletion"}, "unknown kind"),
+        ({"gene_3p": ""}, "needs 2 gene symbol"),
+        ({"kind": "mutation"}, "needs 1 gene symbol"),
+        ({"gene_3p": "FLI9"}, r"\['FLI9'\] are not HGNC-approved symbols"),
+        ({"role": "typical"}, "role 'typical' or frequency 'most' is unknown"),
+        ({"frequency": "often"}, "frequency 'often' is unknown"),
+        ({"gene_3p": "*"}, "a wildcard partner is exactly a variant_partner row"),
+        ({"role": "variant_partner"}, "a wildcard partner is exactly a variant_partner row"),
+        ({"source": ""}, "the source is required"),
+        ({"obligate": "maybe"}, "obligate must be yes or no"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            read(**change)
+
+
+def test_every_knowledge_row_names_its_source():
+    kb = load_knowledge()
+    assert all(a.source for a in kb.alterations)
+    assert all(r.source for r in kb.evidence)
+    assert all(r.source for r in kb.ihc)
+    data = resources.files("classifier") / "data"
+    for name in ("diagnosis_synonyms.csv", "diagnosis_codes.csv", "families.csv", "ihc_clones.csv"):
+        with (data / name).open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        assert rows and all(r["source"].strip() for r in rows), name
+
+
+def test_every_gene_of_the_knowledge_base_is_hgnc_approved():
+    symbols = load_gene_symbols()
+    genes = {g for a in load_knowledge().alterations for g in a.genes if g != "*"}
+    assert genes <= symbols.approved
+    assert {"H3-3A", "H3-3B", "EWSR1", "NUTM2A", "SS18L1"} <= symbols.approved
+
+
+def test_no_family_level_diagnosis_points_at_a_family_whose_agreement_is_not_reported():
+    kb = load_knowledge()
+    targets = {e.target for e in kb.diagnoses.entries.values() if e.level == "family"}
+    targets |= {e.target for e in kb.diagnoses.codes.values() if e.level == "family"}
+    assert all(kb.family_concordance[t] for t in targets)
+
+
+def test_families_that_hold_benign_and_malignant_classes_are_known():
+    # A family-level call in these cannot speak to benign versus malignant.
+    kb = load_knowledge()
+    mixed = {f for f in kb.family_names if kb.family_is_malignant(f) is None}
+    assert {"SMOOTH_MUSCLE", "ADIPOCYTIC", "OSTEOGENIC", "NERVE_SHEATH", "CARTILAGE"} <= mixed
+    assert kb.family_is_malignant("ROUND_CELL") is True
+    assert kb.family_is_malignant("USP6_REACTIVE") is False
+
+
+def test_behaviour_of_classes():
+    kb = load_knowledge()
+    assert (kb.is_malignant("LMS"), kb.is_malignant("LM"), kb.is_malignant("WDLPS")) == (
+        True,
+        False,
+        None,
+    )
+    assert kb.is_control("CTRL_REACT") and not kb.is_control("NFAS")
+
+
+def test_known_clones_give_their_epitope():
+    kb = load_knowledge()
+    assert kb.clone_epitope("WT1", "6F-H2") == "n_terminal"
+    assert kb.clone_epitope("wt1", "C19") == "c_terminal"
+    assert kb.clone_epitope("WT1", "unknown") is None

@@ -45,31 +45,31 @@ def test_same_class_is_confirmed():
     )
 
 
-def test_family_level_diagnosis_is_confirmed_by_a_class_of_the_family():
+def test_family_level_diagnosis_is_family_concordant_with_a_class_of_the_family():
     r = reclassify("Chondrosarcoma", **call("CS_IDH_A", score=0.95))
-    assert r.verdict is Verdict.CONFIRMED
+    assert r.verdict is Verdict.FAMILY_CONCORDANT
     assert (r.submitted_class, r.submitted_family, r.submitted_level) == (
         None,
         "CARTILAGE",
         "family",
     )
-    assert "confirmed at family level" in r.evidence
+    assert "a class of the submitted family, so they agree at family level only" in r.evidence
     assert "compared at family level" in r.evidence  # the table's note
 
 
-def test_family_match_on_the_submitted_family_is_confirmed_at_family_level_only():
+def test_family_match_never_confirms_a_class_level_diagnosis():
     r = reclassify("Ewing sarcoma", **call("CIC", "family_match", score=0.55, family_score=0.95))
-    assert r.verdict is Verdict.CONFIRMED
+    assert r.verdict is Verdict.FAMILY_CONCORDANT
     assert "round cell sarcomas family with summed score 0.95" in r.evidence
     assert "scored 0.55" in r.evidence
-    assert "confirmed at family level only" in r.evidence
+    assert "they agree at family level only: the class is not confirmed" in r.evidence
 
 
-def test_family_match_confirms_a_family_level_diagnosis():
+def test_family_match_is_family_concordant_with_a_family_level_diagnosis():
     r = reclassify(
         "small round cell sarcoma", **call("EWS", "family_match", score=0.5, family_score=0.92)
     )
-    assert r.verdict is Verdict.CONFIRMED
+    assert r.verdict is Verdict.FAMILY_CONCORDANT
 
 
 def test_top_class_given_as_geo_label():
@@ -183,13 +183,17 @@ def test_to_dict_is_json_ready():
     assert set(out) == {
         "verdict",
         "submitted_diagnosis",
+        "submitted_code",
         "submitted_class",
         "submitted_family",
         "submitted_level",
         "matched_by",
+        "hedge",
         "called_class",
         "called_family",
         "decision",
+        "model_decision",
+        "quality_reasons",
         "score",
         "family_score",
         "threshold",

@@ -101,7 +101,18 @@ def test_a_match_reports_the_class_and_both_checks(result):
     )
     fusion = contained["fusion-consistency"]
     assert fusion["valueCodeableConcept"]["coding"][0]["code"] == "confirmed"
-    assert {c["valueString"] for c in fusion["component"]} >= {"EWSR1::WT1"}
+    assert {c.get("valueString") for c in fusion["component"]} >= {"EWSR1::WT1"}
+    # every finding as evidence: its weight coded, the finding and the reason as text
+    evidence = [
+        c for c in fusion["component"] if c["code"]["coding"][0]["code"] == "finding-evidence"
+    ]
+    assert [c["valueCodeableConcept"]["coding"][0]["code"] for c in evidence] == [
+        e["weight"] for e in result["fusion_consistency"]["evidence"]
+    ]
+    assert evidence[0]["valueCodeableConcept"]["coding"][0]["system"].endswith(
+        "/CodeSystem/evidence-weight"
+    )
+    assert "findings[0]" in evidence[0]["valueCodeableConcept"]["text"]
     reclass = contained["reclassification"]
     assert reclass["valueCodeableConcept"]["coding"][0]["code"] == "reclassified"
     assert "Ewing sarcoma" in reclass["note"][0]["text"]
@@ -319,3 +330,22 @@ def test_the_device_names_the_bundle_fingerprint(result):
     device = _contained(result_to_fhir(result, result_id="42", issued=ISSUED))["classifier"]
     systems = {i["system"].rsplit("/", 1)[1]: i["value"] for i in device["identifier"]}
     assert systems == {"mlflow-run": RUN_ID, "model-fingerprint": result["model"]["fingerprint"]}
+
+
+def test_a_discordant_status_is_marked_abnormal_and_a_code_is_a_component(result):
+    changed = copy.deepcopy(result)
+    changed["fusion_consistency"]["status"] = "discordant"
+    changed["reclassification"] |= {
+        "verdict": "not_classifiable",
+        "submitted_code": "ICD-O-3 8806/3",
+        "quality_reasons": ["the profile is out of distribution"],
+    }
+    contained = _contained(result_to_fhir(changed, result_id="42", issued=ISSUED))
+    fusion = contained["fusion-consistency"]
+    assert fusion["interpretation"][0]["coding"][0]["code"] == "A"
+    reclass = contained["reclassification"]
+    values = {c["code"]["coding"][0]["code"]: c for c in reclass["component"]}
+    assert values["submitted-diagnosis-code"]["valueString"] == "ICD-O-3 8806/3"
+    assert "quality control: the profile is out of distribution" in [
+        n["text"] for n in reclass["note"]
+    ]

@@ -167,7 +167,8 @@ def test_object_arrays_and_arrow_forms_give_identical_results(post_json, client,
     betas = world.betas("CIC", seed=3)
     betas[world.cpgs[7]] = None
     # A diagnosis and a finding that the call contradicts: every part has content.
-    common = {"diagnosis": "Ewing sarcoma", "findings": [_EWSR1_FLI1]}
+    code = {"system": "ICD-O-3", "code": "9364/3"}
+    common = {"diagnosis": "Ewing sarcoma", "diagnosis_code": code, "findings": [_EWSR1_FLI1]}
     ids = _sample_ids("forms", "object", "arrays", "arrow")
     as_object = post_json({"profiles": [{"sample_id": ids["object"], "betas": betas, **common}]})
     as_arrays = post_json({"profiles": [arrays_profile(ids["arrays"], betas, **common)]})
@@ -180,6 +181,7 @@ def test_object_arrays_and_arrow_forms_give_identical_results(post_json, client,
                     "probe_ids": list(betas),
                     "values": list(betas.values()),
                     "diagnosis": common["diagnosis"],
+                    "diagnosis_code": orjson.dumps(code).decode(),
                     "findings": orjson.dumps(common["findings"]).decode(),
                 }
             ]
@@ -188,6 +190,7 @@ def test_object_arrays_and_arrow_forms_give_identical_results(post_json, client,
     expected = _fresh(as_object)
     assert expected["classification"]["top_class"] == "CIC"
     assert expected["reclassification"]["verdict"] == "reclassified"
+    assert expected["reclassification"]["submitted_code"] == "ICD-O-3 9364/3"
     assert expected["fusion_consistency"]["status"] == "inconsistent"
     assert expected["qc"]["values_rejected"] == 1
     for response in (as_arrays, as_arrow):

@@ -220,7 +220,7 @@ def test_a_misspelt_field_of_a_finding_is_refused(post_json, world):
     item = _error(post_json({"profiles": [_profile(world, findings=findings)]}), 422,
                   "unknown_finding")  # fmt: skip
     assert item["field"] == "profiles[0].findings[0].epitop"
-    assert "ihc findings have: kind, method, result, marker, epitope, pattern" in item["msg"]
+    assert "ihc findings have: kind, method, result, marker, epitope, clone, pattern" in item["msg"]
 
 
 @pytest.mark.parametrize("sample_id", [None, "", 17])

@@ -66,7 +66,10 @@ def test_submit_then_review_the_case_page(
     assert page.locator("[data-testid=decision]").inner_text() == "match"
     assert page.locator("[data-testid=reclassification-verdict]").inner_text() == "reclassified"
     assert "Ewing sarcoma" in page.locator("[data-testid=submitted-diagnosis]").inner_text()
-    assert page.locator("[data-testid=fusion-status]").inner_text() == "consistent, unconfirmed"
+    assert page.locator("[data-testid=fusion-status]").inner_text() == "consistent"
+    # the break-apart is listed as evidence for the call, with its weight and reason
+    assert "compatible" in page.locator("[data-testid=evidence-for]").inner_text()
+    assert "does not name the partner" in page.locator("[data-testid=evidence-for]").inner_text()
     assert "EWSR1::WT1" in page.locator("[data-testid=recommended-test]").inner_text()
     assert "classified correctly" in page.locator("[data-testid=score-meaning]").inner_text()
 

@@ -190,7 +190,40 @@ def test_findings_from_the_simple_fields():
     )
     assert findings_of(form) == [
         {"kind": "fusion", "name": "EWSR1::WT1", "method": "rt_pcr", "result": "detected"},
-        {"kind": "break_apart", "gene": "EWSR1", "method": "fish", "result": "rearranged"},
+        {"kind": "rearrangement", "gene": "EWSR1", "method": "fish", "result": "rearranged"},
         {"kind": "ihc", "marker": "WT1", "result": "negative", "epitope": "N-terminal"},
     ]
     assert findings_of(FormFindings()) == []
+
+
+def test_mutation_copy_number_and_clone_from_the_form():
+    form = FormFindings(
+        mutation_gene="idh1",
+        mutation_variant=" p.R132C ",
+        copy_gene="mdm2",
+        copy_result="not_detected",
+        ihc_marker="INI1",
+        ihc_clone="MRQ-27",
+        ihc_result="lost",
+    )
+    assert findings_of(form) == [
+        {"kind": "mutation", "gene": "IDH1", "method": "dna_ngs", "result": "detected",
+         "variant": "p.R132C"},
+        {"kind": "copy_number", "gene": "MDM2", "change": "amplification", "method": "fish",
+         "result": "not_detected"},
+        {"kind": "ihc", "marker": "INI1", "result": "lost", "clone": "MRQ-27"},
+    ]  # fmt: skip
+
+
+def test_a_diagnosis_code_from_the_form_goes_into_the_body():
+    body = classify_body(
+        b"probe_id,beta\ncg00000029,0.1\n",
+        "p.csv",
+        sample_id="S1",
+        diagnosis="",
+        findings=[],
+        diagnosis_code={"system": "OncoTree", "code": "DSRCT"},
+    )
+    (profile,) = orjson.loads(body.body)["profiles"]
+    assert profile["diagnosis_code"] == {"system": "OncoTree", "code": "DSRCT"}
+    assert "diagnosis" not in profile
