@@ -7,13 +7,17 @@ Usage::
         [--experiment NAME] [--register NAME] [--n-features N]
         [--calibration ridge|temperature|none] [--threshold 0.9] [--gates FILE]
         [--filters snp,cross_reactive,...|none] [--n-jobs N] [--no-tracking]
+        [--batch-adjustment none|material] [--outer-jobs N] [--dask-scheduler ADDRESS]
 
 ``--out`` (default ``models/sarcoma-classifier``, the model ``make run``
 serves) must not hold a bundle already unless ``--replace`` is given.
 ``--outer-folds 0`` skips the nested evaluation (a quick model; it cannot
 become champion, since the gates need the evaluation). ``--filters`` names
 the manifest probe filters applied before training (default: the
-estimator's ``DEFAULT_FILTERS``; ``none`` keeps every probe). Progress goes
+estimator's ``DEFAULT_FILTERS``; ``none`` keeps every probe).
+``--batch-adjustment material`` fits the FFPE / frozen adjustment inside
+every fit (the cohort's ``material`` column). ``--outer-jobs`` fits that
+many outer folds at once; ``--dask-scheduler`` sends them to a Dask cluster. Progress goes
 to standard error; the final metrics are printed as one JSON object on the
 last line of standard output and written to ``metrics.json`` in the bundle.
 Bad options, and a cohort outside the documented format or too sparsely
@@ -35,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from classifier.batch_adjustment import BATCH_ADJUSTMENTS
 from classifier.bundle import BUNDLE_FILE, ModelBundle, save_bundle, to_jsonable
 from classifier.code_version import code_version
 from classifier.errors import ClassifierError
@@ -44,6 +49,7 @@ from classifier.manifest import DEFAULT_FILTERS, FILTERS
 from classifier.taxonomy import Taxonomy, load_taxonomy
 from training.cohort import Cohort, read_cohort
 from training.cohort_checks import check_cohort
+from training.distributed import outer_fold_backend
 from training.figures import (
     confusion_matrix_figure,
     reliability_figure,
@@ -81,6 +87,9 @@ class TrainConfig:
     n_jobs: int = 2
     tracking: bool = True
     name: str = "sarcoma-classifier"
+    batch_adjustment: str = "none"
+    outer_jobs: int = 1
+    dask_scheduler: str | None = None
 
 
 def train(config: TrainConfig) -> dict:
@@ -111,7 +120,9 @@ def train(config: TrainConfig) -> dict:
         inner_folds=config.inner_folds,
         random_state=config.seed,
         n_jobs=config.n_jobs,
+        batch_adjustment=config.batch_adjustment,
     )
+    material = _material(cohort, config.batch_adjustment)
     # Everything that would stop the run is refused here, before the first fold.
     check_cohort(cohort, config.cohort, template.max_missing)
     _say(
@@ -127,11 +138,14 @@ def train(config: TrainConfig) -> dict:
         _say(f"nested cross-validation: {outer} outer x {inner} inner")
         for note in notes:
             _say(f"note: {note}")
-        result = nested_cross_validate(
-            template, cohort.betas, labels, config.outer_folds, config.seed, _progress
-        )
+        with outer_fold_backend(config.dask_scheduler):
+            result = nested_cross_validate(
+                template, cohort.betas, labels, config.outer_folds, config.seed, _progress,
+                samples=cohort.samples, n_jobs=-1 if config.dask_scheduler else config.outer_jobs,
+            )  # fmt: skip
         evaluation = evaluate(result, families, config.threshold)
         evaluation["fold_fit_seconds"] = [round(s, 1) for s in result.fit_seconds]
+        evaluation["fold_params"] = result.fold_params
         y_idx = np.searchsorted(result.classes, result.y)
         figures = {
             "reliability": reliability_figure(
@@ -150,7 +164,7 @@ def train(config: TrainConfig) -> dict:
             ),
         }
 
-    model, fit_seconds = _final_fit(template, cohort, evaluation.get("fold_fit_seconds"))
+    model, fit_seconds = _final_fit(template, cohort, evaluation.get("fold_fit_seconds"), material)
     if len(model.cpgs_) < config.n_features:
         # Not an error (a small cohort, an older array), but the model is not what was asked.
         _say(
@@ -165,6 +179,8 @@ def train(config: TrainConfig) -> dict:
         "n_cpgs_model": len(model.cpgs_),
         "n_classes": len(model.classes_),
         "final_fit_seconds": round(fit_seconds, 1),
+        "n_estimators": model.n_estimators_,
+        "calibrator_c": model.calibrator_c_,
     }
     provenance = {
         "code_version": code_version(),
@@ -227,7 +243,10 @@ def fingerprint(cohort: Cohort) -> str:
     digest.update("\n".join(map(str, cohort.betas.columns)).encode())
     digest.update("\n".join(map(str, cohort.betas.index)).encode())
     digest.update("\n".join(cohort.labels).encode())
-    digest.update(np.ascontiguousarray(cohort.betas.to_numpy(dtype=np.float32)).tobytes())
+    values = cohort.betas.to_numpy(dtype=np.float32)
+    # Row blocks, so that a full-width cohort is never copied whole.
+    for start in range(0, len(values), 64):
+        digest.update(np.ascontiguousarray(values[start : start + 64]).tobytes())
     return digest.hexdigest()
 
 
@@ -252,15 +271,31 @@ def summary(metrics: dict) -> dict:
     return out
 
 
+def _material(cohort: Cohort, batch_adjustment: str):
+    """The cohort's material column, which a batch adjustment needs (else None)."""
+    if batch_adjustment == "none":
+        return None
+    if "material" not in cohort.samples.columns:
+        raise ClassifierError(
+            "--batch-adjustment material needs a 'material' column in samples.csv "
+            "(FFPE, frozen, ...)",
+            field="batch_adjustment",
+        )
+    return cohort.samples["material"].astype(str).to_numpy()
+
+
 def _final_fit(
-    template: MethylationClassifier, cohort: Cohort, fold_seconds: list[float] | None
+    template: MethylationClassifier,
+    cohort: Cohort,
+    fold_seconds: list[float] | None,
+    material=None,
 ) -> tuple[MethylationClassifier, float]:
     """Fit the model that is shipped, on every sample, saying how long it took."""
     # The random forest takes minutes on the default cohort: say so before the wait.
     hint = f"; an outer fold took about {np.mean(fold_seconds):.0f} s" if fold_seconds else ""
     _say(f"final fit on all {len(cohort)} samples{hint}")
     fit_start = time.perf_counter()
-    model = template.fit(cohort.betas, cohort.labels)
+    model = template.fit(cohort.betas, cohort.labels, material=material)
     seconds = time.perf_counter() - fit_start
     _say(f"final fit done in {seconds:.0f} s")
     return model, seconds
@@ -448,6 +483,20 @@ def _parse(argv: list[str] | None) -> TrainConfig:
         help="training threads of the base learner, or -1 for all cores (default: 2)",
     )
     p.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
+    p.add_argument(
+        "--batch-adjustment",
+        default="none",
+        choices=sorted(BATCH_ADJUSTMENTS),
+        help="FFPE/frozen adjustment fitted inside every fit (default: none)",
+    )
+    p.add_argument(
+        "--outer-jobs", type=int, default=1, help="outer folds fitted at once (default: 1)"
+    )
+    p.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="fit the outer folds on this Dask cluster (e.g. tcp://10.0.0.5:8786)",
+    )
     a = p.parse_args(argv)
     if a.outer_folds == 1 or a.outer_folds < 0:
         p.error("--outer-folds must be 0 (no evaluation) or at least 2")
@@ -461,6 +510,8 @@ def _parse(argv: list[str] | None) -> TrainConfig:
         p.error(
             f"--n-jobs must be a positive number of threads, or -1 for all cores; got {a.n_jobs}"
         )
+    if a.outer_jobs < 1:
+        p.error(f"--outer-jobs must be at least 1, got {a.outer_jobs}")
     if a.no_tracking and a.register is not None:
         p.error("--register needs MLflow tracking: drop --no-tracking, or drop --register")
     if problem := _out_problem(a.out, a.replace):
@@ -471,6 +522,8 @@ def _parse(argv: list[str] | None) -> TrainConfig:
         experiment=a.experiment, register=a.register, n_features=a.n_features,
         calibration=a.calibration, threshold=a.threshold, gates=a.gates,
         filters=a.filters, n_jobs=a.n_jobs, tracking=not a.no_tracking,
+        batch_adjustment=a.batch_adjustment, outer_jobs=a.outer_jobs,
+        dask_scheduler=a.dask_scheduler,
     )  # fmt: skip
 
 

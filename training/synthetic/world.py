@@ -121,9 +121,9 @@ class SyntheticWorld:
         self._on = {a: probes[c].to_numpy(dtype=bool) for a, c in _ARRAY_COLUMN.items()}
         chrom = probes["chrom"].astype("string").fillna("").to_numpy()
         self.is_x, self.is_y = chrom == "X", chrom == "Y"
-        design = probes["design"].astype("string").to_numpy(dtype=object, na_value=None)
-        unknown = np.array([d is None for d in design])
-        self.type_two = np.array([d == "II" for d in design])
+        design = probes["design"].astype("string")
+        unknown = design.isna().to_numpy()
+        self.type_two = (design == "II").fillna(False).to_numpy(dtype=bool)
         self.type_two[unknown] = rng.random(int(unknown.sum())) < p.type2_share_unknown
         self.relation = self._relations(relation, rng)
         is_cg = pd.Index(self.probe_ids).str.startswith("cg")
@@ -250,12 +250,12 @@ class SyntheticWorld:
                 effects[(level, str(name))] = self._dmcs(rng, round(share * pool))
         n_class = round(p.class_share * pool)
         shared_total = dict.fromkeys(tumours.index, 0.0)
-        for row in neighbours.itertuples(index=False):
-            if row.class_a in shared_total and row.class_b in shared_total:
-                key = ("pair", f"{row.class_a}|{row.class_b}")
-                effects[key] = self._dmcs(rng, round(row.shared * n_class))
-                shared_total[row.class_a] += row.shared
-                shared_total[row.class_b] += row.shared
+        links = zip(neighbours["class_a"], neighbours["class_b"], neighbours["shared"], strict=True)
+        for a, b, shared in links:
+            if a in shared_total and b in shared_total:
+                effects[("pair", f"{a}|{b}")] = self._dmcs(rng, round(float(shared) * n_class))
+                shared_total[a] += float(shared)
+                shared_total[b] += float(shared)
         for label in tumours.index:
             # A class with many close neighbours keeps little of its own:
             # the published hard classes are hard because of their neighbours.
