@@ -20,8 +20,10 @@ __all__ = ["outer_fold_backend"]
 
 
 @contextlib.contextmanager
-def outer_fold_backend(scheduler: str | None) -> Iterator[None]:
+def outer_fold_backend(scheduler: str | None, connect_timeout: float = 20.0) -> Iterator[None]:
     """Run the enclosed joblib work on the Dask cluster at ``scheduler`` (None: locally).
+
+    ``connect_timeout`` is how long (seconds) the scheduler may take to answer.
 
     Raises
     ------
@@ -42,7 +44,7 @@ def outer_fold_backend(scheduler: str | None) -> Iterator[None]:
     from joblib import parallel_config
 
     try:
-        client = Client(scheduler, timeout="20s")
+        client = Client(scheduler, timeout=f"{connect_timeout}s")
     except OSError as exc:
         raise ClassifierError(
             f"cannot reach the Dask scheduler at {scheduler}: {exc}", field="dask_scheduler"
