@@ -193,6 +193,14 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
         self.c_grid = c_grid
         self.batch_adjustment = batch_adjustment
 
+    def __setstate__(self, state: dict) -> None:
+        """Restore a pickled model; one pickled before a parameter existed gets the
+        value it was fitted with (ANOVA selection, fixed forest size and C, no
+        batch adjustment), so that ``get_params`` and the model card still work."""
+        for name, fitted_as in _FITTED_BEFORE_PARAMETER.items():
+            state.setdefault(name, fitted_as)
+        super().__setstate__(state)
+
     # ---------------------------------------------------------------- fitting
 
     def fit(self, X, y, material=None):
@@ -449,6 +457,15 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
                 f"the probe filters {list(self.filters)} removed every CpG", field="filters"
             )
         return keep
+
+
+#: What a model pickled before each parameter existed was fitted with.
+_FITTED_BEFORE_PARAMETER = {
+    "selection": "anova",
+    "tree_grid": None,
+    "c_grid": None,
+    "batch_adjustment": "none",
+}
 
 
 @dataclass(frozen=True)

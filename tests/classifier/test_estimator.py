@@ -90,3 +90,20 @@ def test_the_prediction_carries_the_map_position_of_embed_aligned(tiny_model, ti
     np.testing.assert_allclose(
         detail.ood_distance, tiny_model.ood_.score_samples(filled), rtol=1e-6
     )
+
+
+def test_a_model_pickled_before_the_new_parameters_still_loads_and_describes_itself(tiny_model):
+    import pickle
+
+    old = pickle.loads(pickle.dumps(tiny_model))
+    for name in ("selection", "tree_grid", "c_grid", "batch_adjustment", "ffpe_offsets_"):
+        old.__dict__.pop(name)  # as a model of the previous version was pickled
+    restored = pickle.loads(pickle.dumps(old))
+    params = restored.get_params()
+    assert (params["selection"], params["tree_grid"], params["c_grid"]) == ("anova", None, None)
+    assert params["batch_adjustment"] == "none"
+    X = np.full((1, len(restored.cpgs_)), 0.5, dtype=np.float32)
+    np.testing.assert_array_equal(
+        restored.predict_aligned(X, material="FFPE").calibrated,
+        tiny_model.predict_aligned(X).calibrated,
+    )
