@@ -205,7 +205,7 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- fitting
 
-    def fit(self, X, y, material=None):
+    def fit(self, X, y, material=None, calibration_scores=None):
         """Fit adjustment, selection, base learner, calibrator and OOD detector.
 
         Parameters
@@ -219,6 +219,12 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
         material : array-like of str (n_samples,), optional
             Each sample's material (``FFPE``, ``frozen``, ...); needed by
             ``batch_adjustment="material"``, ignored otherwise.
+        calibration_scores : (int or None, ndarray), optional
+            A forest size and out-of-fold base scores of these samples
+            (n_samples x n_classes) computed elsewhere: the outer folds of a
+            nested cross-validation, whose models each held the sample out.
+            The calibrator (and its C) is then fitted on them and the inner
+            cross-validation is skipped; the forest gets that size.
 
         Returns
         -------
@@ -249,8 +255,20 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
         keep = np.flatnonzero(self._filter_mask(names, values.shape[1]))
         n_classes = len(self.classes_)
         sizes = self._forest_sizes()
-        oof = {size: np.zeros((len(y), n_classes)) for size in sizes}
         inner = StratifiedKFold(self.inner_folds_, shuffle=True, random_state=self.random_state)
+        if calibration_scores is not None:
+            size, scores = calibration_scores
+            scores = np.asarray(scores, dtype=float)
+            if scores.shape != (len(y), n_classes):
+                raise ClassifierError(
+                    f"calibration_scores must be {len(y)} x {n_classes} (samples x classes), "
+                    f"got {scores.shape}",
+                    field="calibration_scores",
+                )
+            sizes = (None,) if sizes == (None,) else (int(size),)
+            oof = {sizes[0]: scores}
+        else:
+            oof = {size: np.zeros((len(y), n_classes)) for size in sizes}
         # Small matrix products (calibrators, PCA) run ten times slower with
         # two BLAS threads on a busy 2-core machine than with one; the
         # forest's own threads are unaffected.
@@ -258,7 +276,8 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
             # Small reference classes are the norm here (7 samples of 65
             # classes); sklearn's hint that this may be regression is noise.
             warnings.filterwarnings("ignore", message="The number of unique classes")
-            for train, test in inner.split(np.zeros(len(y)), codes):
+            splits = [] if calibration_scores is not None else inner.split(np.zeros(len(y)), codes)
+            for train, test in splits:
                 part = self._fit_part(values, codes, train, keep, ffpe, max(sizes, key=_size_key))
                 scores_at = self._scores_by_size(part, values, test, ffpe, sizes, n_classes)
                 for size in sizes:

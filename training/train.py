@@ -284,18 +284,30 @@ def _material(cohort: Cohort, batch_adjustment: str):
     return cohort.samples["material"].astype(str).to_numpy()
 
 
+def _common_size(fold_params: list[dict]):
+    """The forest size most outer folds chose (the larger on a tie; None if not a forest)."""
+    sizes = [p.get("n_estimators") for p in fold_params if p.get("n_estimators") is not None]
+    if not sizes:
+        return None
+    counts = {size: sizes.count(size) for size in sizes}
+    return max(counts, key=lambda size: (counts[size], size))
+
+
 def _final_fit(
     template: MethylationClassifier,
     cohort: Cohort,
     fold_seconds: list[float] | None,
     material=None,
+    calibration_scores=None,
 ) -> tuple[MethylationClassifier, float]:
     """Fit the model that is shipped, on every sample, saying how long it took."""
     # The random forest takes minutes on the default cohort: say so before the wait.
     hint = f"; an outer fold took about {np.mean(fold_seconds):.0f} s" if fold_seconds else ""
     _say(f"final fit on all {len(cohort)} samples{hint}")
     fit_start = time.perf_counter()
-    model = template.fit(cohort.betas, cohort.labels, material=material)
+    model = template.fit(
+        cohort.betas, cohort.labels, material=material, calibration_scores=calibration_scores
+    )
     seconds = time.perf_counter() - fit_start
     _say(f"final fit done in {seconds:.0f} s")
     return model, seconds
