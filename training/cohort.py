@@ -111,10 +111,14 @@ def write_cohort(cohort: Cohort, directory: str | Path) -> Path:
     """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    betas = cohort.betas.astype(np.float32)
+    betas = cohort.betas
+    values = betas.to_numpy(dtype=np.float32)
+    # Each column's array wraps the matrix's memory when its CpG is
+    # contiguous (a CpG-major block, as read and imported): no second copy
+    # of a full-width matrix.
     table = pa.table(
         {"sample_id": pa.array(betas.index.astype(str))}
-        | {str(c): pa.array(betas[c].to_numpy()) for c in betas.columns}
+        | {str(c): pa.array(values[:, j]) for j, c in enumerate(betas.columns)}
     )
     pq.write_table(table, out / BETAS_FILE, compression="zstd")
     samples = cohort.samples.copy()
