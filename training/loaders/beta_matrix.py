@@ -253,10 +253,12 @@ def _finish(
             collapse_replicates(probe_ids, values[:1])  # every id's checks, on one row
     except InvalidProbeIdError as exc:
         raise CohortFormatError(f"{source}: {exc.message}", field="probe_ids") from None
+    # copy=False: pandas 3 copies an array by default, a second full-width matrix.
     betas = pd.DataFrame(
         np.asarray(values, dtype=np.float32),
         index=pd.Index(sample_ids, name="sample_id", dtype=object),
         columns=pd.Index(base_ids, dtype=object),
+        copy=False,
     )
     return BetaMatrix(
         betas=betas,
