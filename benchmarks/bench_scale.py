@@ -118,10 +118,17 @@ def _timed(command: list[str]) -> dict:
     )
     seconds = time.perf_counter() - started
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    cpu = [
+        float(m.group(1))
+        for m in re.finditer(r"(?:User|System) time \(seconds\): ([\d.]+)", proc.stderr)
+    ]
     step = {
         "command": " ".join(Path(c).name if c == PYTHON else c for c in command),
         "seconds": round(seconds, 1),
         "peak_mb": round(int(peak.group(1)) / 1e3, 1) if peak else None,
+        # CPU seconds (user + system): what the step costs when it has the
+        # cores to itself, on a machine others share.
+        "cpu_seconds": round(sum(cpu), 1) if cpu else None,
         "load_before": round(load, 2),
         "load_after": round(os.getloadavg()[0], 2),
         "exit": proc.returncode,

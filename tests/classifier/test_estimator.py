@@ -132,5 +132,5 @@ def test_scores_from_elsewhere_calibrate_the_model_without_inner_forests(tiny_co
     np.testing.assert_allclose(
         model.calibrator_.predict_proba(scores[:5]), expected.predict_proba(scores[:5])
     )
-    with pytest.raises(ClassifierError, match=r"calibration_scores must be 70 x 6 .* got \(70, 5\)"):
+    with pytest.raises(ClassifierError, match=r"must be 70 x 6 .* got \(70, 5\)"):
         MethylationClassifier(n_features=100).fit(X, y, calibration_scores=(40, scores[:, :5]))
