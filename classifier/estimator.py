@@ -5,13 +5,16 @@ step, on training data only:
 
 1. drop probes removed by the named manifest filters (SNP, cross-reactive,
    X/Y, ambiguous mapping, non-CpG) and probes missing in too many samples;
-2. select the most class-informative CpGs (:class:`~classifier.selection.CpGSelector`);
-3. compute out-of-fold scores of the base learner by an inner stratified
-   cross-validation, redoing the selection inside every inner fold;
-4. fit the calibrator on those out-of-fold scores, and a split-conformal
-   quantile on the calibrator's own out-of-fold probabilities;
-5. refit selection and base learner on all training data, and the
-   out-of-distribution detector on the selected CpGs.
+2. optionally fit the FFPE / frozen batch adjustment
+   (:mod:`classifier.batch_adjustment`) and apply it;
+3. select CpGs with a class-balanced ranking (:func:`~classifier.selection.select_cpgs`);
+4. compute out-of-fold scores of the base learner by an inner stratified
+   cross-validation, redoing steps 2-3 inside every inner fold;
+5. choose the forest size and the calibrator's C on those scores
+   (:mod:`classifier.tuning`), fit the calibrator on them, and a
+   split-conformal quantile on the calibrator's cross-fitted probabilities;
+6. refit adjustment, selection and base learner on all training data, and
+   the out-of-distribution detector on the selected CpGs.
 
 Prediction aligns a profile to the model's ordered CpG list, fills CpGs
 that were not measured with the training median, and reports how many of
@@ -26,16 +29,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
+from classifier.batch_adjustment import BATCH_ADJUSTMENTS, fit_material_offsets, is_ffpe
 from classifier.calibration import make_calibrator
 from classifier.errors import ClassifierError
 from classifier.learners import DEFAULT_LEARNER, make_base_learner, serving_predictor
 from classifier.manifest import DEFAULT_FILTERS, load_manifest
 from classifier.ood import ReferenceDistance
-from classifier.selection import CpGSelector, fill_missing
+from classifier.selection import Selection, fill_missing, select_cpgs
+from classifier.tuning import choose, staged_proba
 
 __all__ = ["MethylationClassifier", "Prediction"]
 
@@ -81,7 +87,8 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
     learner : {"rf", "xgb", "linear"}, default="rf"
         Base learner (see :data:`classifier.learners.LEARNERS`).
     learner_params : dict, optional
-        Parameters set on the base learner (e.g. ``{"n_estimators": 500}``).
+        Parameters set on the base learner (e.g. ``{"n_estimators": 500}``,
+        which also fixes the forest size instead of choosing it).
     calibration : {"ridge", "temperature", "none"}, default="ridge"
         Calibrator fitted on out-of-fold scores.
     n_features : int, default=10000
@@ -99,6 +106,22 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
         Seed.
     n_jobs : int, default=1
         Training threads of the base learner.
+    selection : {"balanced", "anova"}, default="balanced"
+        CpG ranking (see :data:`classifier.selection.SELECTION_METHODS`).
+    tree_grid : tuple of int, optional, default=(100, 200, 300)
+        Forest sizes the inner folds choose among (forest learners only;
+        None, or ``n_estimators`` in ``learner_params``, keeps one size).
+        The largest is what the 15-minute budget of a 5 x 3 nested
+        evaluation allows on 2 cores; ``tuning_`` shows whether the inner
+        log loss still falls at the top of the grid.
+    c_grid : tuple of float, optional, default=(10.0, 100.0, 1000.0, 10000.0)
+        Ridge calibrator C values the inner folds choose among (None: the
+        calibrator's default). On the default cohort every outer fold chose
+        1,000, the top of a grid that then ended there, so the grid reaches
+        10,000: an optimum at the edge of a grid is no optimum.
+    batch_adjustment : {"none", "material"}, default="none"
+        FFPE / frozen adjustment (see :mod:`classifier.batch_adjustment`);
+        ``"material"`` needs ``material`` in :meth:`fit`.
 
     Attributes
     ----------
@@ -120,9 +143,18 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
     conformal_quantile_ : float
         Threshold on 1 - probability for the prediction sets.
     selection_scores_ : ndarray of float
-        F statistic of each CpG of :attr:`cpgs_` (how strongly it separates classes).
+        Ranking score of each CpG of :attr:`cpgs_` (how strongly it separates classes).
     oof_raw_ : ndarray
-        Out-of-fold base learner scores of the training samples.
+        Out-of-fold base learner scores of the training samples (at the chosen size).
+    n_estimators_ : int or None
+        Trees of the fitted forest (None for other learners).
+    calibrator_c_ : float or None
+        C of the fitted ridge calibrator (None for other calibrators).
+    tuning_ : list of dict
+        Inner cross-validated log loss of every (forest size, C) tried.
+    ffpe_offsets_ : ndarray of float32 or None
+        FFPE offset of each CpG of :attr:`cpgs_`, subtracted from FFPE
+        profiles (None without batch adjustment).
     inner_folds_ : int
         Inner folds actually used.
     n_features_in_ : int
@@ -143,6 +175,10 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
         conformal_alpha: float = 0.05,
         random_state: int = 0,
         n_jobs: int = 1,
+        selection: str = "balanced",
+        tree_grid: tuple[int, ...] | None = (100, 200, 300),
+        c_grid: tuple[float, ...] | None = (10.0, 100.0, 1000.0, 10000.0),
+        batch_adjustment: str = "none",
     ) -> None:
         self.learner = learner
         self.learner_params = learner_params
@@ -154,19 +190,41 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
         self.conformal_alpha = conformal_alpha
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.selection = selection
+        self.tree_grid = tree_grid
+        self.c_grid = c_grid
+        self.batch_adjustment = batch_adjustment
+
+    def __setstate__(self, state: dict) -> None:
+        """Restore a pickled model; one pickled before a parameter existed gets the
+        value it was fitted with (ANOVA selection, fixed forest size and C, no
+        batch adjustment), so that ``get_params`` and the model card still work."""
+        for name, fitted_as in _FITTED_BEFORE_PARAMETER.items():
+            state.setdefault(name, fitted_as)
+        super().__setstate__(state)
 
     # ---------------------------------------------------------------- fitting
 
-    def fit(self, X, y):
-        """Fit selection, base learner, calibrator and OOD detector.
+    def fit(self, X, y, material=None, calibration_scores=None):
+        """Fit adjustment, selection, base learner, calibrator and OOD detector.
 
         Parameters
         ----------
         X : pandas.DataFrame or array-like (n_samples, n_cpgs)
             Beta values, NaN where not measured. Column names (probe ids) are
             needed for the manifest filters and for aligning new profiles.
+            Not copied whole: every step reads the rows and columns it needs.
         y : array-like (n_samples,)
             Class labels.
+        material : array-like of str (n_samples,), optional
+            Each sample's material (``FFPE``, ``frozen``, ...); needed by
+            ``batch_adjustment="material"``, ignored otherwise.
+        calibration_scores : (int or None, ndarray), optional
+            A forest size and out-of-fold base scores of these samples
+            (n_samples x n_classes) computed elsewhere: the outer folds of a
+            nested cross-validation, whose models each held the sample out.
+            The calibrator (and its C) is then fitted on them and the inner
+            cross-validation is skipped; the forest gets that size.
 
         Returns
         -------
@@ -178,6 +236,8 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
             raise ClassifierError(
                 f"X has {len(values)} samples but y has {len(y)} labels", field="y"
             )
+        self._check_options()
+        ffpe = self._ffpe_rows(material, len(y))
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ClassifierError("at least two classes are needed to train", field="y")
@@ -192,39 +252,63 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = values.shape[1]
         if names is not None:
             self.feature_names_in_ = names
-        keep = self._filter_mask(names, values.shape[1])
-        kept = values[:, keep]
-
-        oof = np.zeros((len(y), len(self.classes_)))
+        keep = np.flatnonzero(self._filter_mask(names, values.shape[1]))
+        n_classes = len(self.classes_)
+        sizes = self._forest_sizes()
         inner = StratifiedKFold(self.inner_folds_, shuffle=True, random_state=self.random_state)
-        with warnings.catch_warnings():
+        if calibration_scores is not None:
+            size, scores = calibration_scores
+            scores = np.asarray(scores, dtype=float)
+            if scores.shape != (len(y), n_classes):
+                raise ClassifierError(
+                    f"calibration_scores must be {len(y)} x {n_classes} (samples x classes), "
+                    f"got {scores.shape}",
+                    field="calibration_scores",
+                )
+            sizes = (None,) if sizes == (None,) else (int(size),)
+            oof = {sizes[0]: scores}
+        else:
+            oof = {size: np.zeros((len(y), n_classes)) for size in sizes}
+        # Small matrix products (calibrators, PCA) run ten times slower with
+        # two BLAS threads on a busy 2-core machine than with one; the
+        # forest's own threads are unaffected.
+        with threadpool_limits(1, user_api="blas"), warnings.catch_warnings():
             # Small reference classes are the norm here (7 samples of 65
             # classes); sklearn's hint that this may be regression is noise.
             warnings.filterwarnings("ignore", message="The number of unique classes")
-            for train, test in inner.split(kept, codes):
-                selector = self._selector().fit(kept[train], codes[train])
-                base = self._learner().fit(selector.transform(kept[train]), codes[train])
-                oof[test] = _full_proba(base, selector.transform(kept[test]), len(self.classes_))
-        self.oof_raw_ = oof
-
-        self.calibrator_ = make_calibrator(self.calibration).fit(oof, codes)
-        # Calibrated out-of-fold probabilities for the conformal quantile:
-        # the calibrator itself is cross-fitted so that they are honest.
-        oof_cal = cross_val_predict(
-            clone(self.calibrator_), oof, codes, cv=inner, method="predict_proba"
-        )
-        self.conformal_quantile_ = _conformal_quantile(oof_cal, codes, self.conformal_alpha)
-
-        selector = self._selector().fit(kept, codes)
-        selected = selector.transform(kept)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="The number of unique classes")
-            self.base_ = serving_predictor(self._learner().fit(selected, codes))
-        self.ood_ = ReferenceDistance().fit(selected)
-        kept_names = (names if names is not None else np.arange(values.shape[1]).astype(str))[keep]
-        self.cpgs_ = np.asarray(kept_names[selector.support_], dtype=object)
-        self.medians_ = selector.medians_
-        self.selection_scores_ = selector.scores_
+            splits = [] if calibration_scores is not None else inner.split(np.zeros(len(y)), codes)
+            for train, test in splits:
+                part = self._fit_part(values, codes, train, keep, ffpe, max(sizes, key=_size_key))
+                scores_at = self._scores_by_size(part, values, test, ffpe, sizes, n_classes)
+                for size in sizes:
+                    oof[size][test] = scores_at[size]
+            tuning = choose(
+                oof,
+                codes,
+                make_calibrator(self.calibration),
+                self.c_grid if self.calibration == "ridge" else None,
+                inner,
+            )
+            self.n_estimators_ = tuning.size
+            self.calibrator_c_ = tuning.c
+            self.tuning_ = tuning.table
+            self.oof_raw_ = oof[tuning.size]
+            calibrator = make_calibrator(self.calibration)
+            if tuning.c is not None:
+                calibrator.set_params(C=tuning.c)
+            self.calibrator_ = calibrator.fit(self.oof_raw_, codes)
+            self.conformal_quantile_ = _conformal_quantile(
+                tuning.cross_fitted, codes, self.conformal_alpha
+            )
+            rows = np.arange(len(y))
+            final = self._fit_part(values, codes, rows, keep, ffpe, tuning.size)
+            self.base_ = serving_predictor(final.base)
+            self.ood_ = ReferenceDistance().fit(final.train_matrix)
+        kept_names = names if names is not None else np.arange(values.shape[1]).astype(str)
+        self.cpgs_ = np.asarray(kept_names[final.selection.support], dtype=object)
+        self.medians_ = final.selection.medians
+        self.selection_scores_ = final.selection.scores
+        self.ffpe_offsets_ = final.offsets
         return self
 
     # ------------------------------------------------------------- prediction
@@ -237,7 +321,7 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
         """Return the most probable class of each profile."""
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
-    def predict_detail(self, X) -> Prediction:
+    def predict_detail(self, X, material=None) -> Prediction:
         """Return raw and calibrated scores, coverage, OOD signal and prediction sets.
 
         Parameters
@@ -246,8 +330,11 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
             A DataFrame is aligned to :attr:`cpgs_` by column name (missing
             CpGs count as not measured); an array must have the columns seen
             in ``fit``.
+        material : str or sequence of str, optional
+            Material of the profiles (one for all, or one each); FFPE
+            profiles get the model's FFPE adjustment, if it has one.
         """
-        return self.predict_aligned(self.align(X))
+        return self.predict_aligned(self.align(X), material)
 
     def align(self, X) -> np.ndarray:
         """Return ``X`` as a float32 matrix over :attr:`cpgs_`, NaN where not measured."""
@@ -270,10 +357,11 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
         pos = pd.Index(names).get_indexer(self.cpgs_)
         return values[:, pos]
 
-    def predict_aligned(self, aligned: np.ndarray) -> Prediction:
+    def predict_aligned(self, aligned: np.ndarray, material=None) -> Prediction:
         """Predict from a matrix already aligned to :attr:`cpgs_` (NaN = not measured).
 
         This is the service's fast path: no name lookup, only arithmetic.
+        ``material`` as in :meth:`predict_detail`.
         """
         check_is_fitted(self, "cpgs_")
         aligned = np.asarray(aligned, dtype=np.float32)
@@ -283,6 +371,12 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
                 field="X",
             )
         coverage = 1.0 - np.isnan(aligned).mean(axis=1)
+        # Models pickled before the batch adjustment existed have no offsets.
+        offsets = getattr(self, "ffpe_offsets_", None)
+        if offsets is not None and material is not None:
+            if isinstance(material, str):
+                material = [material] * len(aligned)
+            aligned = _adjusted(aligned, offsets, is_ffpe(material))
         filled = fill_missing(aligned, self.medians_)
         raw = _full_proba(self.base_, filled, len(self.classes_))
         calibrated = _full_proba(self.calibrator_, raw, len(self.classes_))
@@ -314,12 +408,65 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- helpers
 
-    def _selector(self) -> CpGSelector:
-        return CpGSelector(n_features=self.n_features, max_missing=self.max_missing)
+    def _check_options(self) -> None:
+        if self.batch_adjustment not in BATCH_ADJUSTMENTS:
+            raise ClassifierError(
+                f"unknown batch_adjustment {self.batch_adjustment!r}; expected one of "
+                f"{list(BATCH_ADJUSTMENTS)}",
+                field="batch_adjustment",
+            )
+        for name in ("tree_grid", "c_grid"):
+            grid = getattr(self, name)
+            if grid is not None and (not len(grid) or min(grid) <= 0):
+                raise ClassifierError(f"{name} must hold positive values, got {grid!r}", field=name)
 
-    def _learner(self):
+    def _ffpe_rows(self, material, n: int) -> np.ndarray | None:
+        if self.batch_adjustment == "none":
+            return None
+        if material is None or len(material) != n:
+            given = "none" if material is None else f"{len(material)} values"
+            raise ClassifierError(
+                f"batch_adjustment='material' needs the material of each of the {n} samples; "
+                f"got {given}",
+                field="material",
+            )
+        return is_ffpe(material)
+
+    def _forest_sizes(self) -> tuple:
+        fixed = "n_estimators" in (self.learner_params or {})
+        if self.learner != "rf" or fixed or not self.tree_grid:
+            return (None,)
+        return tuple(sorted({int(t) for t in self.tree_grid}))
+
+    def _learner(self, n_estimators: int | None = None):
         learner = make_base_learner(self.learner, self.random_state, self.n_jobs)
-        return learner.set_params(**(self.learner_params or {}))
+        learner.set_params(**(self.learner_params or {}))
+        if n_estimators is not None:
+            learner.set_params(n_estimators=n_estimators)
+        return learner
+
+    def _fit_part(self, values, codes, rows, keep, ffpe, n_estimators) -> _Part:
+        """Adjustment, selection and base learner fitted on ``rows`` only."""
+        shift = None
+        if ffpe is not None:
+            offsets = fit_material_offsets(values, codes[rows], ffpe[rows], rows, keep)
+            shift = (ffpe[rows], offsets)
+        selection = select_cpgs(
+            values, codes[rows], self.n_features, self.max_missing, self.selection,
+            rows=rows, columns=keep, shift=shift,
+        )  # fmt: skip
+        part_offsets = None if shift is None else shift[1][selection.positions]
+        part = _Part(selection, part_offsets, None, np.empty((0, 0), dtype=np.float32))
+        train = part.matrix(values, rows, ffpe)
+        base = self._learner(n_estimators).fit(train, codes[rows])
+        return _Part(selection, part_offsets, base, train)
+
+    def _scores_by_size(self, part, values, rows, ffpe, sizes, n_classes) -> dict:
+        """Base scores of ``rows`` for every forest size (one entry, None, for other learners)."""
+        X = part.matrix(values, rows, ffpe)
+        if sizes == (None,):
+            return {None: _full_proba(part.base, X, n_classes)}
+        return staged_proba(part.base, X, sizes, n_classes)
 
     def _filter_mask(self, names: np.ndarray | None, n: int) -> np.ndarray:
         keep = np.ones(n, dtype=bool)
@@ -331,6 +478,44 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
                 f"the probe filters {list(self.filters)} removed every CpG", field="filters"
             )
         return keep
+
+
+#: What a model pickled before each parameter existed was fitted with.
+_FITTED_BEFORE_PARAMETER = {
+    "selection": "anova",
+    "tree_grid": None,
+    "c_grid": None,
+    "batch_adjustment": "none",
+}
+
+
+@dataclass(frozen=True)
+class _Part:
+    """Selection, FFPE offsets and base learner of one fit (inner fold or final)."""
+
+    selection: Selection
+    offsets: np.ndarray | None
+    base: object
+    train_matrix: np.ndarray
+
+    def matrix(self, values: np.ndarray, rows: np.ndarray, ffpe: np.ndarray | None):
+        """The selected CpGs of ``rows``, adjusted and median-filled."""
+        block = values[np.ix_(rows, self.selection.support)]
+        block = _adjusted(block, self.offsets, None if ffpe is None else ffpe[rows])
+        return fill_missing(block, self.selection.medians)
+
+
+def _adjusted(block: np.ndarray, offsets, flagged) -> np.ndarray:
+    """Subtract FFPE offsets from the flagged rows (a copy; NaN stays NaN)."""
+    if offsets is None or flagged is None or not np.any(flagged):
+        return block
+    out = block.astype(np.float32, copy=True)
+    out[flagged] = np.clip(out[flagged] - offsets[None, :], 0.0, 1.0)
+    return out
+
+
+def _size_key(size) -> int:
+    return -1 if size is None else int(size)
 
 
 def _as_matrix(X) -> tuple[np.ndarray, np.ndarray | None]:

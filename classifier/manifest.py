@@ -90,7 +90,10 @@ class ProbeManifest:
           EPICv2-only probes are NA, as are 450K probes on alt contigs.
         - ``design``: categorical ``"I"``/``"II"``: 450K annotation, else the
           EPICv2 suffix; NA for EPIC v1-only probes.
-        - ``cgi``: nullable boolean CpG-island flag (450K probes only).
+        - ``cgi``: nullable boolean, True for island, shore and shelf CpGs (within
+          4 kb of a UCSC island; Illumina's manifest via ChAMPdata), False
+          for open sea; 450K probes only. It does not tell island from
+          shore or shelf.
         - ``on_450k``, ``on_epic``, ``on_epicv2``: array membership.
         - one boolean column per filter of :data:`FILTERS`.
     epicv2_probe_ids : numpy.ndarray of str

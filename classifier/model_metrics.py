@@ -55,6 +55,8 @@ class Evaluation:
         What was changed from the request and why.
     fold_fit_seconds : tuple of float
         Time of each outer fit.
+    fold_params : tuple of dict
+        What each outer fold's inner folds chose (forest size, calibrator C).
     """
 
     raw: ClassificationReport
@@ -65,6 +67,7 @@ class Evaluation:
     inner_folds: int
     notes: tuple[str, ...] = ()
     fold_fit_seconds: tuple[float, ...] = ()
+    fold_params: tuple[dict[str, Any], ...] = ()
 
     @property
     def reports(self) -> dict[str, ClassificationReport]:
@@ -76,12 +79,16 @@ class Evaluation:
         out: dict[str, Any] = {name: report.to_json() for name, report in self.reports.items()}
         if self.reliability is not None:
             out["reliability"] = self.reliability.to_json()
-        return out | {
-            "outer_folds": self.outer_folds,
-            "inner_folds": self.inner_folds,
-            "notes": list(self.notes),
-            "fold_fit_seconds": list(self.fold_fit_seconds),
-        }
+        return (
+            out
+            | {
+                "outer_folds": self.outer_folds,
+                "inner_folds": self.inner_folds,
+                "notes": list(self.notes),
+                "fold_fit_seconds": list(self.fold_fit_seconds),
+            }
+            | ({"fold_params": [dict(p) for p in self.fold_params]} if self.fold_params else {})
+        )
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Evaluation:
@@ -96,6 +103,7 @@ class Evaluation:
             inner_folds=int(data["inner_folds"]),
             notes=tuple(str(note) for note in data.get("notes") or ()),
             fold_fit_seconds=tuple(float(s) for s in data.get("fold_fit_seconds") or ()),
+            fold_params=tuple(dict(p) for p in data.get("fold_params") or ()),
         )
 
 
@@ -114,6 +122,11 @@ class TrainingFacts:
         Time of the fit of the shipped model on every sample.
     total_seconds : float or None
         Time of the whole run until the bundle was written.
+    n_estimators : int or None
+        Trees of the shipped forest (chosen by the folds); None for another learner.
+    calibrator_c : float or None
+        Inverse regularisation of the shipped ridge calibrator (chosen by
+        the folds); None for another calibration.
     """
 
     n_samples: int | None = None
@@ -122,6 +135,8 @@ class TrainingFacts:
     n_classes: int | None = None
     final_fit_seconds: float | None = None
     total_seconds: float | None = None
+    n_estimators: int | None = None
+    calibrator_c: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``training`` object of ``metrics.json``, figures not recorded left out."""
@@ -144,6 +159,8 @@ class TrainingFacts:
             n_classes=count("n_classes"),
             final_fit_seconds=seconds("final_fit_seconds"),
             total_seconds=seconds("total_seconds"),
+            n_estimators=count("n_estimators"),
+            calibrator_c=seconds("calibrator_c"),
         )
 
 

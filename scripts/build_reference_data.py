@@ -12,10 +12,18 @@ Writes, under ``training/data/``:
     subcutaneous fat and skin (sesameData cell references) and mean betas of
     blood (Reinius 2012 whole-blood cell types, averaged with typical
     leukocyte proportions).
+``cpg_island_relation.parquet``
+    The relation of every 450K probe to CpG islands (island, shore, shelf,
+    open sea): open sea from Illumina's annotation (the shared hg38 table's
+    ``CGI_flag``, 0 = more than 4 kb from a UCSC island), and island / shore
+    / shelf from the epian package's overlap table with the hg19 islands of
+    FDb.InfiniumMethylation.hg19 (``--epian-sysdata``: the package's
+    ``R/sysdata.rda``, read with pyreadr, a build-time tool only).
 
 Run from the repository root::
 
-    python scripts/build_reference_data.py --shared ../shared/data
+    python scripts/build_reference_data.py --shared ../shared/data \
+        --epian-sysdata PATH/epian/R/sysdata.rda
 """
 
 from __future__ import annotations
@@ -96,9 +104,51 @@ def build_normals(shared: Path) -> pd.DataFrame:
     return out.sort_index()
 
 
+def build_island_relation(shared: Path, epian_sysdata: Path) -> pd.DataFrame:
+    """Return each 450K probe's relation to CpG islands.
+
+    Illumina's flag (via ChAMPdata in the shared hg38 table) says exactly
+    which probes lie more than 4 kb from a UCSC island (open sea, 176,112);
+    it merges island, shore and shelf. Those are split by epian's overlap
+    table against the hg19 islands of FDb.InfiniumMethylation.hg19, a
+    broader island set than Illumina's (it calls 176,061 of the near-island
+    probes island where Illumina's manifest has 150,254); the 1,546
+    near-island probes it places in open sea become shelf, the outermost
+    near-island relation.
+    """
+    import pyreadr  # build-time only: reads the R data file
+
+    table = pyreadr.read_r(str(epian_sysdata))["cpgi_hm450_hg19"].set_index("Probe_ID")
+    split = pd.Series(
+        np.select(
+            [table["CGI"], table["N_Shore"] | table["S_Shore"]], ["island", "shore"], "shelf"
+        ),
+        index=table.index,
+    )
+    flags = pd.read_csv(
+        shared / "manifests" / "hm450_hg38_annotation.tsv.gz",
+        sep="\t",
+        usecols=["Probe_ID", "CGI_flag"],
+        index_col="Probe_ID",
+    )["CGI_flag"]
+    near = flags.astype(bool)
+    relation = pd.Series("open_sea", index=flags.index, dtype=object)
+    relation[near] = split.reindex(flags.index[near]).fillna("shelf").to_numpy()
+    out = pd.DataFrame(
+        {"relation": pd.Categorical(relation, categories=list(RELATIONS))}, index=flags.index
+    )
+    out.index.name = "probe_id"
+    return out.sort_index()
+
+
+#: Relations to CpG islands, from the island outwards.
+RELATIONS = ("island", "shore", "shelf", "open_sea")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--epian-sysdata", type=Path, required=True)
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     sheet = build_sheet(args.shared)
@@ -107,6 +157,9 @@ def main() -> None:
     normals.to_parquet(OUT / "normal_tissue.parquet", compression="zstd")
     print(f"sheet: {len(sheet)} profiles, {sheet['label'].nunique()} classes")
     print(f"normals: {len(normals)} probes, columns {list(normals.columns)}")
+    relation = build_island_relation(args.shared, args.epian_sysdata)
+    relation.to_parquet(OUT / "cpg_island_relation.parquet", compression="zstd")
+    print(f"island relation: {relation['relation'].value_counts().to_dict()}")
 
 
 if __name__ == "__main__":

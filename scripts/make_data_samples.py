@@ -1,8 +1,9 @@
 """Write the committed examples in ``data_samples/`` (reduced profiles and a tiny cohort).
 
-Reduced profiles carry the 30,000 CpGs of the default cohort (a superset of
-any model trained on it), as a LIS that knows the model's CpG list would
-send them. Full-array profiles are not committed; make them with
+Reduced profiles carry the default cohort's CpGs that pass the default
+probe filters (about 103,000, a superset of any model trained on it), as a
+LIS that knows the model's CpG list would send them. Full-array profiles
+are not committed; make them with
 ``python -m training.synthetic --profile CLASS --array epic --out FILE``.
 
 Run from the repository root: ``python scripts/make_data_samples.py``.
@@ -15,14 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
+from classifier.manifest import DEFAULT_FILTERS, load_manifest
 from classifier.probes import ArrayType
 from training.cohort import write_cohort
 from training.synthetic.cohort_builder import (
     DEFAULT_N_CPGS,
-    _select_columns,
     build_cohort,
     generate_profile,
     make_world,
+    select_columns,
 )
 
 OUT = Path(__file__).resolve().parents[1] / "data_samples"
@@ -89,8 +91,9 @@ CASES = [
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     world = make_world(0)
-    columns = _select_columns(world, DEFAULT_N_CPGS, 0)
-    keep = set(world.probe_ids[columns])
+    columns = select_columns(world, DEFAULT_N_CPGS, 0)
+    excluded = set(load_manifest().excluded(DEFAULT_FILTERS))
+    keep = set(world.probe_ids[columns]) - excluded
     for i, case in enumerate(CASES):
         ids, values = generate_profile(
             case["label"], ArrayType(case["array"]), 0, sample_seed=100 + i,
@@ -98,7 +101,7 @@ def main() -> None:
         )  # fmt: skip
         mask = np.array([pid in keep for pid in ids])
         betas = {
-            pid: (None if np.isnan(v) else round(float(v), 4))
+            pid: (None if np.isnan(v) else round(float(v), 3))
             for pid, v in zip(ids[mask], values[mask], strict=True)
         }
         profile = {"sample_id": case["sample_id"]}
@@ -106,8 +109,14 @@ def main() -> None:
         profile |= {"findings": case["findings"], "betas": betas}
         (OUT / case["file"]).write_text(json.dumps({"profiles": [profile]}))
         print(f"{case['file']}: {case['label']} on {case['array']}, {len(betas)} CpGs")
+    # Half of the tiny cohort's columns carry class signal (oracle_share): a
+    # demonstration that trains in seconds, not an evaluation.
     tiny = build_cohort(
-        seed=0, scale=0.25, n_cpgs=2000, classes=["DSRCT", "EWS", "CIC", "BCOR", "LMS", "SS"]
+        seed=0,
+        scale=0.25,
+        n_cpgs=2000,
+        classes=["DSRCT", "EWS", "CIC", "BCOR", "LMS", "SS"],
+        oracle_share=0.5,
     )
     write_cohort(tiny, OUT / "tiny_cohort")
     print(f"tiny_cohort: {len(tiny)} samples x {tiny.betas.shape[1]} CpGs")

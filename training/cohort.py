@@ -73,8 +73,38 @@ class Cohort:
         digest.update("\n".join(map(str, self.betas.columns)).encode())
         digest.update("\n".join(map(str, self.betas.index)).encode())
         digest.update("\n".join(self.labels).encode())
-        digest.update(np.ascontiguousarray(self.betas.to_numpy(dtype=np.float32)).tobytes())
+        values = self.betas.to_numpy(dtype=np.float32)
+        # Row blocks, so that a full-width cohort is never copied whole.
+        for start in range(0, len(values), 64):
+            digest.update(np.ascontiguousarray(values[start : start + 64]).tobytes())
         return digest.hexdigest()
+
+
+def _read_betas(path: Path) -> pd.DataFrame:
+    """Read ``betas.parquet`` into one float32 block, a column batch at a time.
+
+    pandas' own reader holds the Arrow table and a consolidated copy at
+    once (and more for a very wide table); filling a preallocated matrix
+    from batches of columns keeps the peak near one matrix.
+    """
+    parquet = pq.ParquetFile(path)
+    names = parquet.schema_arrow.names
+    if "sample_id" not in names:
+        raise CohortFormatError(f"{BETAS_FILE} has no 'sample_id' column", field="sample_id")
+    cpgs = [name for name in names if name != "sample_id"]
+    ids = parquet.read(columns=["sample_id"]).column(0).cast(pa.string()).to_pylist()
+    values = np.empty((len(cpgs), len(ids)), dtype=np.float32)  # CpG-major: one block
+    for start in range(0, len(cpgs), _READ_BATCH):
+        batch = parquet.read(columns=cpgs[start : start + _READ_BATCH])
+        for j, column in enumerate(batch.columns):
+            values[start + j] = column.to_numpy().astype(np.float32, copy=False)
+    # The transpose is a view: pandas keeps the CpG-major array as its block.
+    betas = pd.DataFrame(values.T, index=pd.Index(ids, name="sample_id"), columns=cpgs, copy=False)
+    return betas
+
+
+#: Columns read from Parquet at once.
+_READ_BATCH = 10_000
 
 
 def write_cohort(cohort: Cohort, directory: str | Path) -> Path:
@@ -94,10 +124,14 @@ def write_cohort(cohort: Cohort, directory: str | Path) -> Path:
     """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    betas = cohort.betas.astype(np.float32)
+    betas = cohort.betas
+    values = betas.to_numpy(dtype=np.float32)
+    # Each column's array wraps the matrix's memory when its CpG is
+    # contiguous (a CpG-major block, as read and imported): no second copy
+    # of a full-width matrix.
     table = pa.table(
         {"sample_id": pa.array(betas.index.astype(str))}
-        | {str(c): pa.array(betas[c].to_numpy()) for c in betas.columns}
+        | {str(c): pa.array(values[:, j]) for j, c in enumerate(betas.columns)}
     )
     pq.write_table(table, out / BETAS_FILE, compression="zstd")
     samples = cohort.samples.copy()
@@ -163,12 +197,7 @@ def read_cohort(directory: str | Path, label_column: str = "label") -> Cohort:
         )
     samples["label"] = samples["label"].astype(str)
 
-    betas = pd.read_parquet(root / BETAS_FILE)
-    if "sample_id" not in betas.columns:
-        raise CohortFormatError(f"{BETAS_FILE} has no 'sample_id' column", field="sample_id")
-    betas = betas.set_index("sample_id")
-    betas.index = betas.index.astype(str)
-    betas = betas.astype(np.float32)
+    betas = _read_betas(root / BETAS_FILE)
 
     only_betas = betas.index.difference(samples.index)
     only_samples = samples.index.difference(betas.index)

@@ -13,6 +13,7 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
+from classifier.batch_adjustment import BATCH_ADJUSTMENTS
 from classifier.bundle import BUNDLE_FILE
 from classifier.learners import DEFAULT_LEARNER, LEARNERS
 from classifier.manifest import DEFAULT_FILTERS, FILTERS
@@ -47,6 +48,9 @@ class TrainConfig:
     n_jobs: int = 2
     tracking: bool = True
     name: str = "sarcoma-classifier"
+    batch_adjustment: str = "none"
+    outer_jobs: int = 1
+    dask_scheduler: str | None = None
 
 
 def parse_args(argv: list[str] | None) -> TrainConfig:
@@ -110,6 +114,20 @@ def parse_args(argv: list[str] | None) -> TrainConfig:
         help="training threads of the base learner, or -1 for all cores (default: 2)",
     )
     p.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
+    p.add_argument(
+        "--batch-adjustment",
+        default="none",
+        choices=sorted(BATCH_ADJUSTMENTS),
+        help="FFPE/frozen adjustment fitted inside every fit (default: none)",
+    )
+    p.add_argument(
+        "--outer-jobs", type=int, default=1, help="outer folds fitted at once (default: 1)"
+    )
+    p.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="fit the outer folds on this Dask cluster (e.g. tcp://10.0.0.5:8786)",
+    )
     a = p.parse_args(argv)
     if a.outer_folds == 1 or a.outer_folds < 0:
         p.error("--outer-folds must be 0 (no evaluation) or at least 2")
@@ -123,6 +141,8 @@ def parse_args(argv: list[str] | None) -> TrainConfig:
         p.error(
             f"--n-jobs must be a positive number of threads, or -1 for all cores; got {a.n_jobs}"
         )
+    if a.outer_jobs < 1:
+        p.error(f"--outer-jobs must be at least 1, got {a.outer_jobs}")
     if a.no_tracking and a.register is not None:
         p.error("--register needs MLflow tracking: drop --no-tracking, or drop --register")
     if problem := _out_problem(a.out, a.replace):
@@ -133,6 +153,8 @@ def parse_args(argv: list[str] | None) -> TrainConfig:
         experiment=a.experiment, register=a.register, n_features=a.n_features,
         calibration=a.calibration, threshold=a.threshold, gates=a.gates,
         filters=a.filters, n_jobs=a.n_jobs, tracking=not a.no_tracking,
+        batch_adjustment=a.batch_adjustment, outer_jobs=a.outer_jobs,
+        dask_scheduler=a.dask_scheduler,
     )  # fmt: skip
 
 

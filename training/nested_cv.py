@@ -10,6 +10,11 @@ raw and calibrated side by side, as the reference method reports them.
 Temperature scaling is evaluated on the same folds at no extra fitting
 cost: it is fitted on the inner out-of-fold scores that each outer model
 already computed.
+
+The outer folds are independent fits, run through joblib: one after the
+other by default, in parallel with ``n_jobs``, and on a cluster when the
+caller selects a distributed joblib backend (``joblib.parallel_config``
+with Dask's ``"dask"`` backend; see ``docs/benchmarks.md``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
@@ -62,7 +68,14 @@ class NestedCVResult:
     notes : list of str
         What was changed from the request and why (e.g. fewer folds).
     fit_seconds : list of float
-        Time of each outer fit.
+        Time of each outer fit, in fold order.
+    samples : pandas.DataFrame or None
+        Per-sample annotations in row order (sample id index; array_type,
+        material, purity, supplier, ... as the cohort has them), so that an
+        evaluation can break the outer predictions down.
+    fold_params : list of dict
+        What each outer fold's inner cross-validation chose (forest size,
+        calibrator C, CpGs read).
     """
 
     classes: np.ndarray
@@ -75,6 +88,8 @@ class NestedCVResult:
     inner_folds: int
     notes: list[str] = field(default_factory=list)
     fit_seconds: list[float] = field(default_factory=list)
+    samples: pd.DataFrame | None = None
+    fold_params: list[dict] = field(default_factory=list)
 
 
 def choose_folds(y: np.ndarray, outer: int, inner: int) -> tuple[int, int, list[str]]:
@@ -148,6 +163,9 @@ def nested_cross_validate(
     outer_folds: int = 5,
     seed: int = 0,
     progress: ProgressCallback | None = None,
+    *,
+    samples: pd.DataFrame | None = None,
+    n_jobs: int = 1,
 ) -> NestedCVResult:
     """Run the outer loop of a nested cross-validation.
 
@@ -165,7 +183,13 @@ def nested_cross_validate(
     seed : int, default=0
         Seed of the fold split.
     progress : callable, optional
-        Called as ``progress(done, total, seconds_of_last_fold)``.
+        Called as ``progress(done, total, seconds_of_that_fold)`` as folds finish.
+    samples : pandas.DataFrame, optional
+        Per-sample annotations in the rows' order, kept on the result; its
+        ``material`` column feeds a batch-adjusting estimator.
+    n_jobs : int, default=1
+        Outer folds fitted at once (joblib; the backend is the caller's
+        ``joblib.parallel_config``, e.g. a Dask cluster).
 
     Returns
     -------
@@ -178,24 +202,30 @@ def nested_cross_validate(
     n, k = len(y), len(classes)
     raw, cal, temp = np.zeros((n, k)), np.zeros((n, k)), np.zeros((n, k))
     fold_of = np.full(n, -1)
-    seconds: list[float] = []
+    material = None
+    if samples is not None and "material" in samples.columns:
+        material = samples["material"].astype(str).to_numpy()
     splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    splits = list(splitter.split(np.zeros(n), y))
+    seconds = [0.0] * folds
+    params: list[dict] = [{}] * folds
     inner_used = estimator.inner_folds
-    for f, (train, test) in enumerate(splitter.split(np.zeros(n), y)):
-        start = time.perf_counter()
-        model = clone(estimator).fit(X.iloc[train], y[train])
-        inner_used = min(inner_used, model.inner_folds_)
-        cols = np.array([index[c] for c in model.classes_])
-        detail = model.predict_detail(X.iloc[test])
-        raw[np.ix_(test, cols)] = detail.raw
-        cal[np.ix_(test, cols)] = detail.calibrated
-        codes = np.searchsorted(model.classes_, y[train])
-        scaler = TemperatureScaling().fit(model.oof_raw_, codes)
-        temp[np.ix_(test, cols)] = scaler.predict_proba(detail.raw)
-        fold_of[test] = f
-        seconds.append(time.perf_counter() - start)
+    runs = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+        delayed(_outer_fold)(f, estimator, X, y, train, test, material)
+        for f, (train, test) in enumerate(splits)
+    )
+    for done, fold in enumerate(runs, start=1):
+        test = splits[fold.index][1]
+        cols = np.array([index[c] for c in fold.classes])
+        raw[np.ix_(test, cols)] = fold.raw
+        cal[np.ix_(test, cols)] = fold.calibrated
+        temp[np.ix_(test, cols)] = fold.temperature
+        fold_of[test] = fold.index
+        seconds[fold.index] = fold.seconds
+        params[fold.index] = fold.params
+        inner_used = min(inner_used, fold.inner_folds)
         if progress is not None:
-            progress(f + 1, folds, seconds[-1])
+            progress(done, folds, fold.seconds)
     return NestedCVResult(
         classes=classes,
         y=y,
@@ -207,6 +237,46 @@ def nested_cross_validate(
         inner_folds=inner_used,
         notes=notes,
         fit_seconds=seconds,
+        samples=samples,
+        fold_params=params,
+    )
+
+
+@dataclass
+class _FoldOutcome:
+    index: int
+    classes: np.ndarray
+    raw: np.ndarray
+    calibrated: np.ndarray
+    temperature: np.ndarray
+    inner_folds: int
+    seconds: float
+    params: dict
+
+
+def _outer_fold(index, estimator, X, y, train, test, material) -> _FoldOutcome:
+    """Fit one outer training split and score its test split (runs where joblib sends it)."""
+    start = time.perf_counter()
+    fit_material = None if material is None else material[train]
+    model = clone(estimator).fit(X.iloc[train], y[train], material=fit_material)
+    detail = model.predict_detail(
+        X.iloc[test], material=None if material is None else material[test]
+    )
+    codes = np.searchsorted(model.classes_, y[train])
+    scaler = TemperatureScaling().fit(model.oof_raw_, codes)
+    return _FoldOutcome(
+        index=index,
+        classes=model.classes_,
+        raw=detail.raw,
+        calibrated=detail.calibrated,
+        temperature=scaler.predict_proba(detail.raw),
+        inner_folds=model.inner_folds_,
+        seconds=time.perf_counter() - start,
+        params={
+            "n_estimators": model.n_estimators_,
+            "calibrator_c": model.calibrator_c_,
+            "n_cpgs": len(model.cpgs_),
+        },
     )
 
 
@@ -266,4 +336,5 @@ def evaluate(
         inner_folds=result.inner_folds,
         notes=tuple(result.notes),
         fold_fit_seconds=tuple(round(s, 1) for s in result.fit_seconds),
+        fold_params=tuple(result.fold_params),
     )

@@ -7,15 +7,20 @@ Usage::
         [--experiment NAME] [--register NAME] [--n-features N]
         [--calibration ridge|temperature|none] [--threshold 0.9] [--gates FILE]
         [--filters snp,cross_reactive,...|none] [--n-jobs N] [--no-tracking]
+        [--batch-adjustment none|material] [--outer-jobs N] [--dask-scheduler ADDRESS]
 
 ``--out`` (default ``models/sarcoma-classifier``, the model ``make run``
 serves) must not hold a bundle already unless ``--replace`` is given.
 ``--outer-folds 0`` skips the nested evaluation (a quick model; it cannot
 become champion, since the gates need the evaluation). ``--filters`` names
 the manifest probe filters applied before training (default: the
-estimator's ``DEFAULT_FILTERS``; ``none`` keeps every probe). Progress goes
-to standard error; the headline metrics are printed as one JSON object on
-the last line of standard output, and all of them written to
+estimator's ``DEFAULT_FILTERS``; ``none`` keeps every probe).
+``--batch-adjustment material`` fits the FFPE / frozen adjustment inside
+every fit (the cohort's ``material`` column). ``--outer-jobs`` fits that
+many outer folds at once; ``--dask-scheduler`` sends them to a Dask
+cluster (:mod:`training.distributed`). Progress goes to standard error;
+the headline metrics are printed as one JSON object on the last line of
+standard output, and all of them written to
 ``metrics.json`` in the bundle. Bad options (see :mod:`training.config`),
 and a cohort outside the documented format or too sparsely measured to
 select CpGs from, are refused before training starts: an ``error:`` line on
@@ -24,7 +29,10 @@ standard error, exit status 2, nothing written.
 A run reads top to bottom in :func:`train`: read and check the cohort,
 nested cross-validation, the final fit, the quality gates, then the bundle
 is written, and, when tracked, logged step by step in MLflow
-(:mod:`training.tracking`).
+(:mod:`training.tracking`). After a nested evaluation, the shipped model is
+calibrated on the outer folds' out-of-fold scores (each from a model that
+never saw the sample) with the forest size most outer folds chose, so the
+final fit grows no inner forests.
 """
 
 from __future__ import annotations
@@ -33,7 +41,9 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,6 +59,7 @@ from classifier.taxonomy import Taxonomy, load_taxonomy
 from training.cohort import Cohort, read_cohort
 from training.cohort_checks import check_cohort
 from training.config import TrainConfig, parse_args
+from training.distributed import outer_fold_backend
 from training.figures import (
     confusion_matrix_figure,
     reliability_figure,
@@ -99,7 +110,9 @@ def train(config: TrainConfig) -> ModelMetrics:
         inner_folds=config.inner_folds,
         random_state=config.seed,
         n_jobs=config.n_jobs,
+        batch_adjustment=config.batch_adjustment,
     )
+    material = _material(cohort, config.batch_adjustment)
     # Everything that would stop the run is refused here, before the first fold.
     check_cohort(cohort, config.cohort, template.max_missing)
     n_classes = len(np.unique(cohort.labels))
@@ -110,10 +123,17 @@ def train(config: TrainConfig) -> ModelMetrics:
 
     evaluation: Evaluation | None = None
     figures: dict[str, Figure] = {}
+    calibration_scores = None
     if config.outer_folds:
-        evaluation, figures = _nested_evaluation(template, cohort, families, config)
+        evaluation, figures, calibration_scores = _nested_evaluation(
+            template, cohort, families, config
+        )
     model, fit_seconds = _final_fit(
-        template, cohort, evaluation.fold_fit_seconds if evaluation else ()
+        template,
+        cohort,
+        evaluation.fold_fit_seconds if evaluation else (),
+        material,
+        calibration_scores,
     )
     if len(model.cpgs_) < config.n_features:
         # Not an error (a small cohort, an older array), but the model is not what was asked.
@@ -138,6 +158,8 @@ def train(config: TrainConfig) -> ModelMetrics:
                 n_cpgs_model=len(model.cpgs_),
                 n_classes=len(model.classes_),
                 final_fit_seconds=round(fit_seconds, 1),
+                n_estimators=model.n_estimators_,
+                calibrator_c=model.calibrator_c_,
             ),
         ),
         provenance={
@@ -208,16 +230,23 @@ def _nested_evaluation(
     cohort: Cohort,
     families: dict[str, str],
     config: TrainConfig,
-) -> tuple[Evaluation, dict[str, Figure]]:
-    """Nested cross-validation of ``template``: its figures, and the plots logged with them."""
+) -> tuple[Evaluation, dict[str, Figure], tuple[int | None, np.ndarray]]:
+    """Nested cross-validation of ``template``.
+
+    Returns its figures, the plots logged with them, and what the final fit
+    is calibrated on: the forest size most outer folds chose and the
+    out-of-fold raw scores (columns in class order).
+    """
     # The counts the folds will use, and why they differ from the request, before they run.
     outer, inner, notes = choose_folds(cohort.labels, config.outer_folds, config.inner_folds)
     _say(f"nested cross-validation: {outer} outer x {inner} inner")
     for note in notes:
         _say(f"note: {note}")
-    result = nested_cross_validate(
-        template, cohort.betas, cohort.labels, config.outer_folds, config.seed, _progress
-    )
+    with outer_fold_backend(config.dask_scheduler):
+        result = nested_cross_validate(
+            template, cohort.betas, cohort.labels, config.outer_folds, config.seed, _progress,
+            samples=cohort.samples, n_jobs=-1 if config.dask_scheduler else config.outer_jobs,
+        )  # fmt: skip
     evaluation = evaluate(result, families, config.threshold, first_class=HEADLINE_CLASS)
     y_idx = np.searchsorted(result.classes, result.y)
     figures = {
@@ -236,18 +265,50 @@ def _nested_evaluation(
             result.calibrated, y_idx, threshold=config.threshold
         ),
     }
-    return evaluation, figures
+    return evaluation, figures, (_common_size(result.fold_params), result.raw)
+
+
+def _material(cohort: Cohort, batch_adjustment: str) -> np.ndarray | None:
+    """The cohort's material column, which a batch adjustment needs (else None)."""
+    if batch_adjustment == "none":
+        return None
+    if "material" not in cohort.samples.columns:
+        raise ClassifierError(
+            "--batch-adjustment material needs a 'material' column in samples.csv "
+            "(FFPE, frozen, ...)",
+            field="batch_adjustment",
+        )
+    return cohort.samples["material"].astype(str).to_numpy()
+
+
+def _common_size(fold_params: Sequence[Mapping[str, Any]]) -> int | None:
+    """The forest size most outer folds chose (the larger on a tie; None if not a forest)."""
+    sizes = [p.get("n_estimators") for p in fold_params if p.get("n_estimators") is not None]
+    if not sizes:
+        return None
+    counts = {size: sizes.count(size) for size in sizes}
+    return max(counts, key=lambda size: (counts[size], size))
 
 
 def _final_fit(
-    template: MethylationClassifier, cohort: Cohort, fold_seconds: tuple[float, ...]
+    template: MethylationClassifier,
+    cohort: Cohort,
+    fold_seconds: tuple[float, ...],
+    material: np.ndarray | None = None,
+    calibration_scores: tuple[int | None, np.ndarray] | None = None,
 ) -> tuple[MethylationClassifier, float]:
-    """Fit the model that is shipped, on every sample, saying how long it took."""
+    """Fit the model that is shipped, on every sample, saying how long it took.
+
+    With ``calibration_scores`` (forest size, out-of-fold scores) the model
+    is calibrated on those scores instead of growing inner forests.
+    """
     # The random forest takes minutes on the default cohort: say so before the wait.
     hint = f"; an outer fold took about {np.mean(fold_seconds):.0f} s" if fold_seconds else ""
     _say(f"final fit on all {len(cohort)} samples{hint}")
     fit_start = time.perf_counter()
-    model = template.fit(cohort.betas, cohort.labels)
+    model = template.fit(
+        cohort.betas, cohort.labels, material=material, calibration_scores=calibration_scores
+    )
     seconds = time.perf_counter() - fit_start
     _say(f"final fit done in {seconds:.0f} s")
     return model, seconds

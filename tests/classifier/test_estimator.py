@@ -91,3 +91,47 @@ def test_the_prediction_carries_the_map_position_of_embed_aligned(tiny_model, ti
     np.testing.assert_allclose(
         detail.ood_distance, tiny_model.ood_.score_samples(filled), rtol=1e-6
     )
+
+
+def test_a_model_pickled_before_the_new_parameters_still_loads_and_describes_itself(tiny_model):
+    import pickle
+
+    old = pickle.loads(pickle.dumps(tiny_model))
+    for name in ("selection", "tree_grid", "c_grid", "batch_adjustment", "ffpe_offsets_"):
+        old.__dict__.pop(name)  # as a model of the previous version was pickled
+    restored = pickle.loads(pickle.dumps(old))
+    params = restored.get_params()
+    assert (params["selection"], params["tree_grid"], params["c_grid"]) == ("anova", None, None)
+    assert params["batch_adjustment"] == "none"
+    X = np.full((1, len(restored.cpgs_)), 0.5, dtype=np.float32)
+    np.testing.assert_array_equal(
+        restored.predict_aligned(X, material="FFPE").calibrated,
+        tiny_model.predict_aligned(X).calibrated,
+    )
+
+
+def test_scores_from_elsewhere_calibrate_the_model_without_inner_forests(tiny_cohort, monkeypatch):
+    import classifier.estimator as estimator_module
+    from classifier.calibration import RidgeCalibrator
+
+    X, y = tiny_cohort.betas, tiny_cohort.labels
+    classes, codes = np.unique(y, return_inverse=True)
+    rng = np.random.default_rng(0)
+    scores = 0.5 * np.eye(len(classes))[codes] + 0.5 * rng.dirichlet(np.ones(len(classes)), len(y))
+    calls = []
+    original = estimator_module.select_cpgs
+    monkeypatch.setattr(
+        estimator_module, "select_cpgs", lambda *a, **k: calls.append(1) or original(*a, **k)
+    )
+    model = MethylationClassifier(n_features=100, c_grid=(1.0, 100.0)).fit(
+        X, y, calibration_scores=(40, scores)
+    )
+    assert len(calls) == 1  # the final fit only: no inner folds
+    assert model.n_estimators_ == 40 and model.calibrator_c_ in (1.0, 100.0)
+    np.testing.assert_array_equal(model.oof_raw_, scores)
+    expected = RidgeCalibrator(C=model.calibrator_c_).fit(scores, codes)
+    np.testing.assert_allclose(
+        model.calibrator_.predict_proba(scores[:5]), expected.predict_proba(scores[:5])
+    )
+    with pytest.raises(ClassifierError, match=r"must be 70 x 6 .* got \(70, 5\)"):
+        MethylationClassifier(n_features=100).fit(X, y, calibration_scores=(40, scores[:, :5]))

@@ -3,7 +3,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from classifier.errors import SparseTrainingDataError
-from classifier.selection import CpGSelector, measured_cpgs
+from classifier.selection import CpGSelector, measured_cpgs, select_cpgs
 
 
 def _data(seed=0):
@@ -78,3 +78,28 @@ def test_measured_cpgs_follows_the_selectors_rule_and_names_empty_samples():
     X[7:, 40:] = 0.5
     with pytest.raises(SparseTrainingDataError, match=r"e\.g\. \['s0', 's1', 's2'\]"):
         measured_cpgs(X, 0.1, sample_ids=[f"s{i}" for i in range(60)])
+
+
+def test_balanced_ranking_gives_a_small_class_its_cpgs_where_anova_does_not():
+    rng = np.random.default_rng(1)
+    y = np.repeat([0, 1, 2], [60, 60, 4])
+    X = rng.uniform(0.3, 0.7, (124, 40)).astype(np.float32)
+    for j in range(5):  # five CpGs separate the two big classes strongly
+        X[:, j] = np.where(y == 1, 0.9, 0.1) + rng.normal(0, 0.02, 124)
+    X[:, 30] = np.where(y == 2, 0.8, 0.2) + rng.normal(0, 0.05, 124)  # the small class's CpG
+    balanced = CpGSelector(n_features=3, method="balanced").fit(X, y)
+    anova = CpGSelector(n_features=3, method="anova").fit(X, y)
+    assert 30 in balanced.support_
+    assert 30 not in anova.support_ and set(anova.support_) <= set(range(5))
+
+
+def test_selection_reads_only_the_rows_and_columns_it_is_given():
+    X, y = _data()
+    rows = np.arange(0, 60, 2)
+    columns = np.array([7, 12, 31, 40])
+    chosen = select_cpgs(X, y[rows], 2, rows=rows, columns=columns)
+    assert chosen.support.tolist() == [7, 31]
+    assert chosen.positions.tolist() == [0, 2]
+    np.testing.assert_allclose(chosen.medians, np.median(X[np.ix_(rows, [7, 31])], axis=0))
+    with pytest.raises(ValueError, match="unknown selection 'forest'"):
+        select_cpgs(X, y, 2, method="forest")

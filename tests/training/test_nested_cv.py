@@ -7,7 +7,6 @@ from sklearn.model_selection import StratifiedKFold
 import classifier.estimator as estimator_module
 from classifier.errors import ClassifierError
 from classifier.estimator import MethylationClassifier
-from classifier.selection import CpGSelector
 from training.nested_cv import (
     choose_folds,
     evaluate,
@@ -70,11 +69,11 @@ def test_selection_and_calibration_never_see_the_outer_test_fold(tiny_cohort, mo
     seen_by_calibration: list[int] = []
     marker_col = X.columns.get_loc("cg99999990")
 
-    original_fit = CpGSelector.fit
+    original_select = estimator_module.select_cpgs
 
-    def spy_fit(self, values, labels):
-        seen_by_selection.append(set(np.rint(values[:, marker_col] * n).astype(int)))
-        return original_fit(self, values, labels)
+    def spy_select(values, labels, *args, rows, **kwargs):
+        seen_by_selection.append(set(np.rint(values[rows, marker_col] * n).astype(int)))
+        return original_select(values, labels, *args, rows=rows, **kwargs)
 
     original_make = estimator_module.make_calibrator
 
@@ -89,7 +88,7 @@ def test_selection_and_calibration_never_see_the_outer_test_fold(tiny_cohort, mo
         calibrator.fit = fit
         return calibrator
 
-    monkeypatch.setattr(CpGSelector, "fit", spy_fit)
+    monkeypatch.setattr(estimator_module, "select_cpgs", spy_select)
     monkeypatch.setattr(estimator_module, "make_calibrator", spy_make)
 
     model = MethylationClassifier(n_features=100, inner_folds=3, filters=())

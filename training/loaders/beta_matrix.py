@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -174,9 +175,9 @@ def beta_matrix_from_table(
         values, masked = _read_columns(
             table, [i + 1 for i in sample_cols], first, problems,
             {j: pvalue_of[i] + 1 for j, i in enumerate(sample_cols) if i in pvalue_of},
-            detection_pvalue_threshold,
+            detection_pvalue_threshold, order="C",
         )  # fmt: skip
-        values = values.T
+        values = values.T  # samples x CpGs with each CpG contiguous, as the cohort is written
     else:
         probe_cols, pvalue_of = _pvalue_layout(header, source, owner="probe")
         probe_ids, sample_ids = [header[i] for i in probe_cols], first
@@ -245,13 +246,19 @@ def _finish(
     _require_unique(sample_ids, "sample id", source)
     _require_unique(probe_ids, "probe id", source)
     try:
-        base_ids, values = collapse_replicates(probe_ids, values)
+        if any("_" in probe for probe in probe_ids):
+            base_ids, values = collapse_replicates(probe_ids, values)
+        else:  # no suffixed (EPICv2) id, hence no replicate: no copy of a full-width matrix
+            base_ids = np.asarray(probe_ids, dtype=object)
+            collapse_replicates(probe_ids, values[:1])  # every id's checks, on one row
     except InvalidProbeIdError as exc:
         raise CohortFormatError(f"{source}: {exc.message}", field="probe_ids") from None
+    # copy=False: pandas 3 copies an array by default, a second full-width matrix.
     betas = pd.DataFrame(
         np.asarray(values, dtype=np.float32),
         index=pd.Index(sample_ids, name="sample_id", dtype=object),
         columns=pd.Index(base_ids, dtype=object),
+        copy=False,
     )
     return BetaMatrix(
         betas=betas,
@@ -269,10 +276,15 @@ def _read_columns(
     problems: CellProblems,
     pvalue_of: dict[int, int],
     threshold: float | None,
+    order: Literal["C", "F"] = "F",
 ) -> tuple[np.ndarray, int]:
-    """Columns of ``table`` as a float32 (rows x columns) array, masked by p-values."""
-    # Filled column by column, so Fortran order keeps every write contiguous.
-    out = np.empty((table.num_rows, len(columns)), dtype=np.float32, order="F")
+    """Columns of ``table`` as a float32 (rows x columns) array, masked by p-values.
+
+    Fortran order keeps every column write contiguous; C order (for CpGs as
+    rows) makes the transpose CpG-contiguous, the layout the cohort is
+    written from without a copy.
+    """
+    out = np.empty((table.num_rows, len(columns)), dtype=np.float32, order=order)
     names = table.column_names
     masked = 0
     for j, c in enumerate(columns):

@@ -297,7 +297,9 @@ def _assemble(
             field="label_column",
         )
     samples = _standard_columns(samples, label_column)
-    cohort = Cohort(betas=matrix.betas.loc[kept], samples=samples)
+    # Every sample kept (the usual case): the matrix as it is, not a copy.
+    betas = matrix.betas if len(kept) == len(matrix_ids) else matrix.betas.loc[kept]
+    cohort = Cohort(betas=betas, samples=samples)
     report = ImportReport(
         n_samples=len(cohort),
         n_cpgs=cohort.betas.shape[1],

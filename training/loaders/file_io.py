@@ -173,13 +173,29 @@ def read_text_table(path: Path, layout: TextLayout, *, field: str) -> pa.Table:
         If a row cannot be parsed (e.g. has the wrong number of fields).
     """
     block = max(_MIN_BLOCK, 4 * layout.longest_line)
+    read_options = pacsv.ReadOptions(skip_rows=1, column_names=layout.header, block_size=block)
+    parse_options = pacsv.ParseOptions(delimiter=layout.delimiter)
+    try:
+        # Numbers as float32 first: half the memory of pyarrow's float64 for a
+        # full-width matrix. A file with other text in a number column is read
+        # again with inferred types, so that the checks can name the cell.
+        return pacsv.read_csv(
+            str(path),
+            read_options=read_options,
+            parse_options=parse_options,
+            convert_options=_string_first(layout.header, numbers=pa.float32()),
+        )
+    except pa.ArrowInvalid:
+        pass
+    except OSError as exc:
+        raise CohortFormatError(
+            f"{field} file {path.name!r} cannot be parsed: {exc}", field=field
+        ) from None
     try:
         return pacsv.read_csv(
             str(path),
-            read_options=pacsv.ReadOptions(
-                skip_rows=1, column_names=layout.header, block_size=block
-            ),
-            parse_options=pacsv.ParseOptions(delimiter=layout.delimiter),
+            read_options=read_options,
+            parse_options=parse_options,
             convert_options=_string_first(layout.header),
         )
     except (pa.ArrowInvalid, OSError) as exc:
@@ -245,9 +261,12 @@ def read_delimited_stream(
         raise CohortFormatError(f"{source} cannot be parsed: {exc}", field=field) from None
 
 
-def _string_first(header: list[str]) -> pacsv.ConvertOptions:
+def _string_first(header: list[str], numbers: pa.DataType | None = None) -> pacsv.ConvertOptions:
     options = pacsv.ConvertOptions(strings_can_be_null=True)
-    options.column_types = {header[0]: pa.string()}
+    types = {header[0]: pa.string()}
+    if numbers is not None:
+        types |= dict.fromkeys(header[1:], numbers)
+    options.column_types = types
     return options
 
 

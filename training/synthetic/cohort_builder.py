@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import sys
 import time
 from dataclasses import dataclass
@@ -40,19 +39,18 @@ from classifier.probes import ArrayType, base_probe_ids
 from classifier.taxonomy import load_taxonomy
 from training.cohort import Cohort, write_cohort
 from training.out_paths import directory_problem, file_problem
-from training.synthetic.world import SampleSpec, SyntheticWorld, WorldConfig
+from training.synthetic.priors import WorldPriors
+from training.synthetic.world import SampleSpec, SyntheticWorld
 
 __all__ = ["build_cohort", "generate_profile", "load_reference_sheet", "main", "make_world"]
 
 log = logging.getLogger(__name__)
 
-#: CpGs of the default cohort: every informative CpG (about 18,000) plus
-#: background, spread over all autosomes. 1,077 x 30,000 float32 is 130 MB
-#: in memory.
-DEFAULT_N_CPGS = 30_000
-# A share of the columns are X/Y probes, so that the sex-chromosome filter
-# has something to remove, as it does on real arrays.
-_SEX_PROBE_SHARE = 0.01
+#: CpG columns of the default cohort: a uniform random sample of the 450,161
+#: CpG probes on both the 450K and EPIC arrays (about 103,000 of them pass
+#: the default probe filters), drawn as a real matrix's columns are, never by
+#: informativeness. 1,077 x 125,000 float32 is 540 MB in memory.
+DEFAULT_N_CPGS = 125_000
 
 
 def load_reference_sheet() -> pd.DataFrame:
@@ -62,26 +60,38 @@ def load_reference_sheet() -> pd.DataFrame:
         return pd.read_csv(fh, dtype={"sample_id": str})
 
 
-def _load_normals() -> pd.DataFrame:
-    path = resources.files("training") / "data" / "normal_tissue.parquet"
-    with path.open("rb") as fh:
+def _data_file(name: str):
+    return resources.files("training") / "data" / name
+
+
+def _read_parquet(name: str) -> pd.DataFrame:
+    with _data_file(name).open("rb") as fh:
         return pd.read_parquet(fh)
 
 
 @cache
 def make_world(seed: int = 0) -> SyntheticWorld:
     """Build (and cache) the generative model for a seed."""
-    manifest = load_manifest()
+    with _data_file("class_neighbours.csv").open(encoding="utf-8") as fh:
+        neighbours = pd.read_csv(fh)
     return SyntheticWorld(
-        manifest.table, load_taxonomy().classes, _load_normals(), seed=seed, config=WorldConfig()
+        load_manifest().table,
+        load_taxonomy().classes,
+        _read_parquet("normal_tissue.parquet"),
+        _read_parquet("cpg_island_relation.parquet")["relation"],
+        neighbours,
+        seed=seed,
+        priors=WorldPriors(),
     )
 
 
 def build_cohort(
     seed: int = 0,
     scale: float = 1.0,
-    n_cpgs: int = DEFAULT_N_CPGS,
+    n_cpgs: int | None = DEFAULT_N_CPGS,
     classes: list[str] | None = None,
+    *,
+    oracle_share: float | None = None,
 ) -> Cohort:
     """Simulate the reference cohort.
 
@@ -92,31 +102,43 @@ def build_cohort(
     scale : float, default=1.0
         Share of each class's sheet rows to simulate (at least 3 per class),
         so that tests can build a tiny cohort in a second.
-    n_cpgs : int, default=30000
-        Number of CpG columns. Every informative CpG is included when they
-        fill at most 70% of the columns (the default does); a smaller cohort
-        (tests) keeps a random subset of them, and says so in the log. The
-        rest are background CpGs drawn over all autosomes plus a few X/Y probes.
+    n_cpgs : int or None, default=125000
+        Number of CpG columns, a uniform random sample of the CpG probes on
+        both the 450K and the EPIC array (None: all 450,161, full width).
+        Filtered probes (SNP, cross-reactive, X/Y, ...) are among them in
+        their real proportion, as in a real matrix.
     classes : list of str, optional
         Restrict to these class codes.
+    oracle_share : float, optional
+        For tiny test cohorts only: draw this share of the columns from the
+        CpGs that carry class signal, so that a few thousand columns can
+        train a model. A label-informed choice of columns, which no
+        evaluation may use; None (the default) draws columns as an array
+        has them.
 
     Returns
     -------
     Cohort
         Beta values (NaN where the row's array lacks the probe or it failed)
         and the sheet's annotations: label, family, array_type, material,
-        purity, diagnosis, site, sex.
+        purity, diagnosis, site, supplier, plus the simulated sex and FFPE
+        degradation.
     """
     if not 0 < scale <= 1:
         raise ClassifierError(f"scale must be in (0, 1], got {scale}", field="scale")
-    if n_cpgs < 100:
+    if n_cpgs is not None and n_cpgs < 100:
         raise ClassifierError(f"n_cpgs must be at least 100, got {n_cpgs}", field="n_cpgs")
+    if oracle_share is not None and not 0 < oracle_share <= 1:
+        raise ClassifierError(
+            f"oracle_share must be in (0, 1], got {oracle_share}", field="oracle_share"
+        )
     world = make_world(seed)
     sheet = _select_rows(load_reference_sheet(), seed, scale, classes)
-    columns = _select_columns(world, n_cpgs, seed)
+    columns = select_columns(world, n_cpgs, seed, oracle_share)
     rng = np.random.default_rng([seed, 3])
     male_share = np.where(sheet["label"] == "DSRCT", 0.8, 0.5)
     sexes = np.where(rng.random(len(sheet)) < male_share, "male", "female")
+    degradation = [round(world.degradation(m, rng), 4) for m in sheet["material"]]
 
     values = np.empty((len(sheet), len(columns)), dtype=np.float32)
     for i, row in enumerate(sheet.to_dict("records")):
@@ -127,6 +149,8 @@ def build_cohort(
             purity=float(row["purity"]),
             site=row["site"] if isinstance(row["site"], str) else "",
             sex=str(sexes[i]),
+            supplier=row["supplier"] if isinstance(row["supplier"], str) else "",
+            degradation=degradation[i],
         )
         values[i] = world.sample(spec, columns, seed=int(row["Index_"]))
     betas = pd.DataFrame(
@@ -135,6 +159,7 @@ def build_cohort(
     betas.index.name = "sample_id"
     samples = sheet.drop(columns=["Index_"]).set_index("sample_id")
     samples["sex"] = sexes
+    samples["degradation"] = degradation
     return Cohort(betas=betas, samples=samples)
 
 
@@ -194,7 +219,7 @@ class _Args:
     out: Path
     seed: int
     scale: float
-    n_cpgs: int
+    n_cpgs: int | None
     classes: list[str] | None
     profile: str | None
     array: str
@@ -222,23 +247,22 @@ def _select_rows(sheet: pd.DataFrame, seed: int, scale: float, classes) -> pd.Da
     return sheet.loc[sorted(keep)].reset_index(drop=True)
 
 
-def _select_columns(world: SyntheticWorld, n_cpgs: int, seed: int) -> np.ndarray:
+def select_columns(
+    world: SyntheticWorld, n_cpgs: int | None, seed: int, oracle_share: float | None = None
+) -> np.ndarray:
+    """Universe positions of a cohort's CpG columns (see :func:`build_cohort`)."""
+    both = world.on("450k") & world.on("epic")
+    array = world.array_cpgs[both[world.array_cpgs]]
+    if n_cpgs is None or n_cpgs >= len(array):
+        return array
     rng = np.random.default_rng([seed, 5])
-    informative = world.informative
-    n_sex = int(n_cpgs * _SEX_PROBE_SHARE)
-    room = n_cpgs - n_sex
-    if len(informative) > int(0.7 * room):
-        log.info(
-            "%d CpG columns hold %d of the world's %d informative CpGs; at least %d hold all",
-            n_cpgs, int(0.7 * room), len(informative),
-            math.ceil(len(informative) / 0.7 / (1 - _SEX_PROBE_SHARE)),
-        )  # fmt: skip
-        informative = np.sort(rng.choice(informative, int(0.7 * room), replace=False))
-    background_pool = np.setdiff1d(world.autosomal_cpgs, informative)
-    background = rng.choice(background_pool, room - len(informative), replace=False)
-    sex_pool = np.flatnonzero((world.is_x | world.is_y) & (world.on("450k") | world.on("epic")))
-    sex = rng.choice(sex_pool, n_sex, replace=False)
-    return np.sort(np.concatenate([informative, background, sex]))
+    if oracle_share is None:
+        return np.sort(rng.choice(array, n_cpgs, replace=False))
+    informative = np.intersect1d(world.informative, array)
+    k = min(len(informative), round(oracle_share * n_cpgs))
+    chosen = rng.choice(informative, k, replace=False)
+    rest = rng.choice(np.setdiff1d(array, chosen), n_cpgs - k, replace=False)
+    return np.sort(np.concatenate([chosen, rest]))
 
 
 def _parse(argv: list[str] | None) -> _Args:
@@ -249,7 +273,13 @@ def _parse(argv: list[str] | None) -> _Args:
     parser.add_argument("--out", type=Path, required=True, help="cohort directory, or JSON file")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scale", type=float, default=1.0, help="share of sheet rows per class")
-    parser.add_argument("--n-cpgs", type=int, default=DEFAULT_N_CPGS)
+    parser.add_argument(
+        "--n-cpgs",
+        type=_n_cpgs,
+        default=DEFAULT_N_CPGS,
+        help=f"CpG columns, a random sample of the 450K and EPIC CpGs (default {DEFAULT_N_CPGS}), "
+        "or 'all' for full width (450,161)",
+    )
     parser.add_argument("--classes", help="comma-separated class codes to keep")
     parser.add_argument("--profile", metavar="CLASS", help="write one profile of this class")
     # The options of one profile default to None here, so that one given
@@ -288,6 +318,17 @@ def _parse(argv: list[str] | None) -> _Args:
         options["purity"], options["material"], options["sample_id"], options["diagnosis"],
         options["form"],
     )  # fmt: skip
+
+
+def _n_cpgs(text: str) -> int | None:
+    if text == "all":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--n-cpgs takes a number of CpGs or 'all', got {text!r}"
+        ) from None
 
 
 #: The options of ``--profile`` and their defaults.
@@ -334,8 +375,11 @@ def main(argv: list[str] | None = None) -> int:
             cohort = build_cohort(args.seed, args.scale, args.n_cpgs, args.classes)
             write_cohort(cohort, args.out)
             size = sum(f.stat().st_size for f in args.out.iterdir()) / 1e6
+            world = make_world(args.seed)
+            signal = np.isin(world.index_of(cohort.betas.columns.to_numpy()), world.informative)
             print(
-                f"wrote {args.out}: {len(cohort)} samples x {cohort.betas.shape[1]} CpGs, "
+                f"wrote {args.out}: {len(cohort)} samples x {cohort.betas.shape[1]} CpGs "
+                f"({signal.sum()} of them, {signal.mean():.1%}, carry class signal), "
                 f"{cohort.samples['label'].nunique()} classes, {size:.1f} MB"
             )
     except ClassifierError as exc:

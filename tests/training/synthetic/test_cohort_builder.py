@@ -12,6 +12,8 @@ from training.synthetic.cohort_builder import (
     generate_profile,
     load_reference_sheet,
     main,
+    make_world,
+    select_columns,
 )
 
 
@@ -40,21 +42,39 @@ def test_full_cohort_has_the_sheets_classes_and_counts():
     assert cohort.samples["material"].value_counts()["FFPE"] == 983
 
 
+def test_columns_are_drawn_as_an_array_has_them_not_by_signal():
+    world = make_world(0)
+    both = world.on("450k") & world.on("epic")
+    array = world.array_cpgs[both[world.array_cpgs]]
+    columns = select_columns(world, 20_000, seed=0)
+    assert len(columns) == 20_000 and np.isin(columns, array).all()
+    # The share of columns with class signal is the array's own share, within
+    # sampling error (a label-informed choice would be many times larger).
+    array_share = np.isin(array, world.informative).mean()
+    column_share = np.isin(columns, world.informative).mean()
+    assert 0.02 < array_share < 0.08
+    assert abs(column_share - array_share) < 4 * np.sqrt(array_share / 20_000)
+    assert len(select_columns(world, None, seed=0)) == len(array) == 450_161
+    oracle = select_columns(world, 2_000, seed=0, oracle_share=0.5)
+    assert np.isin(oracle, world.informative).mean() == pytest.approx(0.5, abs=0.03)
+
+
 @pytest.mark.slow
-def test_missing_probes_follow_the_array():
-    cohort = build_cohort(seed=0, scale=0.1, n_cpgs=3000, classes=["DSRCT", "EWS", "LMS"])
+def test_cohort_columns_are_measured_on_both_arrays_and_ffpe_fails_more():
+    cohort = build_cohort(seed=0, scale=0.2, n_cpgs=3000, classes=["DSRCT", "EWS", "LMS"])
     table = load_manifest().table.loc[cohort.betas.columns]
-    epic_only = table["on_epic"].to_numpy() & ~table["on_450k"].to_numpy()
-    k450_only = table["on_450k"].to_numpy() & ~table["on_epic"].to_numpy()
-    assert epic_only.any() and k450_only.any()
+    assert (table["on_450k"] & table["on_epic"]).all()
     values = cohort.betas.to_numpy()
-    is_450k = (cohort.samples["array_type"] == "450k").to_numpy()
-    assert np.isnan(values[np.ix_(is_450k, epic_only)]).all()
-    assert np.isnan(values[np.ix_(~is_450k, k450_only)]).all()
-    shared = ~(epic_only | k450_only)
-    # shared probes are measured, but for a small fraction of failed probes
-    assert 0.0 < np.isnan(values[:, shared]).mean() < 0.05
     assert np.nanmin(values) >= 0.0 and np.nanmax(values) <= 1.0
+    failed = np.isnan(values).mean(axis=1)
+    assert failed.max() < 0.06
+    samples = cohort.samples
+    degraded = (samples["material"] == "FFPE") & (samples["degradation"] > 0.5)
+    frozen = samples["material"] == "frozen"
+    assert degraded.any() and frozen.any()
+    assert failed[degraded.to_numpy()].mean() > failed[frozen.to_numpy()].mean()
+    assert (samples.loc[~(samples["material"] == "FFPE"), "degradation"] == 0).all()
+    assert set(samples.columns) >= {"supplier", "sex", "degradation", "purity", "array_type"}
 
 
 def test_betas_are_bimodal():
@@ -87,6 +107,8 @@ def test_unknown_class_and_bad_scale_are_errors():
         build_cohort(scale=0)
     with pytest.raises(ClassifierError, match="unknown class codes"):
         build_cohort(scale=0.1, classes=["XYZ"])
+    with pytest.raises(ClassifierError, match=r"oracle_share must be in \(0, 1\], got 1.5"):
+        build_cohort(scale=0.1, n_cpgs=200, classes=["SS"], oracle_share=1.5)
 
 
 @pytest.mark.slow
@@ -106,6 +128,9 @@ def test_cli_writes_cohort_and_profile(tmp_path, capsys):
 
     assert main(["--out", str(tmp_path / "x"), "--scale", "2"]) == 2
     assert "scale must be in" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--out", str(tmp_path / "y"), "--n-cpgs", "many"])
+    assert "--n-cpgs takes a number of CpGs or 'all', got 'many'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
