@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifier.bundle import BUNDLE_FILE
+from classifier.embedding import MAP_METHODS
 from classifier.learners import DEFAULT_LEARNER, LEARNERS
 from classifier.manifest import DEFAULT_FILTERS, FILTERS
 from training.gates import DEFAULT_GATES
@@ -47,6 +48,9 @@ class TrainConfig:
     n_jobs: int = 2
     tracking: bool = True
     name: str = "sarcoma-classifier"
+    loco_every: int = 8
+    leave_array_out: bool = False
+    reference_map: str = "tsne"
 
 
 def parse_args(argv: list[str] | None) -> TrainConfig:
@@ -110,6 +114,25 @@ def parse_args(argv: list[str] | None) -> TrainConfig:
         help="training threads of the base learner, or -1 for all cores (default: 2)",
     )
     p.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
+    p.add_argument(
+        "--loco-every",
+        type=int,
+        default=8,
+        metavar="K",
+        help="leave-classes-out check: one extra fit without every K-th class in sorted "
+        "order (default: 8; 0 skips it)",
+    )
+    p.add_argument(
+        "--leave-array-out",
+        action="store_true",
+        help="also train on 450K profiles and test on EPIC ones, and back (two extra fits)",
+    )
+    p.add_argument(
+        "--reference-map",
+        default="tsne",
+        choices=sorted(MAP_METHODS),
+        help="the case page's reference map (default: tsne)",
+    )
     a = p.parse_args(argv)
     if a.outer_folds == 1 or a.outer_folds < 0:
         p.error("--outer-folds must be 0 (no evaluation) or at least 2")
@@ -123,6 +146,8 @@ def parse_args(argv: list[str] | None) -> TrainConfig:
         p.error(
             f"--n-jobs must be a positive number of threads, or -1 for all cores; got {a.n_jobs}"
         )
+    if a.loco_every < 0 or a.loco_every == 1:
+        p.error("--loco-every must be 0 (skip) or at least 2 (every K-th class left out)")
     if a.no_tracking and a.register is not None:
         p.error("--register needs MLflow tracking: drop --no-tracking, or drop --register")
     if problem := _out_problem(a.out, a.replace):
@@ -133,6 +158,8 @@ def parse_args(argv: list[str] | None) -> TrainConfig:
         experiment=a.experiment, register=a.register, n_features=a.n_features,
         calibration=a.calibration, threshold=a.threshold, gates=a.gates,
         filters=a.filters, n_jobs=a.n_jobs, tracking=not a.no_tracking,
+        loco_every=a.loco_every, leave_array_out=a.leave_array_out,
+        reference_map=a.reference_map,
     )  # fmt: skip
 
 

@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int, float], None]
+#: ``probe(model, X_test, y_test, y_train)``: asked of every outer model
+#: after it scored its test split (see :mod:`training.evaluation.fold_probe`).
+FoldProbeCallback = Callable[[MethylationClassifier, pd.DataFrame, np.ndarray, np.ndarray], Any]
 
 
 @dataclass
@@ -63,6 +67,11 @@ class NestedCVResult:
         What was changed from the request and why (e.g. fewer folds).
     fit_seconds : list of float
         Time of each outer fit.
+    samples : pandas.DataFrame or None
+        Per-sample annotations in row order (array_type, material, purity,
+        ... as the cohort has them), for the evaluation's breakdowns.
+    probes : list
+        What the ``probe`` hook returned for each outer fold, in fold order.
     """
 
     classes: np.ndarray
@@ -75,6 +84,8 @@ class NestedCVResult:
     inner_folds: int
     notes: list[str] = field(default_factory=list)
     fit_seconds: list[float] = field(default_factory=list)
+    samples: pd.DataFrame | None = None
+    probes: list = field(default_factory=list)
 
 
 def choose_folds(y: np.ndarray, outer: int, inner: int) -> tuple[int, int, list[str]]:
@@ -148,6 +159,9 @@ def nested_cross_validate(
     outer_folds: int = 5,
     seed: int = 0,
     progress: ProgressCallback | None = None,
+    *,
+    samples: pd.DataFrame | None = None,
+    probe: FoldProbeCallback | None = None,
 ) -> NestedCVResult:
     """Run the outer loop of a nested cross-validation.
 
@@ -166,6 +180,11 @@ def nested_cross_validate(
         Seed of the fold split.
     progress : callable, optional
         Called as ``progress(done, total, seconds_of_last_fold)``.
+    samples : pandas.DataFrame, optional
+        Per-sample annotations in the rows' order, kept on the result.
+    probe : callable, optional
+        Called as ``probe(model, X_test, y_test, y_train)`` with every outer
+        model; what it returns is kept in ``probes`` (not timed as a fit).
 
     Returns
     -------
@@ -179,6 +198,7 @@ def nested_cross_validate(
     raw, cal, temp = np.zeros((n, k)), np.zeros((n, k)), np.zeros((n, k))
     fold_of = np.full(n, -1)
     seconds: list[float] = []
+    probes: list = []
     splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
     inner_used = estimator.inner_folds
     for f, (train, test) in enumerate(splitter.split(np.zeros(n), y)):
@@ -194,6 +214,8 @@ def nested_cross_validate(
         temp[np.ix_(test, cols)] = scaler.predict_proba(detail.raw)
         fold_of[test] = f
         seconds.append(time.perf_counter() - start)
+        if probe is not None:
+            probes.append(probe(model, X.iloc[test], y[test], y[train]))
         if progress is not None:
             progress(f + 1, folds, seconds[-1])
     return NestedCVResult(
@@ -207,6 +229,8 @@ def nested_cross_validate(
         inner_folds=inner_used,
         notes=notes,
         fit_seconds=seconds,
+        samples=samples,
+        probes=probes,
     )
 
 
