@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from classifier.calibration import RidgeCalibrator, TemperatureScaling, make_calibrator
+from classifier.calibration import (
+    CALIBRATORS,
+    SCORE_FLOOR,
+    RidgeCalibrator,
+    TemperatureScaling,
+    log_scores,
+    make_calibrator,
+)
 from classifier.metrics import brier_score
 
 
@@ -48,4 +55,58 @@ def test_ridge_probabilities_equal_the_logistic_regressions(n_classes):
         calibrator.predict_proba(scores[:7]),
         calibrator.model_.predict_proba(scores[:7]),
         atol=1e-12,
+    )
+
+
+def test_log_scores_floor_zeros():
+    np.testing.assert_allclose(
+        log_scores(np.array([[0.0, 0.5, 1.0]])), [[np.log(SCORE_FLOOR), np.log(0.5), 0.0]]
+    )
+    assert SCORE_FLOOR == 1e-4
+
+
+def test_temperature_recovers_a_known_temperature():
+    # Labels drawn from softmax(log p / 2): the maximum-likelihood temperature is about 2.
+    rng = np.random.default_rng(7)
+    scores = rng.dirichlet(np.ones(4) * 0.5, 4000)
+    truth = np.exp(log_scores(scores) / 2.0)
+    truth /= truth.sum(1, keepdims=True)
+    y = np.array([rng.choice(4, p=p) for p in truth])
+    scaler = TemperatureScaling().fit(scores, y)
+    assert scaler.temperature_ == pytest.approx(2.0, rel=0.1)
+    np.testing.assert_allclose(scaler.predict_proba(scores[:3]).sum(1), 1.0)
+    expected = np.exp(log_scores(scores[:3]) / scaler.temperature_)
+    np.testing.assert_allclose(
+        scaler.predict_proba(scores[:3]), expected / expected.sum(1, keepdims=True)
+    )
+    np.testing.assert_array_equal(scaler.classes_, np.arange(4))
+
+
+def test_none_calibration_only_renormalises():
+    scores = np.array([[0.2, 0.2, 0.0], [2.0, -1.0, 2.0], [0.0, 0.0, 0.0]])
+    identity = make_calibrator("none").fit(scores, np.array([0, 1, 2]))
+    np.testing.assert_allclose(
+        identity.predict_proba(scores), [[0.5, 0.5, 0.0], [0.5, 0.0, 0.5], [0.0, 0.0, 0.0]]
+    )
+    np.testing.assert_array_equal(identity.classes_, [0, 1, 2])
+    np.testing.assert_array_equal(identity.predict(scores[:1]), [0])
+
+
+def test_make_calibrator_names_and_defaults():
+    assert isinstance(make_calibrator("ridge"), RidgeCalibrator)
+    assert make_calibrator("ridge").C == 100.0
+    assert isinstance(make_calibrator("temperature"), TemperatureScaling)
+    assert set(CALIBRATORS) == {"ridge", "temperature", "none"}
+
+
+def test_ridge_penalty_reaches_the_regression_and_predict_names_classes():
+    scores, y = _overconfident_scores(300, seed=5)
+    weak = RidgeCalibrator(C=100.0).fit(scores, y)
+    strong = RidgeCalibrator(C=1e-4).fit(scores, y)
+    assert weak.model_.C == 100.0 and strong.model_.C == 1e-4
+    # A strong penalty flattens every probability towards the class shares.
+    assert strong.predict_proba(scores).max() < 0.5 < weak.predict_proba(scores).max()
+    np.testing.assert_array_equal(weak.classes_, [0, 1, 2])
+    np.testing.assert_array_equal(
+        weak.predict(scores[:20]), weak.predict_proba(scores[:20]).argmax(1)
     )

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from classifier.ood import ReferenceDistance
 
@@ -26,3 +27,46 @@ def test_projection_equals_scikit_learns_pca_transform():
         det.pca_.set_params(whiten=whiten)
         expected = det.pca_.transform(profiles)
         np.testing.assert_allclose(det.transform(profiles), expected, rtol=1e-5, atol=1e-5)
+
+
+def _reference(seed=2, n=60, d=20):
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(0.2, 0.8, (3, d))
+    return np.vstack([c + rng.normal(0, 0.05, (n // 3, d)) for c in centres]).astype(np.float32)
+
+
+def _loo_knn_distance(Z, k):
+    """Mean distance to the k nearest other rows, written out directly."""
+    d = np.sqrt(((Z[:, None, :] - Z[None, :, :]) ** 2).sum(-1))
+    np.fill_diagonal(d, np.inf)
+    return np.sort(d, axis=1)[:, :k].mean(axis=1)
+
+
+@pytest.mark.parametrize(("quantile", "k"), [(0.99, 5), (0.9, 5), (0.5, 3), (0.99, 1)])
+def test_threshold_is_the_quantile_of_leave_one_out_distances(quantile, k):
+    ref = _reference()
+    det = ReferenceDistance(n_components=6, n_neighbors=k, quantile=quantile).fit(ref)
+    expected = np.quantile(_loo_knn_distance(det.reference_.astype(float), k), quantile)
+    assert det.threshold_ == pytest.approx(expected, rel=1e-4)
+    assert det.k_ == k
+
+
+def test_score_is_the_mean_distance_to_the_nearest_references():
+    ref = _reference()
+    det = ReferenceDistance(n_components=6, n_neighbors=4).fit(ref)
+    profiles = _reference(seed=9)[:5]
+    Z = det.transform(profiles).astype(float)
+    d = np.sqrt(((Z[:, None, :] - det.reference_[None, :, :].astype(float)) ** 2).sum(-1))
+    expected = np.sort(d, axis=1)[:, :4].mean(axis=1)
+    np.testing.assert_allclose(det.score_samples(profiles), expected, rtol=1e-4)
+    # predict is strictly above the threshold.
+    det.threshold_ = float(det.score_samples(profiles)[0])
+    assert not det.predict(profiles)[0]
+
+
+def test_components_and_neighbours_are_bounded_by_the_data():
+    ref = _reference(n=6, d=4)
+    det = ReferenceDistance(n_components=30, n_neighbors=10).fit(ref)
+    assert det.pca_.n_components_ == 4  # min(30, n - 1 = 5, d = 4)
+    assert det.k_ == 5  # n - 1
+    assert det.reference_.shape == (6, 4)

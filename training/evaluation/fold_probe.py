@@ -12,6 +12,7 @@ is a few seconds per fold.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,6 +67,8 @@ class FoldProbe:
         ``"random:0.5"`` (half the CpGs measured), ``"array:epicv2"``...
     array_shares : dict of str to float
         Share of the model's CpGs each array pattern keeps.
+    seconds : float
+        Time the probe took.
     """
 
     ood_ratio: np.ndarray
@@ -74,6 +77,7 @@ class FoldProbe:
     nearest_same: np.ndarray
     patterns: dict[str, PatternScores] = field(default_factory=dict)
     array_shares: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
 
 
 def probe_fold(
@@ -100,6 +104,7 @@ def probe_fold(
     seed : int, default=0
         Seed of the random thinning.
     """
+    start = time.perf_counter()
     aligned = model.align(X_test)
     threshold = float(model.ood_.threshold_)
     cols = np.searchsorted(classes, model.classes_)
@@ -145,6 +150,7 @@ def probe_fold(
         nearest_same=same[:, 0],
         patterns=patterns,
         array_shares=array_shares,
+        seconds=time.perf_counter() - start,
     )
 
 

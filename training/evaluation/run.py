@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -41,7 +42,7 @@ def run_assessment(
     say: Callable[[str], None],
 ) -> Assessment:
     """Shift fits as configured, then the assessment of ``result`` for the final ``model``."""
-    seconds: dict[str, float] = {}
+    seconds: dict[str, float] = {"fold_probes": round(sum(p.seconds for p in result.probes), 1)}
     classes_out = None
     held = held_out_classes(result.classes, config.loco_every)
     if held and len(held) < len(result.classes) - 1:
@@ -81,6 +82,4 @@ def run_assessment(
         + f"; QC: min coverage {assessment.qc.min_coverage:g}, "  # type: ignore[union-attr]
         f"OOD distance {assessment.qc.ood_distance:.3f}"  # type: ignore[union-attr]
     )
-    from dataclasses import replace
-
     return replace(assessment, seconds=seconds)
