@@ -299,7 +299,9 @@ def _write_and_track(
     try:
         with tracking.start_run(config.experiment) as run_id:
             tracking.log_params(asdict(config) | {"n_cpgs_model": len(bundle.cpgs)})
-            tracking.log_evaluation(bundle.metrics.evaluation, gates)
+            tracking.log_evaluation(
+                bundle.metrics.evaluation, gates, assessment=bundle.metrics.assessment
+            )
             tracking.log_figures(figures)
             pending = TrackedRun(
                 tracking_uri=uri,
