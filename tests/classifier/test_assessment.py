@@ -17,7 +17,7 @@ FULL = Assessment(
     threshold=0.9,
     per_class=(
         ClassAssessment("DSRCT", 7, 6 / 7, (0.49, 0.97), 1.0, 6, 0.93, 0.71, 5, 0.0, (0.0, 0.43)),
-    ),  # fmt: skip
+    ),
     conformal=ConformalAssessment(
         0.05,
         "halves",
@@ -31,7 +31,7 @@ FULL = Assessment(
         "outer",
         0.9,
         1.2,
-    ),  # fmt: skip
+    ),
     ood=OodAssessment(0.01, 1077, "one fit", ("A", "B"), 30, 0.8, 0.4, 0.2, 0.1, 99.0),
     robustness=(RobustnessPoint("missing_random", "0.5", FIGURES),),
     neighbours=NeighbourAgreement(5, 0.8, 0.85, "tsne", 0.9, 0.4),

@@ -13,7 +13,7 @@ def _curve(rows):
     return [
         RobustnessPoint(
             "missing_random", str(share), GroupFigures(100, acc, 0.0, 0.0, 0.5, err, (None, None))
-        )  # fmt: skip
+        )
         for share, acc, err in rows
     ]
 
