@@ -6,9 +6,9 @@ Usage::
     python -m training.evaluation_report --bundle DIR --out DIR
 
 With ``--cohort``, trains a model as ``python -m training.train`` would
-(the options after ``--out`` are passed to it; the bundle goes to
-``OUT/bundle``, never to the served model's directory, and is not
-registered), then draws the report from it. With ``--bundle``, draws the
+(unknown options are passed to it; the bundle goes to ``--model-out``,
+default ``work/evaluation-model``, never to the served model's directory,
+and is not registered), then draws the report from it. With ``--bundle``, draws the
 report of a bundle already trained (with nested cross-validation). The
 report is ``OUT/report.md`` with its figures beside it
 (:mod:`training.evaluation.report`); every figure names this command and
@@ -56,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--cohort", type=Path, help="train on this cohort, then report")
     source.add_argument("--bundle", type=Path, help="report on this trained bundle")
     p.add_argument("--out", type=Path, required=True, help="directory of report.md and figures")
+    p.add_argument(
+        "--model-out",
+        type=Path,
+        default=Path("work/evaluation-model"),
+        help="where --cohort puts the trained bundle (default: work/evaluation-model)",
+    )
     a, train_options = p.parse_known_args(argv)
     if a.bundle is not None and train_options:
         p.error(f"training options {train_options} need --cohort, not --bundle")
@@ -63,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.cohort is not None:
         from training.train import main as train_main
 
-        bundle_dir = a.out / "bundle"
+        bundle_dir = a.model_out
         code = train_main(
             ["--cohort", str(a.cohort), "--out", str(bundle_dir), "--replace",
              "--experiment", "evaluation-report", *train_options]

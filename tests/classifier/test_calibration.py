@@ -110,3 +110,31 @@ def test_ridge_penalty_reaches_the_regression_and_predict_names_classes():
     np.testing.assert_array_equal(
         weak.predict(scores[:20]), weak.predict_proba(scores[:20]).argmax(1)
     )
+
+
+def test_scores_above_one_are_read_as_one():
+    np.testing.assert_allclose(log_scores(np.array([[1.5, 0.5]])), [[0.0, np.log(0.5)]])
+
+
+def test_the_temperature_minimises_the_negative_log_likelihood():
+    scores, y = _overconfident_scores(500, seed=9)
+    scaler = TemperatureScaling().fit(scores, y)
+    logits = log_scores(scores)
+
+    def nll(t):
+        z = logits / t
+        z = z - z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return -logp[np.arange(len(y)), y].mean()
+
+    grid = np.exp(np.linspace(-3, 3, 6001))
+    best = grid[np.argmin([nll(t) for t in grid])]
+    assert scaler.temperature_ == pytest.approx(best, rel=2e-3)
+
+
+def test_temperature_is_bounded_to_e_to_the_three():
+    # Labels independent of the scores: the likelihood wants infinite temperature.
+    rng = np.random.default_rng(2)
+    scores = rng.dirichlet(np.ones(3) * 0.2, 300)
+    y = rng.integers(0, 3, 300)
+    assert TemperatureScaling().fit(scores, y).temperature_ == pytest.approx(np.exp(3), rel=1e-3)

@@ -110,3 +110,8 @@ def test_coverage_result_summaries():
     assert result.coverage == 0.75
     assert result.mean_set_size == 2.0
     np.testing.assert_allclose(result.per_class(np.array([0, 0, 1, 1]), 2), [0.5, 1.0])
+
+
+def test_labels_given_as_floats_still_index_classes():
+    proba, _ = _scores_to_proba(np.arange(1, 20) / 100)
+    assert conformal_quantile(proba, np.zeros(19, dtype=float), 0.1) == pytest.approx(0.18)

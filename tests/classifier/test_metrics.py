@@ -4,6 +4,7 @@ import pytest
 from classifier.metrics import (
     PER_CLASS_METRICS,
     REPORT_METRICS,
+    ClassFigures,
     ClassificationReport,
     ReliabilityCurve,
     brier_score,
@@ -218,3 +219,64 @@ def test_report_precision_is_none_for_a_class_never_called():
     assert report.per_class["B"].precision == 0.0
     assert report.classified_accuracy is None  # no score reached 0.9
     assert report.classified_fraction == 0.0
+
+
+# ---- edges the mutation run found unguarded ---------------------------------------------
+
+
+def _mixed_calibration():
+    """100 calls at 0.62, all right, and 100 at 0.78, 40 % right: gaps of opposite signs."""
+    top = np.r_[np.full(100, 0.62), np.full(100, 0.78)]
+    proba = np.column_stack([top, 1 - top])
+    y = np.r_[np.zeros(100), np.zeros(40), np.ones(60)].astype(int)
+    return proba, y
+
+
+def test_ece_with_bins_of_both_signs_depends_on_the_binning():
+    proba, y = _mixed_calibration()
+    # Ten bins keep 0.62 and 0.78 apart: (100 * 0.38 + 100 * 0.38) / 200.
+    assert expected_calibration_error(proba, y, n_bins=10) == pytest.approx(0.38)
+    assert expected_calibration_error(proba, y) == pytest.approx(0.38)  # 10 by default
+    # Five bins merge them in [0.6, 0.8): confidence 0.70, accuracy 0.70.
+    assert expected_calibration_error(proba, y, n_bins=5) == pytest.approx(0.0)
+    assert _ece_by_hand(proba.max(1), proba.argmax(1) == y, 5) == pytest.approx(0.0)
+
+
+def test_ece_of_one_sample_is_its_own_gap():
+    assert expected_calibration_error(np.array([[0.8, 0.2]]), np.array([1])) == pytest.approx(0.8)
+    assert expected_calibration_error(np.array([[0.8, 0.2]]), np.array([0])) == pytest.approx(0.2)
+
+
+def test_reliability_curve_has_one_entry_per_bin():
+    proba, y = _mixed_calibration()
+    for n_bins in (5, 10, 20):
+        curve = reliability_curve(proba, y, n_bins=n_bins)
+        assert len(curve.bin_lower) == len(curve.bin_upper) == len(curve.count) == n_bins
+        assert curve.bin_upper[-1] == 1.0 and curve.bin_lower[0] == 0.0
+        assert sum(curve.count) == 200
+    assert len(reliability_curve(proba, y).count) == 10
+
+
+def test_log_loss_treats_scores_above_one_as_one():
+    assert log_loss(np.array([[1.2, -0.2]]), np.array([0])) == 0.0
+
+
+def test_wilson_interval_stays_inside_zero_and_one():
+    # Without the clamps, rounding gives 1.0000000000000002 at 16 of 16 and -1e-17 at 0 of 21.
+    assert wilson_interval(16, 16)[1] == 1.0
+    assert wilson_interval(0, 21)[0] == 0.0
+
+
+def test_the_report_uses_0_9_by_default():
+    proba = np.array([[0.9, 0.1], [0.85, 0.15]])
+    report = classification_report(proba, ["A", "A"], ["A", "B"], ["F", "G"])
+    assert report.classified_fraction == 0.5
+
+
+def test_nan_read_from_json_is_undefined_and_tuples_are_written_as_lists():
+    figures = ClassFigures.from_json({"sensitivity": float("nan"), "precision": 0.5, "support": 3})
+    assert figures.sensitivity is None and figures.precision == 0.5
+    curve = reliability_curve(np.array([[0.95, 0.05]]), np.array([0]), n_bins=2)
+    data = curve.to_json()
+    assert data["count"] == [0, 1] and isinstance(data["bin_lower"], list)
+    assert data["confidence"] == [None, 0.95]

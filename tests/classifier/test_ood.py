@@ -70,3 +70,35 @@ def test_components_and_neighbours_are_bounded_by_the_data():
     assert det.pca_.n_components_ == 4  # min(30, n - 1 = 5, d = 4)
     assert det.k_ == 5  # n - 1
     assert det.reference_.shape == (6, 4)
+
+
+def test_defaults_are_the_documented_ones():
+    assert ReferenceDistance().get_params() == {
+        "n_components": 30,
+        "n_neighbors": 5,
+        "quantile": 0.99,
+    }
+
+
+@pytest.mark.parametrize(("n", "d", "expected"), [(6, 10, 5), (12, 3, 3), (8, 1, 1)])
+def test_components_are_capped_by_samples_minus_one_and_by_cpgs(n, d, expected):
+    ref = np.random.default_rng(n).uniform(0, 1, (n, d))
+    det = ReferenceDistance(n_components=30).fit(ref)
+    assert det.pca_.n_components_ == expected
+    assert det.reference_.dtype == np.float32
+
+
+def test_a_profile_at_a_reference_sample_scores_its_neighbours_distance():
+    # Four reference points on a line; k = 2: the point itself (distance 0) counts,
+    # unlike in the leave-one-out threshold.
+    ref = np.array([[0.0], [1.0], [3.0], [7.0]], dtype=np.float32)
+    det = ReferenceDistance(n_components=1, n_neighbors=2, quantile=0.5).fit(ref)
+    Z = det.reference_
+    np.testing.assert_allclose(det.score_projected(Z), [0.5, 0.5, 1.0, 2.0], atol=1e-5)
+    # Leave-one-out mean distance to 2 others: 2.0, 1.5, 2.5, 5.0; median 2.25.
+    assert det.threshold_ == pytest.approx(2.25, abs=1e-5)
+    assert det.k_ == 2
+    # More neighbours asked than other references: k is n - 1.
+    wide = ReferenceDistance(n_components=1, n_neighbors=10).fit(ref)
+    assert wide.k_ == 3
+    np.testing.assert_allclose(wide.score_projected(Z[:1]), [4 / 3], atol=1e-5)

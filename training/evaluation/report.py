@@ -278,7 +278,9 @@ def _sensitivity_figure(a: Assessment) -> Figure:
     lo = np.array([c.sensitivity_ci[0] for c in rows], dtype=float)
     hi = np.array([c.sensitivity_ci[1] for c in rows], dtype=float)
     colours = ["#D55E00" if c.label == "DSRCT" else "#0072B2" for c in rows]
-    ax.errorbar(sens, y, xerr=[sens - lo, hi - sens], fmt="none", ecolor="grey", lw=1)
+    # Clipped: rounding can put an interval's end a hair inside its estimate.
+    xerr = [np.clip(sens - lo, 0, None), np.clip(hi - sens, 0, None)]
+    ax.errorbar(sens, y, xerr=xerr, fmt="none", ecolor="grey", lw=1)
     ax.scatter(sens, y, c=colours, s=14, zorder=3)
     ax.set_yticks(y, [f"{c.label} (n={c.support})" for c in rows], fontsize=6)
     ax.set_xlim(0, 1.02)
