@@ -132,10 +132,9 @@ class CoverageResult:
     def per_class(self, y_idx: np.ndarray, n_classes: int) -> np.ndarray:
         """Coverage of each class's samples (NaN for a class without any)."""
         y_idx = np.asarray(y_idx, dtype=int)
-        hits = np.bincount(y_idx, weights=self.covered.astype(float), minlength=n_classes)
+        hits = np.bincount(y_idx, weights=self.covered, minlength=n_classes)
         counts = np.bincount(y_idx, minlength=n_classes)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(counts > 0, hits / np.maximum(counts, 1), np.nan)
+        return np.where(counts > 0, hits / np.maximum(counts, 1), np.nan)
 
 
 def split_within_folds(

@@ -115,3 +115,24 @@ def test_coverage_result_summaries():
 def test_labels_given_as_floats_still_index_classes():
     proba, _ = _scores_to_proba(np.arange(1, 20) / 100)
     assert conformal_quantile(proba, np.zeros(19, dtype=float), 0.1) == pytest.approx(0.18)
+
+
+def test_per_class_coverage_of_a_single_sample_class_and_float_labels():
+    result = CoverageResult(
+        covered=np.array([True, False, True]), set_size=np.array([1, 1, 2]), quantiles=(0.5,)
+    )
+    np.testing.assert_allclose(result.per_class(np.array([0.0, 0.0, 1.0]), 3), [0.5, 1.0, np.nan])
+
+
+def test_split_within_folds_is_reproducible_and_seeded_at_zero():
+    rng = np.random.default_rng(4)
+    proba = rng.dirichlet(np.ones(3), 200)
+    y = rng.integers(0, 3, 200).astype(float)  # labels as floats still index classes
+    fold = np.repeat(np.arange(4), 50)
+    first = split_within_folds(proba, y, fold, alpha=0.2)
+    again = split_within_folds(proba, y, fold, alpha=0.2, seed=0)
+    other = split_within_folds(proba, y, fold, alpha=0.2, seed=1)
+    np.testing.assert_array_equal(first.covered, again.covered)
+    assert first.quantiles == again.quantiles
+    assert first.quantiles != other.quantiles
+    assert first.set_size.dtype.kind == "i"
