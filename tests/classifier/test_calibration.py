@@ -138,3 +138,35 @@ def test_temperature_is_bounded_to_e_to_the_three():
     scores = rng.dirichlet(np.ones(3) * 0.2, 300)
     y = rng.integers(0, 3, 300)
     assert TemperatureScaling().fit(scores, y).temperature_ == pytest.approx(np.exp(3), rel=1e-3)
+
+
+def test_temperature_is_bounded_below_too():
+    # Nearly flat scores whose top class is always right: the likelihood wants T -> 0.
+    rng = np.random.default_rng(6)
+    y = rng.integers(0, 3, 300)
+    scores = np.full((300, 3), 0.33)
+    scores[np.arange(300), y] = 0.34
+    assert TemperatureScaling().fit(scores, y).temperature_ == pytest.approx(np.exp(-3), rel=1e-3)
+
+
+def test_temperature_on_spread_scores_matches_the_per_row_likelihood():
+    rng = np.random.default_rng(12)
+    scores = rng.dirichlet(np.ones(4) * 0.7, 800)
+    y = np.array([rng.choice(4, p=p) for p in scores])
+    scaler = TemperatureScaling().fit(scores, y)
+    logits = log_scores(scores)
+
+    def nll(t):
+        z = logits / t
+        z = z - z.max(axis=1, keepdims=True)
+        return -(z[np.arange(len(y)), y] - np.log(np.exp(z).sum(axis=1))).mean()
+
+    grid = np.exp(np.linspace(-3, 3, 6001))
+    assert scaler.temperature_ == pytest.approx(grid[np.argmin([nll(t) for t in grid])], rel=2e-3)
+
+
+def test_probabilities_are_float64_whatever_the_input():
+    scores, y = _overconfident_scores(200, seed=13)
+    for calibrator in (TemperatureScaling(), make_calibrator("none")):
+        calibrator.fit(scores, y)
+        assert calibrator.predict_proba(scores.astype(np.float32)).dtype == np.float64

@@ -102,3 +102,9 @@ def test_a_profile_at_a_reference_sample_scores_its_neighbours_distance():
     wide = ReferenceDistance(n_components=1, n_neighbors=10).fit(ref)
     assert wide.k_ == 3
     np.testing.assert_allclose(wide.score_projected(Z[:1]), [4 / 3], atol=1e-5)
+
+
+def test_projections_are_float32_whatever_the_input():
+    ref = _reference()
+    det = ReferenceDistance(n_components=4).fit(ref.astype(np.float64))
+    assert det.transform(ref[:3].astype(np.float64)).dtype == np.float32
