@@ -94,6 +94,7 @@ def test_ensure_local_creates_once_and_replaces_revoked_keys(url, tmp_path):
     assert (keys / "lis.token").read_text().strip() == tokens[Role.LIS]
 
 
+@pytest.mark.slow
 def test_the_module_runs(url):
     done = subprocess.run(
         [sys.executable, "-m", "api.keys", "--database-url", url, "list"],

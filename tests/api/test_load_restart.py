@@ -145,7 +145,10 @@ def test_every_accepted_request_has_one_audit_row_across_a_restart(
                 give_up = time.monotonic() + 600  # a guard against a hang
                 while True:  # a LIS resends what got no answer
                     try:
-                        response = http[replica].post("/v1/classify", json=body, timeout=30)
+                        # Long enough to outlast a restart: the request waits in the
+                        # held socket's backlog, and a client that gave up on a request
+                        # the new process then answers would be "stored, not answered".
+                        response = http[replica].post("/v1/classify", json=body, timeout=600)
                     except httpx.TransportError as exc:
                         with lock:
                             errors[type(exc).__name__] += 1

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 
 
+@pytest.mark.slow
 def test_importing_the_app_loads_no_model_and_no_mlflow():
     # Run in a fresh interpreter: this test process has imported everything.
     code = (

@@ -48,6 +48,7 @@ def test_accuracy_and_calibration_hold_on_held_out_profiles(tiny_cohort):
     assert log_loss(detail.calibrated, y_idx) < log_loss(detail.raw, y_idx)
 
 
+@pytest.mark.slow
 def test_filtered_probes_are_never_selected(tiny_model, tiny_cohort):
     excluded = load_manifest().excluded(tiny_model.filters)
     xy_in_cohort = tiny_cohort.betas.columns.isin(excluded).sum()

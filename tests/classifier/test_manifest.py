@@ -90,6 +90,7 @@ def test_positions_only_from_the_450k_annotation(manifest):
     assert has_pos[table["on_450k"]].mean() > 0.999
 
 
+@pytest.mark.slow
 def test_canonical_orders(manifest):
     for array in (ArrayType.HM450, ArrayType.EPIC):
         ids = manifest.array_probe_ids(array)

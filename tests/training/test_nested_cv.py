@@ -61,6 +61,7 @@ def test_too_few_outer_folds_for_a_class_of_three_say_how_many():
     )
 
 
+@pytest.mark.slow
 def test_selection_and_calibration_never_see_the_outer_test_fold(tiny_cohort, monkeypatch):
     """Tag every sample with a unique marker CpG and record what each fit sees."""
     X = tiny_cohort.betas.copy()
@@ -114,6 +115,7 @@ def test_selection_and_calibration_never_see_the_outer_test_fold(tiny_cohort, mo
     assert seen_by_calibration == [len(train) for train, _ in splits]
 
 
+@pytest.mark.slow
 def test_evaluation_reports_raw_and_calibrated_with_dsrct_first(tiny_cohort):
     model = MethylationClassifier(n_features=150, inner_folds=2)
     X, y = tiny_cohort.betas, tiny_cohort.labels

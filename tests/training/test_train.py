@@ -208,6 +208,7 @@ def test_bad_arguments_exit_non_zero(tmp_path):
     assert exc.value.code == 2
 
 
+@pytest.mark.slow
 def test_trains_unchanged_on_a_users_small_cohort(tmp_path, capsys):
     """A few hundred CpGs, a handful of classes with the user's own labels."""
     cohort_dir, ids = _user_cohort(tmp_path)
@@ -241,6 +242,7 @@ def test_trains_unchanged_on_a_users_small_cohort(tmp_path, capsys):
     assert set(bundle.class_families) == set(bundle.classes)  # unknown labels: own family
 
 
+@pytest.mark.slow
 def test_final_fit_says_when_it_starts_and_how_long_it_took(tmp_path, capsys):
     cohort_dir, _ = _user_cohort(tmp_path)
     code = main(
@@ -256,6 +258,7 @@ def test_final_fit_says_when_it_starts_and_how_long_it_took(tmp_path, capsys):
     assert "final_fit_seconds" in json.loads(captured.out.strip().splitlines()[-1])["training"]
 
 
+@pytest.mark.slow
 def test_reference_embedding_holds_no_sample_ids(tmp_path, capsys):
     cohort_dir, _ = _user_cohort(tmp_path)
     out = tmp_path / "m"
@@ -270,6 +273,7 @@ def test_reference_embedding_holds_no_sample_ids(tmp_path, capsys):
     assert embedding.loc[0, "family"] == embedding.loc[0, "label"]  # unknown label: own family
 
 
+@pytest.mark.slow
 def test_families_follow_the_chosen_label_column(tmp_path, capsys):
     # The sheet's family column describes its "label" column, not "subtype".
     subtype = ["DSRCT"] * 8 + ["EWS"] * 8 + ["my own class"] * 12
@@ -290,6 +294,7 @@ def test_families_follow_the_chosen_label_column(tmp_path, capsys):
     assert set(load_bundle(out).class_families) == {"SHEET_FAMILY"}
 
 
+@pytest.mark.slow
 def test_probe_filters_can_be_chosen_or_switched_off(tmp_path, capsys):
     manifest = load_manifest()
     cohort_dir, ids = _user_cohort(tmp_path, extra_ids=manifest.excluded(["xy"])[:40])
@@ -326,6 +331,7 @@ def test_unknown_probe_filter_is_a_clear_error(tmp_path, capsys, value, message)
     assert "snp_mnp" in err or "cannot be combined" in err  # the known names are listed
 
 
+@pytest.mark.slow
 def test_bundle_is_kept_when_mlflow_logging_fails(tmp_path, monkeypatch, capsys):
     import training.tracking
     from training.train import TrainConfig, train
@@ -391,6 +397,7 @@ class _FakeTracking:
         return LoggedModel("models:/m-1", "3", f"models:/{register_as}/3")
 
 
+@pytest.mark.slow
 def test_a_tracked_run_logs_its_steps_in_order_and_the_final_bundle_last(tmp_path, monkeypatch):
     from training.train import TrainConfig, train
 
@@ -420,6 +427,7 @@ def test_a_tracked_run_logs_its_steps_in_order_and_the_final_bundle_last(tmp_pat
     assert metrics.mlflow.champion_decision == metrics.promotion.decision == "not promoted"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("step", ["log_model", "log_bundle"])
 def test_a_tracking_step_that_fails_leaves_the_bundle_untracked(
     tmp_path, monkeypatch, capsys, step
@@ -601,6 +609,7 @@ def test_mostly_unmeasured_cohort_is_refused(tmp_path, capsys):
     assert re.search(r"a median sample has [0-9]% of its CpGs measured", err)
 
 
+@pytest.mark.slow
 def test_sparse_cpgs_left_by_the_probe_filters_are_a_clear_error(tmp_path, capsys):
     """Only filtered probes are well measured: the selection itself refuses, still exit 2."""
     xy = load_manifest().excluded(["xy"])[:40]

@@ -20,6 +20,7 @@ def _resident_mb() -> float:
     raise AssertionError("no VmRSS")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
 def test_memory_freed_by_many_small_arrow_arrays_goes_back_to_the_os():
     # Many small string arrays, as the manifest's decoding leaves behind: the

@@ -67,6 +67,7 @@ def test_a_bug_at_start_up_keeps_its_traceback(settings, monkeypatch):
     assert message.startswith("Traceback") and "RuntimeError: a bug in the loader" in message
 
 
+@pytest.mark.slow
 def test_uvicorn_logs_the_line_and_exits_3(tmp_path):
     # The whole path, as an operator sees it: a setting that is not a number.
     env = {"PATH": "/usr/bin:/bin", "MAX_BATCH": "lots", "MODEL_PATH": str(tmp_path)}

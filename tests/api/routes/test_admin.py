@@ -13,6 +13,7 @@ def admin(api_key) -> dict[str, str]:
     return api_key("admin", "admin-http")
 
 
+@pytest.mark.slow
 def test_reload_checks_and_swaps_the_model(client, admin):
     before = client.app.state.model
     response = client.post("/v1/admin/model/reload", headers=admin)

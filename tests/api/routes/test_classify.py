@@ -254,6 +254,7 @@ def test_full_epic_id_list_takes_the_canonical_path(post_json, world):
     assert result["classification"]["top_class"] == "DSRCT"
 
 
+@pytest.mark.slow
 def test_a_named_order_and_its_full_id_list_are_one_input(post_json, client, world, monkeypatch):
     # Values in a named order are fingerprinted as soon as they are read, an id
     # list after alignment: the same EPIC profile sent either way is one input,

@@ -26,6 +26,7 @@ def _profile(values, ids=None, array=None) -> ProfileInput:
                         n_rejected=int(np.isnan(values).sum()))  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("array", list(ArrayType))
 def test_canonical_order_equals_id_lookup(aligner, array):
     ids = load_manifest().array_probe_ids(array)

@@ -108,6 +108,7 @@ def swap_app(settings, bundle_dir, tmp_path):
     return app, served_dir
 
 
+@pytest.mark.slow
 def test_no_request_fails_during_reloads(swap_app, world, bundle_dir, bundle_v8):
     app, served_dir = swap_app
     body = {"profiles": [{"sample_id": "S-1", "betas": world.betas("EWS")}]}
@@ -154,6 +155,7 @@ def test_no_request_fails_during_reloads(swap_app, world, bundle_dir, bundle_v8)
     assert 'sarcoma_model_reloads_total{outcome="swapped"} 2.0' in metrics
 
 
+@pytest.mark.slow
 def test_a_broken_bundle_on_disk_is_refused_with_409(swap_app):
     app, served_dir = swap_app
     with TestClient(app) as test_client:
@@ -254,6 +256,7 @@ def _alias_moved_to_2(settings, registry: str, loader):
             registry_client.set_registered_model_alias("tiny", "champion", "1")
 
 
+@pytest.mark.slow
 def test_a_version_that_failed_is_not_loaded_again_until_the_alias_moves(
     registry_two_versions, settings
 ):

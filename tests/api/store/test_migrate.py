@@ -171,6 +171,7 @@ def _migrate_together(url: str, n: int = 3) -> None:
         e.dispose()
 
 
+@pytest.mark.slow
 def test_the_command_line_migrates_and_reports_without_warnings(tmp_path):
     # The documented command (docs/api.md), in a fresh interpreter: importing the
     # package must not import the module that -m then runs again (a RuntimeWarning).

@@ -15,6 +15,7 @@ from training.synthetic.cohort_builder import (
 )
 
 
+@pytest.mark.slow
 def test_same_seed_same_cohort_other_seed_other_values():
     a = build_cohort(seed=3, scale=0.1, n_cpgs=300, classes=["DSRCT", "EWS"])
     b = build_cohort(seed=3, scale=0.1, n_cpgs=300, classes=["DSRCT", "EWS"])
@@ -39,6 +40,7 @@ def test_full_cohort_has_the_sheets_classes_and_counts():
     assert cohort.samples["material"].value_counts()["FFPE"] == 983
 
 
+@pytest.mark.slow
 def test_missing_probes_follow_the_array():
     cohort = build_cohort(seed=0, scale=0.1, n_cpgs=3000, classes=["DSRCT", "EWS", "LMS"])
     table = load_manifest().table.loc[cohort.betas.columns]
@@ -67,6 +69,7 @@ def test_betas_are_bimodal():
     assert low > mid and high > mid
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("array", list(ArrayType))
 def test_full_array_profiles(array):
     ids, values = generate_profile("DSRCT", array, sample_seed=1)
@@ -86,6 +89,7 @@ def test_unknown_class_and_bad_scale_are_errors():
         build_cohort(scale=0.1, classes=["XYZ"])
 
 
+@pytest.mark.slow
 def test_cli_writes_cohort_and_profile(tmp_path, capsys):
     assert main(["--out", str(tmp_path / "c"), "--scale", "0.05", "--n-cpgs", "200",
                  "--classes", "DSRCT,EWS"]) == 0  # fmt: skip
