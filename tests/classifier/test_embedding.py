@@ -20,6 +20,7 @@ def test_pca_map_is_the_first_two_components():
     np.testing.assert_array_equal(one_dim.coords_[:, 1], 0.0)
 
 
+@pytest.mark.slow
 def test_tsne_keeps_clusters_apart_and_places_profiles_among_their_neighbours():
     Z, labels = _clusters()
     fitted = ReferenceMap("tsne", n_neighbors=3).fit(Z)

@@ -33,6 +33,7 @@ def test_probabilities_are_valid(tiny_model, tiny_cohort):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_accuracy_and_calibration_hold_on_held_out_profiles(tiny_cohort):
     from sklearn.model_selection import train_test_split
 

@@ -56,6 +56,7 @@ def _result(tiny_model, tiny_cohort):
     return result, probes
 
 
+@pytest.mark.slow
 def test_a_probe_scores_every_pattern(tiny_model, tiny_cohort):
     X, y = tiny_cohort.betas.iloc[:10], tiny_cohort.labels[:10]
     probe = probe_fold(tiny_model, X, y, tiny_cohort.labels, np.unique(tiny_cohort.labels))
@@ -77,6 +78,7 @@ def test_a_probe_scores_every_pattern(tiny_model, tiny_cohort):
     assert probe.knn_share.min() >= 0.0 and probe.knn_share.max() <= 1.0
 
 
+@pytest.mark.slow
 def test_assess_recomputes_each_part(tiny_model, tiny_cohort, tmp_path):
     model = copy.deepcopy(tiny_model)
     model.fit_reference_map("pca")
@@ -109,6 +111,7 @@ def test_assess_recomputes_each_part(tiny_model, tiny_cohort, tmp_path):
     assert a.neighbours.map_method == "pca" and a.neighbours.outer_nearest_same == 1.0
 
 
+@pytest.mark.slow
 def test_the_report_names_its_commands_and_draws_its_figures(tiny_model, tiny_cohort, tmp_path):
     from classifier.model_metrics import ModelMetrics
     from training.nested_cv import evaluate
@@ -129,6 +132,7 @@ def test_the_report_names_its_commands_and_draws_its_figures(tiny_model, tiny_co
         write_report(ModelMetrics(), tmp_path, {"train": "t", "report": "r"})
 
 
+@pytest.mark.slow
 def test_a_probe_result_without_every_fold_is_refused(tiny_model, tiny_cohort):
     result, probes = _result(copy.deepcopy(tiny_model), tiny_cohort)
     result.probes = probes[:1]
