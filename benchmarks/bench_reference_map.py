@@ -60,8 +60,10 @@ def main() -> None:
         first_two = _median_ms(lambda: pca.transform(one), a.repeat)
         distance = _median_ms(lambda: ood.score_projected(one), a.repeat)
     print(f"t-SNE fit of {a.n_reference} x {a.dims}: {fit_s:.1f} s")
-    print(f"one profile: map placement {place:.3f} ms, first two components {first_two:.4f} ms, "
-          f"OOD distance {distance:.3f} ms; placement / distance = {place / distance:.2f}")  # fmt: skip
+    print(
+        f"one profile: map placement {place:.3f} ms, first two components {first_two:.4f} ms, "
+        f"OOD distance {distance:.3f} ms; placement / distance = {place / distance:.2f}"
+    )
 
 
 if __name__ == "__main__":
