@@ -195,6 +195,9 @@ class OodAssessment:
         Share called ``match`` and not flagged: what the QC gate lets through.
     fit_seconds : float or None
         Time of the leave-classes-out fits.
+    previous_rule_fpr : float or None
+        The false-positive rate of the flag before this assessment existed
+        (distance above the model's in-sample 99th percentile, ratio 1).
     """
 
     in_distribution_fpr: float
@@ -207,6 +210,7 @@ class OodAssessment:
     novel_match: float | None = None
     novel_match_unflagged: float | None = None
     fit_seconds: float | None = None
+    previous_rule_fpr: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return _json(self)

@@ -228,6 +228,7 @@ def _ood(inlier_ratio, cut, classes_out: ClassesOut | None, threshold) -> OodAss
     base = OodAssessment(
         in_distribution_fpr=float(np.mean(inlier_ratio > cut)),
         in_distribution_n=len(inlier_ratio),
+        previous_rule_fpr=float(np.mean(inlier_ratio > 1.0)),
     )
     if classes_out is None or not len(classes_out.novel_ratio):
         return base
@@ -248,6 +249,7 @@ def _ood(inlier_ratio, cut, classes_out: ClassesOut | None, threshold) -> OodAss
         novel_match=float(novel_match.mean()),
         novel_match_unflagged=float((novel_match & ~novel_flag).mean()),
         fit_seconds=round(classes_out.seconds, 1),
+        previous_rule_fpr=base.previous_rule_fpr,
     )
 
 

@@ -183,7 +183,8 @@ def _ood_section(a: Assessment) -> list[str]:
         "",
         f"- in-distribution outer-fold profiles flagged at the served cut: "
         f"{_fmt(o.in_distribution_fpr)} of {o.in_distribution_n} (the cut is their 99th "
-        "percentile, so about 0.01 by construction);",
+        "percentile, so about 0.01 by construction); at the previous rule (the model's "
+        f"in-sample 99th percentile, ratio 1): {_fmt(o.previous_rule_fpr)};",
     ]
     if o.design is None:
         lines.append("- leave-classes-out: not run (`--loco-every 0`).")

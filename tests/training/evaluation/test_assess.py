@@ -100,6 +100,7 @@ def test_assess_recomputes_each_part(tiny_model, tiny_cohort, tmp_path):
     assert a.qc.ood_ratio == pytest.approx(np.quantile(ratios, 0.99))
     assert a.qc.ood_distance == pytest.approx(a.qc.ood_ratio * model.ood_.threshold_)
     assert a.ood.in_distribution_fpr == pytest.approx(np.mean(ratios > a.qc.ood_ratio))
+    assert a.ood.previous_rule_fpr == pytest.approx(np.mean(ratios > 1.0))
     assert a.ood.design is None
     # Robustness: the random curve's first point is the unaltered profiles.
     full = a.curve("missing_random")[0]
