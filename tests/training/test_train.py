@@ -52,6 +52,13 @@ def _train(cohort_dir, out, gates_file, *extra, register="tiny-sarcoma"):
     )  # fmt: skip
 
 
+def metrics_coverage(bundle_dir):
+    """The conformal coverage recorded in a bundle's metrics.json."""
+    return json.loads((bundle_dir / "metrics.json").read_text())["assessment"]["conformal"][
+        "coverage"
+    ]
+
+
 def _download(run_id, path, tmp_path):
     import mlflow.artifacts
 
@@ -105,7 +112,18 @@ def test_training_tracks_registers_and_promotes(cohort_dir, mlflow_store, tmp_pa
         "figures/reliability.png",
         "figures/confusion_matrix.png",
         "figures/score_distribution.png",
+        # the assessment's (docs/evaluation.md)
+        "figures/per_class_sensitivity.png",
+        "figures/robustness_missing.png",
+        "figures/robustness_purity.png",
+        "figures/conformal_per_class.png",
     }
+    assert run.data.metrics["conformal_coverage"] == metrics_coverage(tmp_path / "m1")
+    assert "qc_min_coverage" in run.data.metrics
+    assessment = json.loads(
+        _download(run.info.run_id, "evaluation/assessment.json", tmp_path / "a1").read_text()
+    )
+    assert assessment["qc"] == load_bundle(tmp_path / "m1").qc_thresholds.to_json()
 
     # The bundle logged in MLflow is the final one, as written to disk last.
     logged = _download(run.info.run_id, "bundle", tmp_path / "logged")
