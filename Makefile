@@ -9,7 +9,7 @@ MODEL ?= models/sarcoma-classifier
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run cohort model serve test test-fast lint format bench clean
+.PHONY: setup run cohort model serve test test-fast lint format bench report mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,20 @@ format: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_learners.py --cohort $(COHORT)
 	$(BIN)/python benchmarks/bench_service.py --model-path $(MODEL)
+
+## The evaluation report (docs/evaluation/): trains on the default cohort with the
+## leave-classes-out and leave-array-out fits (three fits more than make model), then
+## draws report.md and its figures.
+REPORT ?= docs/evaluation
+report: setup
+	$(BIN)/python -m training.evaluation_report --cohort $(COHORT) --out $(REPORT) \
+		--loco-every 8 --leave-array-out
+
+## Mutation testing of the metric, calibration, decision, OOD and conformal modules
+## (mutmut; [tool.mutmut] in pyproject.toml). Slow: not part of make test.
+mutation: setup
+	$(BIN)/mutmut run --max-children 2 || true
+	$(BIN)/python scripts/mutation_summary.py
 
 clean:
 	rm -rf $(VENV) work mlruns mlflow.db mlartifacts

@@ -18,8 +18,13 @@ A bundle directory holds
     sizes and timings, the quality gates' verdict, the MLflow run), also in
     ``bundle.json``.
 ``reference_embedding.csv`` (optional)
-    2-D coordinates, class and family of the reference samples (no sample
-    ids), to place a case among them.
+    Map coordinates (:mod:`classifier.embedding`), class and family of the
+    reference samples (no sample ids), to place a case among them.
+
+``bundle.json`` also holds, when the training run measured them, the
+quality-control thresholds chosen from its evaluation (``qc_thresholds``,
+:class:`~classifier.qc_thresholds.QcThresholds`): the minimum share of the
+model's CpGs a profile must measure and the largest OOD distance.
 
 The estimator file is a pickle: load bundles only from sources you trust.
 :func:`load_bundle` checks its hash against ``bundle.json`` so that a
@@ -43,6 +48,7 @@ from classifier.decision import DEFAULT_THRESHOLD, Decision, FamilyAggregator, d
 from classifier.errors import ModelBundleError
 from classifier.estimator import MethylationClassifier, Prediction
 from classifier.model_metrics import ModelMetrics
+from classifier.qc_thresholds import QcThresholds
 
 __all__ = [
     "BUNDLE_FILE",
@@ -89,8 +95,8 @@ class Call:
     prediction_set : list of str
         Classes that cannot be excluded at the conformal level.
     embedding : tuple of float
-        Position among the reference cohort (first two components of the
-        out-of-distribution space), for the case page's map.
+        Position on the reference map (:mod:`classifier.embedding`), for
+        the case page's map.
     """
 
     top_class: str
@@ -128,8 +134,10 @@ class ModelBundle:
         Calibrated score needed for a match.
     min_verdict_coverage : float or None
         Share of the model's CpGs a profile must measure for its call to reach
-        a verdict (:class:`classifier.quality_gate.ProfileQuality`); ``None``
-        leaves it to the caller (the service's ``MIN_VERDICT_COVERAGE``).
+        a verdict (:class:`classifier.quality_gate.ProfileQuality`), set by a
+        person in ``bundle.json``; ``None`` leaves it to
+        :meth:`verdict_min_coverage` (the service's ``MIN_VERDICT_COVERAGE``,
+        raised by the evaluated ``qc_thresholds``).
     metrics : ModelMetrics
         What the training run measured and decided (nested cross-validation,
         sizes, quality gates, MLflow run).
@@ -138,6 +146,10 @@ class ModelBundle:
     reference_embedding : pandas.DataFrame or None
         ``label``, ``family``, ``x``, ``y`` of each reference sample; no
         sample ids, which for a user's cohort may identify patients.
+    qc_thresholds : QcThresholds or None
+        Minimum coverage and largest OOD distance chosen from the model's
+        evaluation; None for a model trained without one (the service then
+        uses its defaults).
     path : Path or None
         Directory it was loaded from.
     """
@@ -151,6 +163,7 @@ class ModelBundle:
     metrics: ModelMetrics = field(default_factory=ModelMetrics)
     provenance: dict = field(default_factory=dict)
     reference_embedding: pd.DataFrame | None = None
+    qc_thresholds: QcThresholds | None = None
     path: Path | None = None
 
     @property
@@ -168,6 +181,27 @@ class ModelBundle:
         """Sums class scores into family scores."""
         return FamilyAggregator(self.classes, self.class_families)
 
+    def verdict_min_coverage(self, service_minimum: float) -> float:
+        """Share of the model's CpGs a profile must measure for its call to reach a verdict.
+
+        The bundle's own ``min_verdict_coverage`` when a person set one;
+        otherwise the stricter of the service's minimum and the minimum
+        coverage chosen from the model's evaluation (``qc_thresholds``). The
+        evaluated value alone is not trusted to lower the service's: it is
+        measured by thinning profiles at random, which is kinder than the
+        missing-probe patterns of real arrays and FFPE material.
+
+        Parameters
+        ----------
+        service_minimum : float
+            The service's setting (``MIN_VERDICT_COVERAGE``).
+        """
+        if self.min_verdict_coverage is not None:
+            return self.min_verdict_coverage
+        if self.qc_thresholds is None:
+            return service_minimum
+        return max(service_minimum, self.qc_thresholds.min_coverage)
+
     def classify_aligned(self, aligned: np.ndarray) -> list[Call]:
         """Classify profiles already aligned to :attr:`cpgs` (NaN = not measured)."""
         return self.calls(self.estimator.predict_aligned(aligned))
@@ -178,6 +212,8 @@ class ModelBundle:
         classes = agg.classes  # built once here, not per profile by the property
         fam_scores = agg.family_scores(prediction.calibrated)
         families = agg.families
+        qc = self.qc_thresholds
+        ood_threshold = qc.ood_distance if qc is not None else float(self.estimator.ood_.threshold_)
         out = []
         for i, proba in enumerate(prediction.calibrated):
             top = int(np.argmax(proba))
@@ -194,9 +230,9 @@ class ModelBundle:
                     raw_scores=dict(zip(classes, prediction.raw[i].round(6).tolist(), strict=True)),
                     family_scores=dict(zip(families, fam_scores[i].round(6).tolist(), strict=True)),
                     coverage=float(prediction.coverage[i]),
-                    ood=bool(prediction.ood[i]),
+                    ood=bool(prediction.ood_distance[i] > ood_threshold),
                     ood_distance=float(prediction.ood_distance[i]),
-                    ood_threshold=float(self.estimator.ood_.threshold_),
+                    ood_threshold=ood_threshold,
                     prediction_set=prediction.prediction_sets[i],
                     embedding=(
                         float(prediction.embedding[i, 0]),
@@ -259,6 +295,7 @@ def save_bundle(bundle: ModelBundle, directory: str | Path) -> Path:
         "calibration": bundle.estimator.calibration,
         "params": bundle.estimator.get_params(),
         "metrics": metrics,
+        "qc_thresholds": bundle.qc_thresholds.to_json() if bundle.qc_thresholds else None,
         "provenance": provenance,
         "estimator_sha256": _sha256(out / _ESTIMATOR_FILE),
     }
@@ -324,6 +361,14 @@ def load_bundle(directory: str | Path) -> ModelBundle:
             f"{meta_path}: the training metrics are malformed ({type(exc).__name__}: {exc})",
             field="metrics",
         ) from exc
+    qc = meta.get("qc_thresholds")
+    try:
+        qc_thresholds = QcThresholds.from_json(qc) if qc else None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelBundleError(
+            f"{meta_path}: qc_thresholds is malformed ({type(exc).__name__}: {exc})",
+            field="qc_thresholds",
+        ) from exc
     embedding_path = root / "reference_embedding.csv"
     embedding = pd.read_csv(embedding_path) if embedding_path.is_file() else None
     return ModelBundle(
@@ -336,6 +381,7 @@ def load_bundle(directory: str | Path) -> ModelBundle:
         metrics=metrics,
         provenance=meta.get("provenance", {}),
         reference_embedding=embedding,
+        qc_thresholds=qc_thresholds,
         path=root,
     )
 

@@ -36,6 +36,8 @@ from threadpoolctl import threadpool_limits
 
 from classifier.batch_adjustment import BATCH_ADJUSTMENTS, fit_material_offsets, is_ffpe
 from classifier.calibration import make_calibrator
+from classifier.conformal import conformal_quantile
+from classifier.embedding import ReferenceMap
 from classifier.errors import ClassifierError
 from classifier.learners import DEFAULT_LEARNER, make_base_learner, serving_predictor
 from classifier.manifest import DEFAULT_FILTERS, load_manifest
@@ -65,9 +67,9 @@ class Prediction:
     prediction_sets : list of list of str
         Classes that cannot be excluded at the conformal confidence level.
     embedding : ndarray (n_samples, 2)
-        Coordinates in the first two components of the out-of-distribution
-        space, where the reference cohort can be drawn beside the profile
-        (see :meth:`MethylationClassifier.embed_aligned`).
+        Position on the reference map (see
+        :meth:`MethylationClassifier.embed_aligned`), where the reference
+        cohort can be drawn beside the profile.
     """
 
     raw: np.ndarray
@@ -391,20 +393,59 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
             ood_distance=distance,
             ood=distance > self.ood_.threshold_,
             prediction_sets=sets,
-            embedding=_first_components(projected, 2),
+            embedding=self._place(projected),
         )
 
-    def embed_aligned(self, aligned: np.ndarray, n_components: int = 2) -> np.ndarray:
-        """Coordinates of aligned profiles in the first PCA components of the OOD space.
+    def embed_aligned(self, aligned: np.ndarray) -> np.ndarray:
+        """Positions of aligned profiles on the reference map.
 
-        The reference cohort's own coordinates in that space are
-        ``ood_.reference_[:, :n_components]`` (a bundle's ``reference_embedding``),
-        so a case can be placed among them. Missing values are filled as for
-        prediction; a model with fewer components pads with zeros.
+        With a fitted map (:meth:`fit_reference_map`), its placement among
+        the nearest reference samples; without one, the first two PCA
+        components of the OOD space. The reference cohort's own positions
+        are :meth:`reference_coordinates` (a bundle's ``reference_embedding``).
+        Missing values are filled as for prediction.
         """
         check_is_fitted(self, "cpgs_")
         filled = fill_missing(np.asarray(aligned, dtype=np.float32), self.medians_)
-        return _first_components(self.ood_.transform(filled), n_components)
+        return self._place(self.ood_.transform(filled))
+
+    def fit_reference_map(self, method: str = "tsne") -> MethylationClassifier:
+        """Fit the 2-D reference map of the case page on the fitted reference space.
+
+        A step after :meth:`fit`, on training data only (the reference
+        samples in the OOD space), taken for the served model alone: nested
+        cross-validation's models draw no map. See :mod:`classifier.embedding`.
+        """
+        check_is_fitted(self, "cpgs_")
+        self.reference_map_ = ReferenceMap(method=method, random_state=self.random_state).fit(
+            self.ood_.reference_
+        )
+        return self
+
+    def reference_coordinates(self) -> np.ndarray:
+        """Map positions of the reference samples, in training order."""
+        check_is_fitted(self, "cpgs_")
+        fitted = getattr(self, "reference_map_", None)
+        if fitted is None:
+            return _first_components(self.ood_.reference_, 2)
+        return fitted.coords_
+
+    def set_conformal_quantile(self, quantile: float, basis: str) -> MethylationClassifier:
+        """Replace the prediction sets' quantile by one calibrated outside this fit.
+
+        Training sets the served model's quantile from the nested
+        cross-validation's outer out-of-fold scores (see
+        :mod:`classifier.conformal` for what that does and does not
+        guarantee); ``basis`` records where it came from.
+        """
+        check_is_fitted(self, "cpgs_")
+        if not 0.0 <= quantile <= 1.0:
+            raise ClassifierError(
+                f"a conformal quantile lies in [0, 1], got {quantile}", field="quantile"
+            )
+        self.conformal_quantile_ = float(quantile)
+        self.conformal_basis_ = basis
+        return self
 
     # ---------------------------------------------------------------- helpers
 
@@ -419,6 +460,11 @@ class MethylationClassifier(ClassifierMixin, BaseEstimator):
             grid = getattr(self, name)
             if grid is not None and (not len(grid) or min(grid) <= 0):
                 raise ClassifierError(f"{name} must hold positive values, got {grid!r}", field=name)
+
+    def _place(self, projected: np.ndarray) -> np.ndarray:
+        # Models pickled before the reference map existed have none.
+        fitted = getattr(self, "reference_map_", None)
+        return _first_components(projected, 2) if fitted is None else fitted.transform(projected)
 
     def _ffpe_rows(self, material, n: int) -> np.ndarray | None:
         if self.batch_adjustment == "none":
@@ -548,8 +594,11 @@ def _full_proba(model, X: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 def _conformal_quantile(proba: np.ndarray, codes: np.ndarray, alpha: float) -> float:
-    """Split-conformal threshold on the nonconformity 1 - p(true class)."""
-    scores = 1.0 - proba[np.arange(len(codes)), codes]
-    n = len(scores)
-    level = min(1.0, np.ceil((n + 1) * (1 - alpha)) / n)
-    return float(np.quantile(scores, level, method="higher"))
+    """Split-conformal threshold on the nonconformity 1 - p(true class).
+
+    Taken on the inner cross-validation's cross-fitted scores: models other
+    than the final one, so no guarantee for the final model (see
+    :mod:`classifier.conformal`); training replaces it when it has outer
+    scores (:meth:`MethylationClassifier.set_conformal_quantile`).
+    """
+    return conformal_quantile(proba, codes, alpha)

@@ -31,6 +31,7 @@ __all__ = [
     "expected_calibration_error",
     "log_loss",
     "reliability_curve",
+    "wilson_interval",
 ]
 
 
@@ -200,13 +201,18 @@ def log_loss(proba: np.ndarray, y_idx: np.ndarray, eps: float = 1e-15) -> float:
 def reliability_curve(proba: np.ndarray, y_idx: np.ndarray, n_bins: int = 10) -> ReliabilityCurve:
     """Confidence and accuracy of the top-label calls per equal-width score bin.
 
-    Empty bins have count 0 and None as confidence and accuracy.
+    Bins are closed below and open above, ``[0.8, 0.9)``, the last one
+    ``[0.9, 1.0]`` closed: a score of exactly 0.9 is a match at the 0.9
+    threshold and falls in the bin of matches, as on the case page. Edges
+    are ``i / n_bins``, so that 0.3 is the float 0.3 (``linspace`` gives
+    0.30000000000000004). Empty bins have count 0 and None as confidence
+    and accuracy.
     """
     proba = np.asarray(proba, dtype=float)
     top = proba.max(axis=1)
     correct = proba.argmax(axis=1) == y_idx
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    which = np.clip(np.digitize(top, edges[1:-1], right=True), 0, n_bins - 1)
+    edges = np.arange(n_bins + 1) / n_bins
+    which = np.clip(np.digitize(top, edges[1:-1], right=False), 0, n_bins - 1)
     conf: list[float | None] = []
     acc: list[float | None] = []
     count: list[int] = []
@@ -233,6 +239,28 @@ def expected_calibration_error(proba: np.ndarray, y_idx: np.ndarray, n_bins: int
         if k and a is not None and c is not None:
             total += k * abs(a - c)
     return float(total / max(n, 1))
+
+
+def wilson_interval(successes: int, trials: int, z: float = 1.959963984540054) -> tuple:
+    """Wilson score interval of a binomial proportion (95 % by default).
+
+    Wilson (1927); unlike the normal approximation it stays inside [0, 1]
+    and is sensible for 0 or all successes and for the 7-sample classes of
+    a reference cohort (Brown, Cai & DasGupta 2001 recommend it for small n).
+
+    Returns
+    -------
+    (lower, upper) : tuple of float, or (None, None) when ``trials`` is 0
+    """
+    if trials < 0 or not 0 <= successes <= trials:
+        raise ValueError(f"need 0 <= successes <= trials, got {successes} of {trials}")
+    if trials == 0:
+        return (None, None)
+    p = successes / trials
+    z2 = z * z
+    centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = z * np.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / (1 + z2 / trials)
+    return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
 
 
 def classification_report(

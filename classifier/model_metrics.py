@@ -17,6 +17,10 @@ is made of sections, one per question:
     The quality gates' verdict and the champion decision.
 ``mlflow`` (:class:`TrackedRun`)
     The MLflow run and registered version; None for an untracked run.
+``assessment`` (:class:`~classifier.assessment.Assessment`)
+    What the evaluation measured beyond the summary reports: per-class
+    intervals, prediction-set coverage, OOD, robustness, neighbours and the
+    QC thresholds chosen from them. None without nested cross-validation.
 
 Every section converts to the JSON object of its key in ``metrics.json``
 (``to_json``) and back (``from_json``); the JSON is the one bundles have
@@ -31,9 +35,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from classifier.assessment import Assessment
 from classifier.metrics import ClassificationReport, ReliabilityCurve
 
-__all__ = ["Evaluation", "ModelMetrics", "Promotion", "TrackedRun", "TrainingFacts"]
+__all__ = ["Assessment", "Evaluation", "ModelMetrics", "Promotion", "TrackedRun", "TrainingFacts"]
 
 
 @dataclass(frozen=True)
@@ -256,6 +261,8 @@ class ModelMetrics:
     promotion : Promotion or None
     mlflow : TrackedRun or None
         None for an untracked run.
+    assessment : Assessment or None
+        None without nested cross-validation, and in older bundles.
 
     See the module docstring for what each section holds.
     """
@@ -264,6 +271,7 @@ class ModelMetrics:
     training: TrainingFacts | None = None
     promotion: Promotion | None = None
     mlflow: TrackedRun | None = None
+    assessment: Assessment | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The content of ``metrics.json``.
@@ -278,6 +286,8 @@ class ModelMetrics:
             out["promotion"] = self.promotion.to_json()
         if self.mlflow is not None:
             out["mlflow"] = self.mlflow.to_json()
+        if self.assessment is not None:
+            out["assessment"] = self.assessment.to_json()
         return out
 
     @classmethod
@@ -292,9 +302,11 @@ class ModelMetrics:
         """
         evaluation, training = data.get("evaluation"), data.get("training")
         promotion, mlflow = data.get("promotion"), data.get("mlflow")
+        assessment = data.get("assessment")
         return cls(
             evaluation=Evaluation.from_json(evaluation) if evaluation else None,
             training=TrainingFacts.from_json(training) if training is not None else None,
             promotion=Promotion.from_json(promotion) if promotion else None,
             mlflow=TrackedRun.from_json(mlflow) if mlflow else None,
+            assessment=Assessment.from_json(assessment) if assessment else None,
         )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from classifier.batch_adjustment import BATCH_ADJUSTMENTS
 from classifier.bundle import BUNDLE_FILE
+from classifier.embedding import MAP_METHODS
 from classifier.learners import DEFAULT_LEARNER, LEARNERS
 from classifier.manifest import DEFAULT_FILTERS, FILTERS
 from training.gates import DEFAULT_GATES
@@ -51,6 +52,9 @@ class TrainConfig:
     batch_adjustment: str = "none"
     outer_jobs: int = 1
     dask_scheduler: str | None = None
+    loco_every: int = 0
+    leave_array_out: bool = False
+    reference_map: str = "tsne"
 
 
 def parse_args(argv: list[str] | None) -> TrainConfig:
@@ -128,6 +132,25 @@ def parse_args(argv: list[str] | None) -> TrainConfig:
         metavar="ADDRESS",
         help="fit the outer folds on this Dask cluster (e.g. tcp://10.0.0.5:8786)",
     )
+    p.add_argument(
+        "--loco-every",
+        type=int,
+        default=0,
+        metavar="K",
+        help="leave-classes-out check: one extra fit without every K-th class in sorted "
+        "order (make report uses 8; default 0: skipped, it costs about one outer fold)",
+    )
+    p.add_argument(
+        "--leave-array-out",
+        action="store_true",
+        help="also train on 450K profiles and test on EPIC ones, and back (two extra fits)",
+    )
+    p.add_argument(
+        "--reference-map",
+        default="tsne",
+        choices=sorted(MAP_METHODS),
+        help="the case page's reference map (default: tsne)",
+    )
     a = p.parse_args(argv)
     if a.outer_folds == 1 or a.outer_folds < 0:
         p.error("--outer-folds must be 0 (no evaluation) or at least 2")
@@ -143,6 +166,8 @@ def parse_args(argv: list[str] | None) -> TrainConfig:
         )
     if a.outer_jobs < 1:
         p.error(f"--outer-jobs must be at least 1, got {a.outer_jobs}")
+    if a.loco_every < 0 or a.loco_every == 1:
+        p.error("--loco-every must be 0 (skip) or at least 2 (every K-th class left out)")
     if a.no_tracking and a.register is not None:
         p.error("--register needs MLflow tracking: drop --no-tracking, or drop --register")
     if problem := _out_problem(a.out, a.replace):
@@ -155,6 +180,8 @@ def parse_args(argv: list[str] | None) -> TrainConfig:
         filters=a.filters, n_jobs=a.n_jobs, tracking=not a.no_tracking,
         batch_adjustment=a.batch_adjustment, outer_jobs=a.outer_jobs,
         dask_scheduler=a.dask_scheduler,
+        loco_every=a.loco_every, leave_array_out=a.leave_array_out,
+        reference_map=a.reference_map,
     )  # fmt: skip
 
 

@@ -23,6 +23,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int, float], None]
+#: ``probe(model, X_test, y_test, y_train)``: asked of every outer model
+#: after it scored its test split (see :mod:`training.evaluation.fold_probe`).
+FoldProbeCallback = Callable[[MethylationClassifier, pd.DataFrame, np.ndarray, np.ndarray], Any]
 
 
 @dataclass
@@ -76,6 +80,8 @@ class NestedCVResult:
     fold_params : list of dict
         What each outer fold's inner cross-validation chose (forest size,
         calibrator C, CpGs read).
+    probes : list
+        What the ``probe`` hook returned for each outer fold, in fold order.
     """
 
     classes: np.ndarray
@@ -90,6 +96,7 @@ class NestedCVResult:
     fit_seconds: list[float] = field(default_factory=list)
     samples: pd.DataFrame | None = None
     fold_params: list[dict] = field(default_factory=list)
+    probes: list = field(default_factory=list)
 
 
 def choose_folds(y: np.ndarray, outer: int, inner: int) -> tuple[int, int, list[str]]:
@@ -166,6 +173,7 @@ def nested_cross_validate(
     *,
     samples: pd.DataFrame | None = None,
     n_jobs: int = 1,
+    probe: FoldProbeCallback | None = None,
 ) -> NestedCVResult:
     """Run the outer loop of a nested cross-validation.
 
@@ -190,6 +198,10 @@ def nested_cross_validate(
     n_jobs : int, default=1
         Outer folds fitted at once (joblib; the backend is the caller's
         ``joblib.parallel_config``, e.g. a Dask cluster).
+    probe : callable, optional
+        Called as ``probe(model, X_test, y_test, y_train)`` with every outer
+        model, where the fold runs; what it returns is kept in ``probes``
+        (not timed as a fit).
 
     Returns
     -------
@@ -205,13 +217,14 @@ def nested_cross_validate(
     material = None
     if samples is not None and "material" in samples.columns:
         material = samples["material"].astype(str).to_numpy()
+    probes: list = [None] * folds
     splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
     splits = list(splitter.split(np.zeros(n), y))
     seconds = [0.0] * folds
     params: list[dict] = [{}] * folds
     inner_used = estimator.inner_folds
     runs = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-        delayed(_outer_fold)(f, estimator, X, y, train, test, material)
+        delayed(_outer_fold)(f, estimator, X, y, train, test, material, probe)
         for f, (train, test) in enumerate(splits)
     )
     for done, fold in enumerate(runs, start=1):
@@ -224,6 +237,7 @@ def nested_cross_validate(
         seconds[fold.index] = fold.seconds
         params[fold.index] = fold.params
         inner_used = min(inner_used, fold.inner_folds)
+        probes[fold.index] = fold.probe
         if progress is not None:
             progress(done, folds, fold.seconds)
     return NestedCVResult(
@@ -239,6 +253,7 @@ def nested_cross_validate(
         fit_seconds=seconds,
         samples=samples,
         fold_params=params,
+        probes=probes if probe is not None else [],
     )
 
 
@@ -252,9 +267,10 @@ class _FoldOutcome:
     inner_folds: int
     seconds: float
     params: dict
+    probe: object = None
 
 
-def _outer_fold(index, estimator, X, y, train, test, material) -> _FoldOutcome:
+def _outer_fold(index, estimator, X, y, train, test, material, probe=None) -> _FoldOutcome:
     """Fit one outer training split and score its test split (runs where joblib sends it)."""
     start = time.perf_counter()
     fit_material = None if material is None else material[train]
@@ -264,6 +280,10 @@ def _outer_fold(index, estimator, X, y, train, test, material) -> _FoldOutcome:
     )
     codes = np.searchsorted(model.classes_, y[train])
     scaler = TemperatureScaling().fit(model.oof_raw_, codes)
+    seconds = time.perf_counter() - start
+    # The probe runs beside its model, so that no fitted model travels back
+    # from a worker; what it measures is kept, its time is not a fit's.
+    probed = None if probe is None else probe(model, X.iloc[test], y[test], y[train])
     return _FoldOutcome(
         index=index,
         classes=model.classes_,
@@ -271,12 +291,13 @@ def _outer_fold(index, estimator, X, y, train, test, material) -> _FoldOutcome:
         calibrated=detail.calibrated,
         temperature=scaler.predict_proba(detail.raw),
         inner_folds=model.inner_folds_,
-        seconds=time.perf_counter() - start,
+        seconds=seconds,
         params={
             "n_estimators": model.n_estimators_,
             "calibrator_c": model.calibrator_c_,
             "n_cpgs": len(model.cpgs_),
         },
+        probe=probed,
     )
 
 

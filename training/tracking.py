@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -37,7 +38,7 @@ from mlflow.models import ModelSignature
 from mlflow.types.schema import ColSpec, Schema, TensorSpec
 
 from classifier.bundle import ModelBundle, library_versions, to_jsonable
-from classifier.model_metrics import Evaluation, TrackedRun
+from classifier.model_metrics import Assessment, Evaluation, TrackedRun
 from training.gates import GateDecision
 
 __all__ = [
@@ -112,7 +113,9 @@ def log_params(params: dict[str, Any]) -> None:
     mlflow.log_params({k: _param(v) for k, v in params.items()})
 
 
-def log_evaluation(evaluation: Evaluation | None, gates: dict) -> None:
+def log_evaluation(
+    evaluation: Evaluation | None, gates: dict, assessment: Assessment | None = None
+) -> None:
     """Log the nested-CV figures as metrics and ``evaluation/metrics.json``, and the gates.
 
     Parameters
@@ -123,11 +126,61 @@ def log_evaluation(evaluation: Evaluation | None, gates: dict) -> None:
     gates : dict
         The quality gates, as :func:`training.gates.load_gates` read them,
         logged as ``evaluation/quality_gates.json``.
+    assessment : Assessment, optional
+        Its headline figures as metrics (:func:`flatten_assessment`), all of
+        it as ``evaluation/assessment.json``.
     """
-    mlflow.log_metrics(flatten_metrics(evaluation))
+    mlflow.log_metrics(flatten_metrics(evaluation) | flatten_assessment(assessment))
     figures = evaluation.to_json() if evaluation is not None else {}
     mlflow.log_dict(to_jsonable(figures), "evaluation/metrics.json")
     mlflow.log_dict(gates, "evaluation/quality_gates.json")
+    if assessment is not None:
+        mlflow.log_dict(to_jsonable(assessment.to_json()), "evaluation/assessment.json")
+
+
+def flatten_assessment(
+    assessment: Assessment | None, first_class: str = "DSRCT"
+) -> dict[str, float]:
+    """MLflow metric names for the assessment's headline figures (undefined ones dropped).
+
+    ``conformal_*``, ``ood_*``, ``qc_*``, ``neighbours_*``,
+    ``<first_class>_sensitivity_ci_low|high`` and ``robustness_<kind>_<level>_<figure>``
+    (``level`` with every character MLflow refuses replaced by ``_``).
+    """
+    if assessment is None:
+        return {}
+    out: dict[str, float | None] = {}
+    if (c := assessment.conformal) is not None:
+        out |= {
+            "conformal_coverage": c.coverage,
+            "conformal_mean_set_size": c.mean_set_size,
+            "conformal_previous_coverage": c.previous_coverage,
+            "conformal_served_quantile": c.served_quantile,
+        }
+    if (o := assessment.ood) is not None:
+        out |= {
+            "ood_in_distribution_fpr": o.in_distribution_fpr,
+            "ood_unseen_class_auroc": o.auroc,
+            "ood_unseen_class_flagged": o.novel_flagged,
+            "ood_unseen_class_match": o.novel_match,
+        }
+    if (q := assessment.qc) is not None:
+        out |= {"qc_min_coverage": q.min_coverage, "qc_ood_distance": q.ood_distance}
+    if (n := assessment.neighbours) is not None:
+        out |= {
+            "neighbours_outer_knn_share": n.outer_knn_share,
+            "neighbours_map_knn_share": n.map_knn_share,
+        }
+    for figures in assessment.per_class:
+        if figures.label == first_class:
+            low, high = figures.sensitivity_ci
+            out |= {f"{first_class}_sensitivity_ci_low": low}
+            out |= {f"{first_class}_sensitivity_ci_high": high}
+    for point in assessment.robustness:
+        level = re.sub(r"[^A-Za-z0-9_.-]+", "_", point.level)
+        for name in ("accuracy", "ece", "matched_error", "classified_fraction"):
+            out[f"robustness_{point.kind}_{level}_{name}"] = getattr(point.figures, name)
+    return {k: float(v) for k, v in out.items() if v is not None and v == v}
 
 
 def log_figures(figures: dict[str, Figure]) -> None:

@@ -54,19 +54,27 @@ from classifier.code_version import code_version
 from classifier.errors import ClassifierError
 from classifier.estimator import MethylationClassifier
 from classifier.learners import LEARNERS
-from classifier.model_metrics import Evaluation, ModelMetrics, Promotion, TrackedRun, TrainingFacts
+from classifier.model_metrics import (
+    Assessment,
+    Evaluation,
+    ModelMetrics,
+    Promotion,
+    TrackedRun,
+    TrainingFacts,
+)
 from classifier.taxonomy import Taxonomy, load_taxonomy
 from training.cohort import Cohort, read_cohort
 from training.cohort_checks import check_cohort
 from training.config import TrainConfig, parse_args
 from training.distributed import outer_fold_backend
+from training.evaluation import assessment_figures, fold_probe, run_assessment
 from training.figures import (
     confusion_matrix_figure,
     reliability_figure,
     score_distribution_figure,
 )
 from training.gates import GateDecision, check_gates, load_gates
-from training.nested_cv import choose_folds, evaluate, nested_cross_validate
+from training.nested_cv import NestedCVResult, choose_folds, evaluate, nested_cross_validate
 
 __all__ = ["TrainConfig", "main", "summary", "train"]
 
@@ -122,12 +130,12 @@ def train(config: TrainConfig) -> ModelMetrics:
     )
 
     evaluation: Evaluation | None = None
+    result: NestedCVResult | None = None
     figures: dict[str, Figure] = {}
     calibration_scores = None
     if config.outer_folds:
-        evaluation, figures, calibration_scores = _nested_evaluation(
-            template, cohort, families, config
-        )
+        evaluation, figures, result = _nested_evaluation(template, cohort, families, config)
+        calibration_scores = (_common_size(result.fold_params), result.raw)
     model, fit_seconds = _final_fit(
         template,
         cohort,
@@ -135,6 +143,15 @@ def train(config: TrainConfig) -> ModelMetrics:
         material,
         calibration_scores,
     )
+    map_start = time.perf_counter()
+    model.fit_reference_map(config.reference_map)
+    _say(f"reference map ({config.reference_map}) in {time.perf_counter() - map_start:.0f} s")
+    assessment: Assessment | None = None
+    if result is not None:
+        # After the final fit: the QC cut is scaled to the final model's
+        # reference, and the served prediction sets take the outer quantile.
+        assessment = run_assessment(template, cohort, result, model, config, _say)
+        figures |= assessment_figures(assessment)
     if len(model.cpgs_) < config.n_features:
         # Not an error (a small cohort, an older array), but the model is not what was asked.
         _say(
@@ -161,6 +178,7 @@ def train(config: TrainConfig) -> ModelMetrics:
                 n_estimators=model.n_estimators_,
                 calibrator_c=model.calibrator_c_,
             ),
+            assessment=assessment,
         ),
         provenance={
             "code_version": code_version(),
@@ -173,6 +191,7 @@ def train(config: TrainConfig) -> ModelMetrics:
             "config": {k: str(v) for k, v in asdict(config).items()},
         },
         reference_embedding=_reference_embedding(model, cohort, families),
+        qc_thresholds=assessment.qc if assessment is not None else None,
     )
     if config.tracking:
         bundle = _write_and_track(bundle, config, started, decision, gates, figures)
@@ -230,13 +249,9 @@ def _nested_evaluation(
     cohort: Cohort,
     families: dict[str, str],
     config: TrainConfig,
-) -> tuple[Evaluation, dict[str, Figure], tuple[int | None, np.ndarray]]:
-    """Nested cross-validation of ``template``.
-
-    Returns its figures, the plots logged with them, and what the final fit
-    is calibrated on: the forest size most outer folds chose and the
-    out-of-fold raw scores (columns in class order).
-    """
+) -> tuple[Evaluation, dict[str, Figure], NestedCVResult]:
+    """Nested cross-validation of ``template``: its figures, the plots logged with them,
+    and the outer predictions (with each outer model's probe) for the assessment."""
     # The counts the folds will use, and why they differ from the request, before they run.
     outer, inner, notes = choose_folds(cohort.labels, config.outer_folds, config.inner_folds)
     _say(f"nested cross-validation: {outer} outer x {inner} inner")
@@ -246,6 +261,7 @@ def _nested_evaluation(
         result = nested_cross_validate(
             template, cohort.betas, cohort.labels, config.outer_folds, config.seed, _progress,
             samples=cohort.samples, n_jobs=-1 if config.dask_scheduler else config.outer_jobs,
+            probe=fold_probe(cohort.labels, config.seed),
         )  # fmt: skip
     evaluation = evaluate(result, families, config.threshold, first_class=HEADLINE_CLASS)
     y_idx = np.searchsorted(result.classes, result.y)
@@ -265,7 +281,7 @@ def _nested_evaluation(
             result.calibrated, y_idx, threshold=config.threshold
         ),
     }
-    return evaluation, figures, (_common_size(result.fold_params), result.raw)
+    return evaluation, figures, result
 
 
 def _material(cohort: Cohort, batch_adjustment: str) -> np.ndarray | None:
@@ -338,7 +354,9 @@ def _write_and_track(
     try:
         with tracking.start_run(config.experiment) as run_id:
             tracking.log_params(asdict(config) | {"n_cpgs_model": len(bundle.cpgs)})
-            tracking.log_evaluation(bundle.metrics.evaluation, gates)
+            tracking.log_evaluation(
+                bundle.metrics.evaluation, gates, assessment=bundle.metrics.assessment
+            )
             tracking.log_figures(figures)
             pending = TrackedRun(
                 tracking_uri=uri,
@@ -435,7 +453,7 @@ def _reference_embedding(
 
     Sample ids are left out: in a user's cohort they may identify patients.
     """
-    coords = model.ood_.reference_[:, :2]
+    coords = model.reference_coordinates()
     return pd.DataFrame(
         {
             "label": cohort.labels,

@@ -113,11 +113,10 @@ def build_result(
     family = call.family
     if call.decision != Decision.FAMILY_MATCH:
         family = model.class_family[call.top_class]
-    minimum = model.bundle.min_verdict_coverage
     quality = ProfileQuality(
         out_of_distribution=bool(call.ood),
         cpg_coverage=qc.model_cpgs_present / model.n_cpgs,
-        min_coverage=options.min_verdict_coverage if minimum is None else minimum,
+        min_coverage=model.bundle.verdict_min_coverage(options.min_verdict_coverage),
     )
     reclassification = reclassify(
         profile.diagnosis,

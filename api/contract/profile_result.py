@@ -193,8 +193,11 @@ class Classification(_Shape):
     )
     embedding: Embedding | None = Field(
         default=None,
-        description="Coordinates in the first two principal components of the model's "
-        "reference space, where the model card's reference cohort can be drawn too.",
+        description="Position on the model's 2-D map of the reference cohort (the bundle's "
+        "reference_embedding): a t-SNE of the reference samples, the profile placed at the "
+        "distance-weighted mean position of its 5 nearest reference samples; for models "
+        "trained with --reference-map pca, or before maps existed, the first two principal "
+        "components of the model's reference space.",
     )
 
 

@@ -201,7 +201,7 @@ def _map(model: ServedModel | None, call: dict) -> dict[str, Any]:
             if reference is None
             else "This result was stored without map coordinates."
         )
-        return {"chart": None, "legend": [], "reason": reason}
+        return {"chart": None, "legend": [], "reason": reason, "method": None}
     step = max(1, math.ceil(len(reference) / _MAX_MAP_POINTS))
     rows = reference.iloc[::step]
     labels = [str(label) for label in rows["label"]]
@@ -238,7 +238,14 @@ def _map(model: ServedModel | None, call: dict) -> dict[str, Any]:
             {"colour": OTHER_COLOUR, "name": "other classes",
              "count": counts[_OTHER_CLASSES]}
         )  # fmt: skip
-    return {"chart": chart, "legend": legend, "reason": None, "called": call["top_class_name"]}
+    fitted = getattr(model.bundle.estimator, "reference_map_", None)
+    return {
+        "chart": chart,
+        "legend": legend,
+        "reason": None,
+        "called": call["top_class_name"],
+        "method": fitted.method if fitted is not None else "pca",
+    }
 
 
 def _nearest_classes(rows, case: tuple[float, float], top: str) -> list[str]:

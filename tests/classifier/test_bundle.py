@@ -3,9 +3,10 @@ import json
 import numpy as np
 import pytest
 
-from classifier.bundle import load_bundle
-from classifier.decision import Decision
+from classifier.bundle import ModelBundle, load_bundle, save_bundle
+from classifier.decision import Decision, decide
 from classifier.errors import ModelBundleError
+from classifier.qc_thresholds import QcThresholds
 
 
 def test_round_trip_gives_identical_predictions(tiny_bundle_dir, tiny_model, tiny_cohort):
@@ -20,7 +21,9 @@ def test_round_trip_gives_identical_predictions(tiny_bundle_dir, tiny_model, tin
     assert dict(zip(bundle.classes, bundle.class_families, strict=True))["DSRCT"] == "ROUND_CELL"
     calls = bundle.classify_aligned(aligned)
     assert len(calls) == 10
-    assert calls[0].decision in set(Decision)
+    threshold = bundle.threshold
+    for call in calls:
+        assert call.decision is decide(call.score, call.family_score, threshold)
     assert (tiny_bundle_dir / "cpgs.txt").read_text().split() == list(tiny_model.cpgs_)
 
 
@@ -106,3 +109,102 @@ def test_a_bundle_may_state_its_minimum_coverage_for_a_verdict(tiny_bundle_dir, 
     (copy / "bundle.json").write_text(json.dumps(meta | {"min_verdict_coverage": 1.5}))
     with pytest.raises(ModelBundleError, match="min_verdict_coverage must be a share"):
         load_bundle(copy)
+
+
+def _calls_at(tiny_model, tiny_cohort, threshold, **extra):
+    bundle = ModelBundle(
+        estimator=tiny_model,
+        name="tiny",
+        version="test",
+        class_families=tuple("F" if c in {"DSRCT", "EWS"} else c for c in tiny_model.classes_),
+        threshold=threshold,
+        **extra,
+    )
+    return bundle.classify_aligned(tiny_model.align(tiny_cohort.betas))
+
+
+def test_the_served_decision_follows_the_bundles_threshold(tiny_model, tiny_cohort):
+    proba = tiny_model.predict_proba(tiny_cohort.betas)
+    top = proba.max(axis=1)
+    # A threshold between two observed top scores: every decision on either side is known.
+    threshold = float(np.sort(top)[len(top) // 2])
+    calls = _calls_at(tiny_model, tiny_cohort, threshold)
+    expected_match = top >= threshold
+    assert [c.decision is Decision.MATCH for c in calls] == expected_match.tolist()
+    strict = _calls_at(tiny_model, tiny_cohort, 1.0)
+    assert not any(c.decision is Decision.MATCH for c in strict)
+    for call, p in zip(calls, proba, strict=True):
+        assert call.score == pytest.approx(p.max())
+        assert call.top_class == tiny_model.classes_[p.argmax()]
+
+
+def test_a_family_match_needs_the_family_score_alone(tiny_model, tiny_cohort):
+    # DSRCT and EWS form family F: a profile split between them is a family match
+    # at a threshold above each class score and below their sum.
+    proba = tiny_model.predict_proba(tiny_cohort.betas)
+    members = np.isin(tiny_model.classes_, ["DSRCT", "EWS"])
+    family = proba[:, members].sum(axis=1)
+    top = proba.max(axis=1)
+    calls = _calls_at(tiny_model, tiny_cohort, 0.75)
+    for call, f, t in zip(calls, family, top, strict=True):
+        best_family = max(f, t)  # other families hold one class each
+        if t >= 0.75:
+            assert call.decision is Decision.MATCH
+        elif best_family >= 0.75:
+            assert call.decision is Decision.FAMILY_MATCH
+        else:
+            assert call.decision is Decision.NO_MATCH
+
+
+def test_qc_thresholds_travel_in_the_bundle_and_set_the_ood_flag(tiny_model, tiny_cohort, tmp_path):
+    distances = tiny_model.predict_detail(tiny_cohort.betas.iloc[:6]).ood_distance
+    cut = float(np.sort(distances)[2])
+    qc = QcThresholds(
+        min_coverage=0.8, ood_distance=cut, ood_ratio=1.1, min_coverage_rule="r1", ood_rule="r2"
+    )
+    bundle = ModelBundle(
+        estimator=tiny_model, name="tiny", version="t",
+        class_families=tuple(tiny_model.classes_), qc_thresholds=qc,
+    )  # fmt: skip
+    loaded = load_bundle(save_bundle(bundle, tmp_path / "b"))
+    assert loaded.qc_thresholds == qc
+    assert (
+        json.loads((tmp_path / "b" / "bundle.json").read_text())["qc_thresholds"]["min_coverage"]
+        == 0.8
+    )
+    calls = loaded.classify_aligned(tiny_model.align(tiny_cohort.betas.iloc[:6]))
+    assert [c.ood for c in calls] == (distances > cut).tolist()
+    assert all(c.ood_threshold == cut for c in calls)
+
+
+def test_malformed_qc_thresholds_are_refused(tiny_bundle_dir, tmp_path):
+    copy = _copy(tiny_bundle_dir, tmp_path)
+    meta = json.loads((copy / "bundle.json").read_text())
+    meta["qc_thresholds"] = {"min_coverage": "lots"}
+    (copy / "bundle.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelBundleError, match="qc_thresholds is malformed"):
+        load_bundle(copy)
+
+
+@pytest.mark.parametrize(
+    ("own", "evaluated", "service", "expected"),
+    [
+        (None, None, 0.9, 0.9),  # nothing in the bundle: the service's setting
+        (None, 0.95, 0.9, 0.95),  # the evaluation asks for more: it wins
+        (None, 0.5, 0.9, 0.9),  # the evaluation alone never lowers the service's floor
+        (None, 0.9, 0.9, 0.9),  # equal at the edge
+        (0.7, 0.95, 0.9, 0.7),  # a value a person wrote in bundle.json wins over both
+    ],
+)
+def test_the_minimum_coverage_of_a_verdict(tiny_model, own, evaluated, service, expected):
+    qc = None
+    if evaluated is not None:
+        qc = QcThresholds(
+            min_coverage=evaluated, ood_distance=1.0, ood_ratio=1.0,
+            min_coverage_rule="r1", ood_rule="r2",
+        )  # fmt: skip
+    bundle = ModelBundle(
+        estimator=tiny_model, name="tiny", version="t", class_families=tuple(tiny_model.classes_),
+        min_verdict_coverage=own, qc_thresholds=qc,
+    )  # fmt: skip
+    assert bundle.verdict_min_coverage(service) == expected

@@ -5,8 +5,10 @@ import pytest
 from sklearn.model_selection import StratifiedKFold
 
 import classifier.estimator as estimator_module
+from classifier.calibration import TemperatureScaling
 from classifier.errors import ClassifierError
 from classifier.estimator import MethylationClassifier
+from classifier.metrics import brier_score, log_loss, reliability_curve
 from training.nested_cv import (
     choose_folds,
     evaluate,
@@ -115,7 +117,35 @@ def test_selection_and_calibration_never_see_the_outer_test_fold(tiny_cohort, mo
 @pytest.mark.slow
 def test_evaluation_reports_raw_and_calibrated_with_dsrct_first(tiny_cohort):
     model = MethylationClassifier(n_features=150, inner_folds=2)
-    result = nested_cross_validate(model, tiny_cohort.betas, tiny_cohort.labels, outer_folds=3)
+    X, y = tiny_cohort.betas, tiny_cohort.labels
+    seen = []
+
+    def probe(fold_model, X_test, y_test, y_train):
+        # Recomputed here from the fold's own model, independently of how the loop stores it.
+        raw = fold_model.predict_detail(X_test).raw
+        codes = np.searchsorted(fold_model.classes_, y_train)
+        temperature = TemperatureScaling().fit(fold_model.oof_raw_, codes)
+        seen.append((X_test.index, fold_model.calibrator_.predict_proba(raw), temperature,
+                     raw, list(y_train)))  # fmt: skip
+        return len(seen)
+
+    result = nested_cross_validate(
+        model, X, y, outer_folds=3, probe=probe, samples=tiny_cohort.samples
+    )
+    assert result.probes == [1, 2, 3]
+    assert result.samples is tiny_cohort.samples
+    for index, calibrated, temperature, raw, y_train in seen:
+        rows = X.index.get_indexer(index)
+        np.testing.assert_allclose(result.calibrated[rows], calibrated, atol=1e-9)
+        np.testing.assert_allclose(result.temperature[rows], temperature.predict_proba(raw))
+        assert sorted(set(range(len(y))) - set(rows)) == sorted(
+            X.index.get_indexer(X.index[~X.index.isin(index)])
+        )
+        assert len(y_train) == len(y) - len(rows)
+    assert not np.allclose(result.calibrated, result.raw)
+    # Calibration improves on held-out samples: log loss and ECE of the outer predictions.
+    y_idx = np.searchsorted(result.classes, result.y)
+    assert log_loss(result.calibrated, y_idx) < log_loss(result.raw, y_idx)
     assert result.outer_folds == 3
     assert (result.fold >= 0).all()
     np.testing.assert_allclose(result.calibrated.sum(axis=1), 1.0, atol=1e-6)
@@ -124,8 +154,11 @@ def test_evaluation_reports_raw_and_calibrated_with_dsrct_first(tiny_cohort):
     for kind in ("raw", "calibrated", "temperature"):
         report = getattr(metrics, kind)
         assert next(iter(report.per_class)) == "DSRCT"
-        assert 0.0 <= report.brier <= 2.0
-        assert 0.0 <= report.accuracy <= 1.0
+        proba = getattr(result, kind)
+        assert report.brier == pytest.approx(brier_score(proba, y_idx))
+        assert report.accuracy == pytest.approx(np.mean(proba.argmax(1) == y_idx))
+        assert report.classified_fraction == pytest.approx(np.mean(proba.max(1) >= 0.9))
         assert report.family_accuracy >= report.accuracy
+    assert metrics.reliability == reliability_curve(result.calibrated, y_idx)
     # even on this tiny cohort the calibrated model is right most of the time
     assert metrics.calibrated.accuracy > 0.7

@@ -14,11 +14,15 @@ from classifier.manifest import DEFAULT_FILTERS, load_manifest
 from training.cohort import Cohort, write_cohort
 from training.train import main
 
+# Gates a sound model on the tiny cohort clears (calibrated Brier about 0.23, accuracy
+# about 0.84, DSRCT sensitivity about 0.9) and a broken one does not: uniform scores
+# give a Brier of 5/6, the forest's uncalibrated scores about 0.46.
 PERMISSIVE = """
 [calibrated]
-brier_max = 2.0
+brier_max = 0.4
+accuracy_min = 0.7
 [per_class]
-DSRCT_sensitivity_min = 0.0
+DSRCT_sensitivity_min = 0.6
 """
 STRICT = """
 [calibrated]
@@ -46,6 +50,13 @@ def _train(cohort_dir, out, gates_file, *extra, register="tiny-sarcoma"):
             "--experiment", "test", *(["--register", register] if register else []), *extra,
         ]
     )  # fmt: skip
+
+
+def metrics_coverage(bundle_dir):
+    """The conformal coverage recorded in a bundle's metrics.json."""
+    return json.loads((bundle_dir / "metrics.json").read_text())["assessment"]["conformal"][
+        "coverage"
+    ]
 
 
 def _download(run_id, path, tmp_path):
@@ -101,7 +112,18 @@ def test_training_tracks_registers_and_promotes(cohort_dir, mlflow_store, tmp_pa
         "figures/reliability.png",
         "figures/confusion_matrix.png",
         "figures/score_distribution.png",
+        # the assessment's (docs/evaluation.md)
+        "figures/per_class_sensitivity.png",
+        "figures/robustness_missing.png",
+        "figures/robustness_purity.png",
+        "figures/conformal_per_class.png",
     }
+    assert run.data.metrics["conformal_coverage"] == metrics_coverage(tmp_path / "m1")
+    assert "qc_min_coverage" in run.data.metrics
+    assessment = json.loads(
+        _download(run.info.run_id, "evaluation/assessment.json", tmp_path / "a1").read_text()
+    )
+    assert assessment["qc"] == load_bundle(tmp_path / "m1").qc_thresholds.to_json()
 
     # The bundle logged in MLflow is the final one, as written to disk last.
     logged = _download(run.info.run_id, "bundle", tmp_path / "logged")
@@ -368,7 +390,9 @@ class _FakeTracking:
             "configure_tracking": lambda: self._step("configure_tracking") or "sqlite:///fake.db",
             "start_run": start_run,
             "log_params": lambda params: self._step("log_params", params),
-            "log_evaluation": lambda evaluation, gates: self._step("log_evaluation", evaluation),
+            "log_evaluation": lambda evaluation, gates, assessment=None: self._step(
+                "log_evaluation", evaluation
+            ),
             "log_figures": lambda figures: self._step("log_figures", figures),
             "log_model": self._log_model,
             "promote": lambda name, version, passed: self._step("promote", passed) or passed,
@@ -678,3 +702,64 @@ def test_the_headline_keeps_its_format():
     metrics = json.loads((data / "bundle_before_typed_metrics" / "metrics.json").read_text())
     printed = (data / "headline_before_typed_metrics.json").read_text().strip()
     assert json.dumps(to_jsonable(summary(ModelMetrics.from_json(metrics)))) == printed
+
+
+def _served_decisions_follow(bundle, cohort, threshold):
+    calls = bundle.classify_aligned(bundle.estimator.align(cohort.betas))
+    for call in calls:
+        assert (call.decision == "match") == (call.score >= threshold)
+    return calls
+
+
+@pytest.mark.slow
+def test_linear_learner_temperature_and_a_non_default_threshold_end_to_end(
+    tiny_cohort, cohort_dir, tmp_path, capsys
+):
+    from classifier.calibration import TemperatureScaling
+
+    args = ["--model", "linear", "--calibration", "temperature", "--threshold", "0.6",
+            "--no-tracking", "--loco-every", "3", "--reference-map", "pca"]  # fmt: skip
+    gates = tmp_path / "gates.toml"
+    gates.write_text(PERMISSIVE)
+    assert _train(cohort_dir, tmp_path / "m", gates, *args, register=None) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    bundle = load_bundle(tmp_path / "m")
+    meta = json.loads((tmp_path / "m" / "bundle.json").read_text())
+    assert (meta["learner"], meta["calibration"], meta["threshold"]) == (
+        "linear",
+        "temperature",
+        0.6,
+    )
+    assert isinstance(bundle.estimator.calibrator_, TemperatureScaling)
+    assert bundle.threshold == 0.6
+    # The threshold reaches the evaluation: every per-class figure is counted at 0.6 ...
+    assessment = bundle.metrics.assessment
+    assert assessment.threshold == 0.6
+    n = sum(c.support for c in assessment.per_class)
+    per_class_share = sum(c.classified_fraction * c.support for c in assessment.per_class) / n
+    assert summary["calibrated"]["classified_fraction"] == pytest.approx(per_class_share, abs=1e-4)
+    # ... and the service's decisions.
+    calls = _served_decisions_follow(bundle, tiny_cohort, 0.6)
+    assert any(0.6 <= c.score < 0.9 for c in calls) or all(c.score >= 0.9 for c in calls)
+    # The leave-classes-out fit ran (every 3rd of 6 classes: BCOR and EWS).
+    assert assessment.ood.held_out_classes == ("BCOR", "EWS")
+    assert 0.0 <= assessment.ood.auroc <= 1.0
+    assert bundle.qc_thresholds == assessment.qc
+
+
+@pytest.mark.slow
+def test_xgboost_without_calibration_end_to_end(tiny_cohort, cohort_dir, tmp_path, capsys):
+    args = ["--cohort", str(cohort_dir), "--out", str(tmp_path / "m"), "--model", "xgb",
+            "--calibration", "none", "--outer-folds", "0", "--n-features", "150",
+            "--no-tracking"]  # fmt: skip
+    assert main(args) == 0
+    bundle = load_bundle(tmp_path / "m")
+    meta = json.loads((tmp_path / "m" / "bundle.json").read_text())
+    assert (meta["learner"], meta["calibration"]) == ("xgb", "none")
+    detail = bundle.estimator.predict_detail(tiny_cohort.betas.iloc[:5])
+    # "none" passes the learner's scores through, renormalised.
+    np.testing.assert_allclose(
+        detail.calibrated, detail.raw / detail.raw.sum(axis=1, keepdims=True), rtol=1e-6
+    )
+    assert bundle.metrics.assessment is None and bundle.qc_thresholds is None
+    _served_decisions_follow(bundle, tiny_cohort, 0.9)

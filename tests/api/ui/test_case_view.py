@@ -69,3 +69,25 @@ def test_the_map_colours_the_called_class_and_its_nearest_classes():
     )
     # The called class first, whatever its distance; then the others by distance.
     assert _nearest_classes(rows, (1.1, 0.0), "EWS") == ["EWS", "CIC", "SS", "DSRCT", "LMS"]
+
+
+def test_a_score_of_exactly_the_threshold_is_counted_where_the_curve_counts_it():
+    # The curve is computed from scores; the page must name the bin the score fell in.
+    import numpy as np
+
+    from classifier.metrics import reliability_curve
+
+    proba = np.array([[0.9, 0.1], [0.95, 0.05], [0.85, 0.15], [0.85, 0.15]])
+    curve = reliability_curve(proba, np.array([0, 0, 1, 0]))
+    assert curve.count[9] == 2 and curve.count[8] == 2
+    meaning = score_meaning(_evaluated(REPORT, curve), 0.9, 0.9)
+    assert meaning["sentence"] == (
+        "In nested cross-validation, 2 reference tumours had a top score between 0.9 and "
+        "1.0, like this case; 100% of them were classified correctly."
+    )
+    below = score_meaning(_evaluated(REPORT, curve), float(np.nextafter(0.9, 0)), 0.9)
+    assert "2 reference tumours had a top score between 0.8 and 0.9" in below["sentence"]
+    assert "50% of them" in below["sentence"]
+    # The chart highlights the same bin.
+    assert meaning["chart"].count("rel-here") == 1
+    assert 'class="rel-bin rel-here"><title>scores 0.9-1.0' in meaning["chart"]
