@@ -29,7 +29,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from api.frame.errors import InputError, Loc
+from api.frame.errors import InputError, Loc, quoted
 from api.intake.profile import (
     ProfileInput,
     ReadProfiles,
@@ -266,7 +266,8 @@ def _order(meta: dict[str, str], cpgs_sha256: str) -> tuple[ArrayType | None, bo
         return ArrayType.parse(raw), False
     except (ClassifierError, ValueError):
         raise InputError(
-            f"unknown array {raw!r} in the schema metadata; expected 450k, epic, epicv2 or model",
+            f"unknown array {quoted(raw)} in the schema metadata; expected 450k, epic, epicv2 "
+            "or model",
             loc=("array",),
             type="invalid_array",
         ) from None
