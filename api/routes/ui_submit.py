@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -58,12 +60,18 @@ async def submit(
     try:
         submission = await read_submission(request, settings.max_body_bytes)
         check_csrf(request, submission.csrf_token)
-        prepared = classify_body(
-            submission.content,
-            submission.filename,
-            sample_id=submission.sample_id,
-            diagnosis=submission.diagnosis,
-            findings=findings_of(submission.findings),
+        # Reading a 64 MiB table takes seconds: in a worker thread, under the CPU
+        # limiter, so that the event loop keeps answering /health and other clients.
+        prepared = await anyio.to_thread.run_sync(
+            partial(
+                classify_body,
+                submission.content,
+                submission.filename,
+                sample_id=submission.sample_id,
+                diagnosis=submission.diagnosis,
+                findings=findings_of(submission.findings),
+            ),
+            limiter=limiter,
         )
         (stored,) = await classify_and_store(
             store=store,

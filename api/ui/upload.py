@@ -32,6 +32,7 @@ from fastapi import HTTPException, Request
 from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.formparsers import MultiPartException
 
+from api.frame.body_timeout import BodyTimeout
 from api.frame.errors import InputError
 from api.intake.repeated_keys import refuse_repeated_keys
 from api.intake.text_rules import MAX_TEXT_LENGTH
@@ -158,6 +159,8 @@ async def read_submission(request: Request, max_bytes: int) -> Submission:
         )
     try:
         form = await request.form(max_files=1, max_fields=30)
+    except BodyTimeout as exc:
+        raise UploadError(exc.message, status_code=exc.status_code) from None
     except (MultiPartException, HTTPException) as exc:
         raise UploadError(f"the form cannot be read: {exc}", status_code=400) from None
     upload = form.get("profile_file")
@@ -339,6 +342,15 @@ def _table_profile(content: bytes) -> tuple[dict[str, Any], np.ndarray]:
         raise UploadError(
             f"line {line}: the beta value {str(raw[bad].iloc[0])[:20]!r} of column "
             f"'{value_column}' is not a number"
+        )
+    infinite = np.isinf(values.to_numpy(dtype=float))
+    if infinite.any():
+        # orjson would write it as null, "not measured": the API refuses it, and so does this page.
+        first = int(np.flatnonzero(infinite)[0])
+        raise UploadError(
+            f"line {rows[first]}: the beta value {str(raw.iloc[first])[:20]!r} of column "
+            f"'{value_column}' is not a finite number; leave the cell empty (or NA) for a "
+            "probe that was not measured"
         )
     if (ids == "").any():
         line = rows[np.flatnonzero((ids == "").to_numpy())[0]]
