@@ -14,7 +14,6 @@ from api.classification.flow import classify_and_store
 from api.classification.result_builder import ResultOptions
 from api.deps import CpuLimiterDep, ModelDep, SettingsDep, StoreDep
 from api.frame.errors import InputError, field_of, from_domain_error, request_id_of
-from api.frame.request_body import BodyFormat
 from api.security import API_KEY_COOKIE
 from api.ui import PageRoute, render
 from api.ui.page_access import UiSubmitterDep, check_csrf, check_same_origin, reads_pages
@@ -79,7 +78,7 @@ async def submit(
             settings=settings,
             limiter=limiter,
             body=prepared.body,
-            fmt=BodyFormat.JSON,
+            fmt=prepared.format,
             options=ResultOptions(
                 top=settings.top_classes, warn_cpg_fraction=settings.warn_cpg_fraction
             ),

@@ -204,3 +204,13 @@ def test_a_cookie_form_needs_its_csrf_token(client, world, app):
 class _FakeRequest:
     def __init__(self, cookies: dict[str, str]) -> None:
         self.cookies = cookies
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e309", "Infinity"])
+def test_an_infinite_beta_value_is_refused_not_read_as_not_measured(client, world, value):
+    # orjson writes an infinity as null ("not measured"); the API refuses it, so does the page.
+    lines = _table(world, "\t").split(b"\n")
+    lines[3] = lines[3].split(b"\t")[0] + b"\t" + value.encode()
+    response = _post(client, b"\n".join(lines))
+    assert response.status_code == 422, response.text
+    assert "line 4: the beta value" in response.text and "not a finite number" in response.text
