@@ -129,7 +129,10 @@ class ApiKeyStore:
 
     def create_schema(self) -> None:
         """Create the ``api_keys`` table if it does not exist."""
-        SecurityBase.metadata.create_all(self.engine)
+        # Only this table: the others (page sessions) come with the migrations.
+        SecurityBase.metadata.create_all(
+            self.engine, tables=[SecurityBase.metadata.tables[ApiKeyRow.__tablename__]]
+        )
 
     def create(
         self, client: str, role: Role | str, created_by: str = "cli"
