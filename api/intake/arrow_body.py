@@ -219,6 +219,9 @@ def _flat_values(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False).astype(np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     flat = pc.list_flatten(column).cast(pa.float32()).to_numpy(zero_copy_only=False)
+    zero = flat == 0
+    if zero.any() and np.signbit(flat[zero]).any():
+        flat = flat + np.float32(0)  # -0.0 is 0.0: the same value, the same fingerprint
     return flat, offsets, np.isnan(flat)
 
 
@@ -254,7 +257,16 @@ def _probe_ids(table: pa.Table, offsets: np.ndarray) -> pa.Array:
             loc=("profiles", row, "values"),
             type="length_mismatch",
         )
-    return pc.list_flatten(column).cast(pa.string())
+    ids = pc.list_flatten(column).cast(pa.string())
+    if ids.null_count:
+        j = int(np.flatnonzero(ids.is_null().to_numpy(zero_copy_only=False))[0])
+        row = int(np.searchsorted(offsets, j, side="right") - 1)
+        raise InputError(
+            "a probe id is null; expected an Infinium probe id such as 'cg00000029'",
+            loc=("profiles", row, "probe_ids", j - int(offsets[row])),
+            type="invalid_probe_id",
+        )
+    return ids
 
 
 def _order(meta: dict[str, str], cpgs_sha256: str) -> tuple[ArrayType | None, bool]:

@@ -141,6 +141,8 @@ def to_betas(values: Sequence[Any], loc: Loc, keys: Sequence[str] | None = None)
         raise InputError(
             f"beta value {value:g} is outside [0, 1]", loc=at(j), type="value_out_of_range"
         )
+    # -0.0 is 0.0 (IEEE: -0.0 + 0.0 = +0.0): the same value, the same fingerprint.
+    array += 0.0
     return array.astype(np.float32)
 
 

@@ -6,7 +6,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.api.builders import arrays_profile
+from tests.api.builders import arrays_profile, arrow_body
 
 
 def _error(response: httpx.Response, status: int, type_: str) -> dict:
@@ -101,3 +101,36 @@ def test_error_bodies_quote_only_a_short_prefix(post_json, world):
     response = post_json({"profiles": [profile]})
     assert _error(response, 422, "invalid_array")
     assert len(response.content) < 1_000
+
+
+def _stored(response: httpx.Response) -> dict:
+    assert response.status_code == 200, response.text
+    return response.json()["results"][0]["stored"]
+
+
+def test_the_same_profile_in_another_key_order_is_the_same_submission(post_json, client, world):
+    betas = world.betas("EWS", seed=31)
+    first = _stored(post_json({"profiles": [{"sample_id": "ORD-1", "betas": betas}]}))
+    shuffled = dict(reversed(list(betas.items())))
+    again = _stored(post_json({"profiles": [{"sample_id": "ORD-1", "betas": shuffled}]}))
+    assert again["resubmitted"] and again["result_id"] == first["result_id"]
+    # As parallel arrays in a third order, and as Arrow: the same submission too.
+    ids = list(betas)[1::2] + list(betas)[::2]
+    arrays = {"sample_id": "ORD-1", "probe_ids": ids, "values": [betas[i] for i in ids]}
+    assert _stored(post_json({"profiles": [arrays]}))["result_id"] == first["result_id"]
+    body = arrow_body([arrays])
+    arrow = {"content-type": "application/vnd.apache.arrow.stream"}
+    response = client.post("/v1/classify", content=body, headers=arrow)
+    assert _stored(response)["result_id"] == first["result_id"]
+
+
+def test_a_negative_zero_is_the_same_submission_as_zero(post_json, world):
+    betas = world.betas("SS", seed=32)
+    probe = world.cpgs[7]
+    betas[probe] = 0.0
+    first = _stored(post_json({"profiles": [{"sample_id": "ZERO-1", "betas": betas}]}))
+    body = orjson.dumps({"profiles": [{"sample_id": "ZERO-1", "betas": betas}]})
+    negative = body.replace(f'"{probe}":0.0'.encode(), f'"{probe}":-0.0'.encode())
+    assert negative != body
+    again = _stored(post_json(negative))
+    assert again["resubmitted"] and again["result_id"] == first["result_id"]
