@@ -15,10 +15,12 @@ probes and values are the same submission whatever their order and form:
 
 So the same ids and values give the same hash whether they came as a JSON
 ``betas`` object (in any key order), parallel arrays or Arrow. Fingerprints
-stored before this canonical form (before revision 0004 of the database)
-hashed an id list in the order it was sent: such a submission sent again
-in an order other than code-point order, or as exactly the model's CpGs,
-gets a new result once, and is recognised from then on.
+stored by earlier versions are kept as they are; they hashed an id list in
+the order it was sent. A submission sent again after the upgrade gets the
+stored result when its ids were in code-point order (every manifest export)
+or were a whole array in its canonical order; an id list in another order,
+or exactly the model's CpGs (now hashed as the model's order), gets a new
+result once, and is recognised from then on.
 ``input_sha256`` adds what else the result depends on: the diagnosis, the
 findings and the result options. Neither is ever logged.
 """

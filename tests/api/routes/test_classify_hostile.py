@@ -134,3 +134,13 @@ def test_a_negative_zero_is_the_same_submission_as_zero(post_json, world):
     assert negative != body
     again = _stored(post_json(negative))
     assert again["resubmitted"] and again["result_id"] == first["result_id"]
+
+
+def test_a_null_arrow_probe_id_is_refused_at_its_place(client, world):
+    ids = list(world.cpgs)
+    ids[5] = None
+    body = arrow_body([{"sample_id": "NUL-1", "values": world.values("EWS").tolist(),
+                        "probe_ids": ids}])  # fmt: skip
+    arrow = {"content-type": "application/vnd.apache.arrow.stream"}
+    response = client.post("/v1/classify", content=body, headers=arrow)
+    assert _error(response, 422, "invalid_probe_id")["field"] == "profiles[0].probe_ids[5]"
