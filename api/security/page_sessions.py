@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -27,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from api.security.check_cache import CheckCache
 from api.security.key_table import ApiKeyRow, PageSessionRow
 from api.security.roles import Client, Role
 
@@ -63,10 +63,8 @@ class PageSessionStore:
     ) -> None:
         self.engine = engine
         self.cache_seconds = cache_seconds
-        self._clock = clock
-        # token digest -> (checked at, client or None)
-        self._cache: dict[str, tuple[float, Client | None]] = {}
-        self._lock = threading.Lock()
+        # token digest -> client or None
+        self._cache: CheckCache[Client | None] = CheckCache(cache_seconds, clock)
 
     def start(self, client: Client) -> str:
         """Start a session for ``client`` (a holder of an API key); return its token.
@@ -96,21 +94,14 @@ class PageSessionStore:
             return client
         digest = _digest(token)
         client = self._lookup(digest)
-        with self._lock:
-            if len(self._cache) > 10_000:  # bounded: unknown tokens are cached too
-                self._cache.clear()
-            self._cache[digest] = (self._clock(), client)
+        self._cache.put(digest, client)
         return client
 
     def cached(self, token: str) -> tuple[bool, Client | None]:
         """Answer from memory when possible (see :meth:`ApiKeyStore.cached`)."""
         if not _TOKEN_PATTERN.match(token):
             return True, None
-        with self._lock:
-            cached = self._cache.get(_digest(token))
-        if cached is not None and self._clock() - cached[0] < self.cache_seconds:
-            return True, cached[1]
-        return False, None
+        return self._cache.get(_digest(token))
 
     def end(self, token: str) -> None:
         """End the session of ``token`` (sign-out); an unknown token changes nothing."""
@@ -119,8 +110,7 @@ class PageSessionStore:
         digest = _digest(token)
         with Session(self.engine) as session, session.begin():
             session.execute(delete(PageSessionRow).where(PageSessionRow.id == digest))
-        with self._lock:
-            self._cache.pop(digest, None)
+        self._cache.forget(lambda kept, _: kept != digest)
 
     def _lookup(self, digest: str) -> Client | None:
         query = (
