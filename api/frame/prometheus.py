@@ -120,10 +120,8 @@ class ServiceMetrics:
     def set_model(self, info: ModelInfo) -> None:
         """Report ``info`` as the served model (and no other)."""
         self.model_info.clear()
-        # The public source: /metrics is open, and a bundle's path is the server's business.
-        self.model_info.labels(info.name, info.version, info.run_id or "", info.public_source).set(
-            1
-        )
+        source = info.public_source  # /metrics is open: no server path
+        self.model_info.labels(info.name, info.version, info.run_id or "", source).set(1)
 
     def render(self) -> bytes:
         """The registry in Prometheus' text exposition format."""
