@@ -195,9 +195,12 @@ def public_source(source: str) -> str:
     as it is; a bundle directory by its name only (``bundle sarcoma-classifier``):
     its path says how the server is laid out, which is the operator's business.
     """
-    if MODEL_URI_PATTERN.match(source):
-        return source
-    return f"bundle {Path(source).name}"
+    if MODEL_URI_PATTERN.match(source) or source.startswith(_BUNDLE_PREFIX):
+        return source  # public already (the case page reads stored sources of both kinds)
+    return f"{_BUNDLE_PREFIX}{Path(source).name}"
+
+
+_BUNDLE_PREFIX = "bundle "
 
 
 def cpgs_sha256(bundle: ModelBundle) -> str:

@@ -546,3 +546,11 @@ def test_pages_cannot_be_framed_by_another_site(client, reviewer, path):
     assert page.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert page.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_case_page_names_the_model_source_without_a_path(client, world, settings, api_key):
+    body = {"profiles": [{"sample_id": "SRC-1", "betas": world.betas("CIC")}]}
+    result_id = client.post("/v1/classify", json=body).json()["results"][0]["result_id"]
+    page = client.get(f"/ui/cases/{result_id}", headers=api_key("reviewer", "dr-src")).text
+    assert f'Loaded from</th><td class="mono">bundle {settings.bundle_path.name}<' in page
+    assert str(settings.bundle_path.parent) not in page

@@ -12,6 +12,7 @@ from api.served_model.loader import (
     REGISTRY_HTTP_DEFAULTS,
     RegistryLookupError,
     load_served_model,
+    public_source,
     resolve_registry_version,
 )
 from api.settings import Settings
@@ -121,3 +122,17 @@ def test_the_operators_mlflow_http_settings_win(monkeypatch):
     # No retry, so no back-off: MLflow used the operator's 0, not the service's 2.
     assert time.monotonic() - started < 2
     assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "0"
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("/srv/models/sarcoma-classifier", "bundle sarcoma-classifier"),
+        ("models/sarcoma-classifier/", "bundle sarcoma-classifier"),
+        ("models:/sarcoma-classifier/3", "models:/sarcoma-classifier/3"),
+        ("models:/sarcoma-classifier@champion", "models:/sarcoma-classifier@champion"),
+        ("bundle sarcoma-classifier", "bundle sarcoma-classifier"),  # shown twice, same
+    ],
+)
+def test_the_public_source_names_no_server_path(source, shown):
+    assert public_source(source) == shown
