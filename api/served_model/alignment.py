@@ -147,6 +147,7 @@ class ProbeAligner:
         # (and re-hash) the whole index on every lookup.
         self._model_index = pd.Index(self.cpgs, dtype=object)
         self._size: dict[ArrayType, int] = {}
+        self._canonical: dict[ArrayType, list] = {}
         self._arrow: dict[ArrayType, pa.Array] = {}
         self._by_length: dict[int, ArrayType] = {}
         self._gathers: dict[ArrayType, _Gather] = {}
@@ -155,6 +156,7 @@ class ProbeAligner:
             # Only EPICv2 ids carry suffixes; the others are base ids already.
             bases = base_probe_ids(ids) if array is ArrayType.EPICV2 else ids
             self._size[array] = len(ids)
+            self._canonical[array] = ids.tolist()
             self._arrow[array] = pa.array(ids, type=pa.string())
             # The manifests list each array in code-point order: the order ids are sorted to.
             assert code_point_order(self._arrow[array]) is None, array
@@ -224,8 +226,14 @@ class ProbeAligner:
         self, profile: ProfileInput, cache: AlignmentCache
     ) -> tuple[_Gather, CanonicalForm]:
         ids = profile.ids
-        if isinstance(ids, list) and len(ids) == self.n_cpgs and _same_list(ids, self._own_ids):
-            return self._own_gather, CanonicalForm("model")
+        if isinstance(ids, list):
+            # Lists in a known order (parallel arrays of an export, the model's CpGs):
+            # one list comparison, no conversion to Arrow.
+            if len(ids) == self.n_cpgs and _same_list(ids, self._own_ids):
+                return self._own_gather, CanonicalForm("model")
+            listed = self._by_length.get(len(ids))
+            if listed is not None and _same_list(ids, self._canonical[listed]):
+                return self._gathers[listed], CanonicalForm("array", listed.value)
         arrow = ids if isinstance(ids, pa.Array) else pa.array(ids, type=pa.string())
         if cache.ids is not None and len(cache.ids) == len(arrow) and cache.ids.equals(arrow):
             assert cache.gather is not None and cache.canonical is not None
