@@ -15,9 +15,9 @@ through untouched.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-import anyio
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -62,22 +62,74 @@ class BodyTimeoutMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        seconds = _timeout_of(scope)
-        complete = False
+        watch = _Watch(_timeout_of(scope))
 
         async def timed_receive() -> Message:
-            nonlocal complete
-            if complete:
+            if watch.complete:
                 return await receive()
-            with anyio.move_on_after(seconds) as waited:
-                message = await receive()
-            if waited.cancelled_caught:
-                raise BodyTimeout(seconds)
+            message = await watch.wait_for(receive)
             if message["type"] != "http.request" or not message.get("more_body", False):
-                complete = True
+                watch.finish()
             return message
 
-        await self.app(scope, timed_receive, send)
+        try:
+            await self.app(scope, timed_receive, send)
+        finally:
+            watch.finish()
+
+
+class _Watch:
+    """One timer per request, not per part of the body.
+
+    A timer per awaited part (a cancel scope) cost ~18 µs, ~1 ms for a 3.5 MB
+    body in 64 KB parts. Here a waiting part only records when its wait
+    began; one timer, armed once, wakes when a wait may have run out, and
+    cancels the waiting task only if it has (as ``asyncio.timeout`` does:
+    the task is uncancelled and the wait raises :class:`BodyTimeout`).
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.complete = False
+        self._loop = asyncio.get_running_loop()
+        self._waiter: asyncio.Task | None = None
+        self._since = 0.0
+        self._expired = False
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def wait_for(self, receive: Receive) -> Message:
+        task = asyncio.current_task()
+        assert task is not None
+        cancelling = task.cancelling()
+        self._waiter, self._since = task, self._loop.time()
+        if self._timer is None:
+            self._timer = self._loop.call_later(self.seconds, self._check)
+        try:
+            return await receive()
+        except asyncio.CancelledError:
+            # Ours unless the task was cancelled for another reason too (then that goes on).
+            if self._expired and task.uncancel() <= cancelling:
+                raise BodyTimeout(self.seconds) from None
+            raise
+        finally:
+            self._waiter = None
+
+    def finish(self) -> None:
+        self.complete = True
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def _check(self) -> None:
+        if self.complete:
+            return
+        due = self._since + self.seconds
+        if self._waiter is not None and self._loop.time() >= due:
+            self._expired = True
+            self._waiter.cancel()
+            return
+        # Not waiting, or waiting since less long: look again when it could run out.
+        start = self._since if self._waiter is not None else self._loop.time()
+        self._timer = self._loop.call_at(start + self.seconds, self._check)
 
 
 def _timeout_of(scope: Scope) -> float:

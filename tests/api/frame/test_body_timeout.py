@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import orjson
 import pytest
 
+from api.frame.body_timeout import BodyTimeout, BodyTimeoutMiddleware
+from api.settings import Settings
 from tests.api.asgi_calls import asgi_request, body_of, parts_then, status_of
 
 TIMEOUT = 0.3
@@ -58,3 +61,54 @@ def test_a_body_that_keeps_arriving_is_read(client, world):
     response = client.post("/v1/classify", content=slow(),
                            headers={"content-type": "application/json"})  # fmt: skip
     assert response.status_code == 200, response.text
+
+
+class _App:
+    """An ASGI app that reads its body slowly, and the settings the middleware reads."""
+
+    def __init__(self, pause: float) -> None:
+        self.pause = pause
+        self.parts: list[bytes] = []
+        settings = Settings(_env_file=None, body_timeout_seconds=TIMEOUT)  # type: ignore[call-arg]
+        self.state = type("State", (), {"settings": settings})()
+
+    async def __call__(self, scope, receive, send) -> None:
+        while True:
+            message = await receive()
+            self.parts.append(message.get("body", b""))
+            if not message.get("more_body"):
+                return
+            await asyncio.sleep(self.pause)  # busy with the part, not waiting for the next
+
+
+def _run(app: _App, receive) -> None:
+    async def main() -> None:
+        await BodyTimeoutMiddleware(app)({"type": "http", "app": app}, receive, None)
+
+    asyncio.run(main())
+
+
+def test_time_the_app_spends_on_a_part_is_not_a_wait():
+    app = _App(pause=3 * TIMEOUT)
+    parts = [{"type": "http.request", "body": b"a", "more_body": True},
+             {"type": "http.request", "body": b"b", "more_body": False}]  # fmt: skip
+
+    async def receive():
+        return parts.pop(0)
+
+    _run(app, receive)
+    assert app.parts == [b"a", b"b"]
+
+
+def test_a_wait_longer_than_the_timeout_raises_even_after_a_quick_part():
+    app = _App(pause=0)
+
+    async def receive():
+        if not app.parts:
+            return {"type": "http.request", "body": b"a", "more_body": True}
+        await asyncio.sleep(60)
+
+    started = time.monotonic()
+    with pytest.raises(BodyTimeout):
+        _run(app, receive)
+    assert TIMEOUT <= time.monotonic() - started < 5
