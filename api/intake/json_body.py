@@ -46,7 +46,6 @@ from classifier.probes import ArrayType
 __all__ = ["parse_json_body", "to_betas"]
 
 _NUMERIC_OR_NULL = frozenset({float, int, type(None)})
-_STRING = frozenset({str})
 
 _BODY_FIELDS = ("profiles",)
 
@@ -378,13 +377,6 @@ def _json_values(raw: dict, loc: Loc) -> tuple[np.ndarray, dict[str, Any]]:
             f"'probe_ids' has {len(ids):,} items but 'values' has {len(values_raw):,}",
             loc=(*loc, "values"),
             type="length_mismatch",
-        )
-    if not _STRING.issuperset(map(type, ids)):
-        j = next(j for j, v in enumerate(ids) if type(v) is not str)
-        raise InputError(
-            f"expected a probe id such as 'cg00000029', got {value_kind(ids[j])}",
-            loc=(*loc, "probe_ids", j),
-            type="invalid_probe_id",
         )
     return to_betas(values_raw, (*loc, "values")), {"ids": ids, "ids_field": "probe_ids"}
 

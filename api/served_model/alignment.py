@@ -38,6 +38,7 @@ import pyarrow as pa
 from api.frame.errors import InputError
 from api.intake.id_order import code_point_order
 from api.intake.profile import ProfileInput
+from api.intake.text_rules import value_kind
 from api.served_model.probe_lookup import ProbeIdIndex
 from classifier.manifest import ProbeManifest
 from classifier.probes import ArrayType, base_probe_ids
@@ -234,7 +235,7 @@ class ProbeAligner:
             listed = self._by_length.get(len(ids))
             if listed is not None and _same_list(ids, self._canonical[listed]):
                 return self._gathers[listed], CanonicalForm("array", listed.value)
-        arrow = ids if isinstance(ids, pa.Array) else pa.array(ids, type=pa.string())
+        arrow = ids if isinstance(ids, pa.Array) else _as_arrow(ids, profile)
         if cache.ids is not None and len(cache.ids) == len(arrow) and cache.ids.equals(arrow):
             assert cache.gather is not None and cache.canonical is not None
             return cache.gather, cache.canonical
@@ -273,6 +274,22 @@ def _make_gather(cols: np.ndarray, array_type: str | None, *, unrecognised: int 
     # Model columns fed by several probes (EPICv2 replicates of one CpG).
     replicated = int((np.bincount(dst) > 1).sum()) if len(dst) else 0
     return _Gather(src, dst, replicated, array_type, unrecognised)
+
+
+def _as_arrow(ids: list, profile: ProfileInput) -> pa.Array:
+    """A JSON id list as Arrow strings; anything but a string is refused at its place."""
+    try:
+        arrow = pa.array(ids, type=pa.string())
+        if not arrow.null_count:
+            return arrow
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        pass
+    j = next(j for j, raw in enumerate(ids) if not isinstance(raw, str))  # null too
+    raise InputError(
+        f"expected a probe id such as 'cg00000029', got {value_kind(ids[j])}",
+        loc=_id_loc(profile, j, ids[j]),
+        type="invalid_probe_id",
+    )
 
 
 def _received(gather: _Gather, order: np.ndarray | None) -> _Gather:
