@@ -19,9 +19,11 @@ from fastapi_standalone_docs import StandaloneDocs
 from threadpoolctl import threadpool_limits
 
 from api.frame.body_limit import BodyLimitMiddleware
+from api.frame.body_timeout import BodyTimeoutMiddleware
 from api.frame.errors import install_error_handlers
 from api.frame.logging_config import configure_logging
 from api.frame.memory import release_unused_memory
+from api.frame.no_store import NoStoreMiddleware
 from api.frame.prometheus import MetricsMiddleware, ServiceMetrics
 from api.frame.request_id import RequestIdMiddleware
 from api.frame.startup_errors import (
@@ -30,6 +32,7 @@ from api.frame.startup_errors import (
     configuration_error_message,
     record_startup_error,
 )
+from api.frame.unexpected_errors import UnexpectedErrorMiddleware
 from api.routes import admin, classify, fhir, health, metrics, model, results, ui_pages, ui_submit
 from api.security.setup import install_access_control
 from api.served_model.hot_swap import ModelSwapper
@@ -116,7 +119,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Innermost, so that a 413 carries the request id and is counted; the two
     # routes that stream their body check the limit themselves, with their own message.
     app.add_middleware(BodyLimitMiddleware, self_limited={"/v1/classify", "/ui/submit"})
+    app.add_middleware(BodyTimeoutMiddleware)
+    # Inside the metrics, which count the 500 or 499 it answers, and the request
+    # id, whose id its log line carries.
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(NoStoreMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(StartupErrorMiddleware)
     install_error_handlers(app)

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
         the project's embedded ``sqlite:///<repo>/mlflow.db``.
     max_body_bytes : int
         Largest request body accepted, enforced while reading (default 64 MiB).
+    body_timeout_seconds : float
+        Longest wait for the next part of a request body before it is
+        answered 408 (default 30 s): a body that stops arriving holds no
+        connection for good.
     max_batch : int
         Most profiles in one request (default 1,000).
     min_cpg_fraction : float
@@ -107,6 +111,7 @@ class Settings(BaseSettings):
     model_uri: str | None = None
     mlflow_tracking_uri: str | None = None
     max_body_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    body_timeout_seconds: float = Field(default=30.0, gt=0.0)
     max_batch: int = Field(default=1000, gt=0)
     min_cpg_fraction: float = Field(default=0.5, gt=0.0, le=1.0)
     warn_cpg_fraction: float = Field(default=0.9, gt=0.0, le=1.0)

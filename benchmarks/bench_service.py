@@ -123,7 +123,8 @@ def _cases(rng: np.random.Generator, cpgs: list[str], sha: str, batch: int) -> l
     epic_object = orjson.dumps(
         {"profiles": [{"sample_id": sid(1), "betas": dict(zip(epic_ids, listed, strict=True))}]}
     )
-    # The same probes in another order: looked up, not matched to the manifest.
+    # The same probes in another order (a LIS exporting from its own pipeline):
+    # put in code-point order, which is the manifest's, then gathered.
     order = rng.permutation(len(epic_ids))
     shuffled = {epic_ids[i]: listed[i] for i in order}
     epic_shuffled = orjson.dumps({"profiles": [{"sample_id": sid(2), "betas": shuffled}]})
@@ -154,8 +155,8 @@ def _cases(rng: np.random.Generator, cpgs: list[str], sha: str, batch: int) -> l
     return [
         Case("EPIC, JSON object", epic_object, JSON, "<= 1.3x orjson parse",
              lambda t, parse: parse is not None and t <= 1.3 * parse, parse_baseline=True),
-        Case("EPIC, JSON object, keys shuffled", epic_shuffled, JSON, "(no goal)",
-             lambda t, p: True, parse_baseline=True),
+        Case("EPIC, JSON object, keys shuffled", epic_shuffled, JSON, "<= 1.3x orjson parse",
+             lambda t, parse: parse is not None and t <= 1.3 * parse, parse_baseline=True),
         Case("EPIC, JSON arrays", epic_arrays, JSON, "(no goal)", lambda t, p: True,
              parse_baseline=True),
         Case("EPIC, Arrow values (array=epic)", epic_arrow, ARROW, "<= 10 ms",

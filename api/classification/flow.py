@@ -33,7 +33,7 @@ from api.frame.request_body import BodyFormat
 from api.intake.arrow_body import read_arrow_body
 from api.intake.json_body import parse_json_body
 from api.intake.profile import ProfileInput, ReadProfiles
-from api.served_model.alignment import AlignmentCache, ProfileQc
+from api.served_model.alignment import AlignmentCache, CanonicalForm, ProfileQc
 from api.served_model.loader import ServedModel
 from api.settings import Settings
 from api.store import NewResult, ResultStore, StoredResult
@@ -149,17 +149,15 @@ def prepare_results(model: ServedModel, job: ClassifyJob) -> list[NewResult]:
     start). Whether their NaNs must be rewritten before hashing is also
     asked on the other thread: the values are hashed as sent meanwhile, and
     hashed again only for a profile whose NaNs are not all canonical.
-    An id list is hashed on the other thread once alignment has told
-    whether it is an array's canonical order.
+    An id list is hashed on the other thread once alignment has given its
+    canonical form (the order in which it is hashed).
     """
     sha = model.info.cpgs_sha256
     hashing: list[Future[dict[int, str]]] = []
 
     def hash_id_lists(profiles: list[ProfileInput], qcs: list[ProfileQc]) -> None:
         listed = [
-            (p, qc.canonical_order)
-            for p, qc in zip(profiles, qcs, strict=True)
-            if p.ids is not None
+            (p, qc.canonical) for p, qc in zip(profiles, qcs, strict=True) if p.ids is not None
         ]
         if listed:
             hashing.append(_beside(_values_hashes, listed, sha))
@@ -294,9 +292,9 @@ def _beside(fn: Callable[..., T], *args: Any) -> Future[T]:
 
 
 def _values_hashes(
-    profiles: Sequence[tuple[ProfileInput, str | None]], cpgs_sha256: str
+    profiles: Sequence[tuple[ProfileInput, CanonicalForm | None]], cpgs_sha256: str
 ) -> dict[int, str]:
-    """``values_sha256`` of each (profile, canonical order), by profile index."""
+    """``values_sha256`` of each (profile, canonical form), by profile index."""
     return {
         profile.index: values_sha256(profile, cpgs_sha256, order) for profile, order in profiles
     }

@@ -1,18 +1,28 @@
 """Fingerprints of a submitted profile: what was sent, and what decides the result.
 
-``values_sha256`` is the SHA-256 of
+``values_sha256`` is the SHA-256 of the profile's canonical form
+(:class:`api.served_model.alignment.CanonicalForm`), so that the same
+probes and values are the same submission whatever their order and form:
 
 * a header naming the probe order: ``array:<450k|epic|epicv2>`` for values
-  in a manifest's canonical order (named, or an id list equal to it),
-  ``model:<cpgs_sha256>`` for values in the model's own CpG order, else
-  ``ids:`` followed by the probe ids joined by newlines; then a newline;
-* the values as little-endian float32, "not measured" (null, NaN) written
-  as one canonical NaN.
+  in a manifest's canonical order (named, or the whole array's ids sent in
+  any order), ``model:<cpgs_sha256>`` for values in the model's own CpG
+  order (named, or exactly the model's CpGs sent in any order), else
+  ``ids:`` followed by the probe ids in code-point order, joined by
+  newlines; then a newline;
+* the values in that order as little-endian float32, "not measured" (null,
+  NaN) written as one canonical NaN. The readers have made -0.0 into 0.0.
 
 So the same ids and values give the same hash whether they came as a JSON
-``betas`` object, parallel arrays or Arrow. ``input_sha256`` adds what else
-the result depends on: the diagnosis, the findings and the result options.
-Neither is ever logged.
+``betas`` object (in any key order), parallel arrays or Arrow. Fingerprints
+stored by earlier versions are kept as they are; they hashed an id list in
+the order it was sent. A submission sent again after the upgrade gets the
+stored result when its ids were in code-point order (every manifest export)
+or were a whole array in its canonical order; an id list in another order,
+or exactly the model's CpGs (now hashed as the model's order), gets a new
+result once, and is recognised from then on.
+``input_sha256`` adds what else the result depends on: the diagnosis, the
+findings and the result options. Neither is ever logged.
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from api.intake.profile import ProfileInput
+from api.served_model.alignment import CanonicalForm
 
 __all__ = ["input_sha256", "nans_canonical_of", "values_sha256"]
 
@@ -37,7 +48,7 @@ _CANONICAL_NAN_BITS = np.array([np.nan], dtype="<f4").view(np.uint32)[0]
 def values_sha256(
     profile: ProfileInput,
     model_cpgs_sha256: str,
-    canonical_order: str | None = None,
+    canonical: CanonicalForm | None = None,
     *,
     nans_canonical: bool | None = None,
 ) -> str:
@@ -48,25 +59,38 @@ def values_sha256(
     profile : ProfileInput
     model_cpgs_sha256 : str
         The served model's CpG list hash, naming the order of model-ordered values.
-    canonical_order : str, optional
-        The array whose canonical order the profile's values follow, as
-        alignment found it (:attr:`api.served_model.alignment.ProfileQc.canonical_order`):
-        a whole-array id list is then not joined and hashed (~25 ms for EPIC).
+    canonical : CanonicalForm, optional
+        The profile's canonical form as alignment found it
+        (:attr:`api.served_model.alignment.ProfileQc.canonical`); required
+        for a profile sent with ids.
     nans_canonical : bool, optional
         What :func:`nans_canonical_of` says of the profile, when the caller has
         asked it already (it is then not asked again). ``True`` for a profile
         whose NaNs are not all canonical gives a wrong hash.
+
+    Raises
+    ------
+    ValueError
+        For a profile sent with ids but no canonical form.
     """
     digest = hashlib.sha256()
+    values = np.asarray(profile.values, dtype="<f4")
     if profile.model_order:
         digest.update(f"model:{model_cpgs_sha256}".encode())
-    elif canonical_order is not None or profile.ids is None:
-        digest.update(f"array:{canonical_order or profile.array}".encode())
+    elif profile.ids is None:
+        digest.update(f"array:{profile.array}".encode())
+    elif canonical is None:
+        raise ValueError("a profile sent with ids is hashed in its canonical form")
     else:
-        digest.update(b"ids:")
-        digest.update(_joined_ids(profile.ids))
+        values = canonical.values(values)
+        if canonical.kind == "array":
+            digest.update(f"array:{canonical.array}".encode())
+        elif canonical.kind == "model":
+            digest.update(f"model:{model_cpgs_sha256}".encode())
+        else:
+            digest.update(b"ids:")
+            digest.update(_joined_ids(canonical.ids))
     digest.update(b"\n")
-    values = np.asarray(profile.values, dtype="<f4")
     if not (nans_canonical if nans_canonical is not None else nans_canonical_of(profile)):
         values = np.where(np.isnan(values), np.float32("nan"), values)
     digest.update(np.ascontiguousarray(values).data)

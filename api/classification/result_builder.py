@@ -74,7 +74,7 @@ def model_ref(model: ServedModel) -> ModelRef:
         version=info.version,
         run_id=info.run_id,
         threshold=info.threshold,
-        source=info.source,
+        source=info.public_source,  # never a server path
         ood_threshold=float(estimator.ood_.threshold_),
         conformal_alpha=float(estimator.conformal_alpha),
         fingerprint=model.fingerprint,

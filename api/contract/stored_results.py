@@ -8,7 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, S
 from pydantic_core import PydanticCustomError
 
 from api.contract.profile_result import ModelRef, ProfileResult
-from api.intake.text_rules import refused_character_at
+from api.intake.text_rules import describe_refused, refused_character_at
 from api.store.corrections import MAX_COMMENT_LENGTH, MAX_REASON_LENGTH, Correction
 from classifier.reclassification import Verdict
 
@@ -21,9 +21,7 @@ def _no_control_characters(text: str) -> str:
     bad = refused_character_at(text, single_line=False)
     if bad is not None:
         raise PydanticCustomError(
-            "invalid_character",
-            "contains the control character U+{code} at position {position}",
-            {"code": f"{ord(text[bad]):04X}", "position": bad + 1},
+            "invalid_character", "contains {character}", {"character": describe_refused(text, bad)}
         )
     return text
 

@@ -51,6 +51,7 @@ __all__ = [
     "install_error_handlers",
     "loc_of",
     "malformed_json_msg",
+    "quoted",
     "request_id_of",
 ]
 
@@ -72,6 +73,10 @@ _DOMAIN_TYPES: tuple[tuple[type[ClassifierError], str, int], ...] = (
 _SCHEMA_NAMES = frozenset(
     {"profiles", "sample_id", "diagnosis", "findings", "betas", "probe_ids", "values", "kind"}
 )
+#: Longest piece of a submitted text an error body repeats (in ``loc``, ``field`` or ``msg``).
+QUOTE_LIMIT = 64
+# No message of ours is near this long; a longer one is cut (it would be quoting input).
+_MSG_LIMIT = 2_000
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _FIELD_PART = re.compile(r"\[(\d+)\]|\[\"((?:[^\"\\]|\\.)*)\"\]|([^.\[\]]+)")
 
@@ -161,9 +166,34 @@ def error_response(
 
 
 def error_item(msg: str, loc: Sequence[str | int], type: str) -> dict:
-    """One entry of ``detail``; ``loc`` is given relative to the body."""
-    body_loc = ["body", *loc] if loc else []
-    return {"loc": body_loc, "field": field_of(loc) if loc else None, "msg": msg, "type": type}
+    """One entry of ``detail``; ``loc`` is given relative to the body.
+
+    A key of the body in ``loc`` (a probe id, say) is what the client sent:
+    it is repeated only up to :data:`QUOTE_LIMIT` characters, and the message
+    at most :data:`_MSG_LIMIT`, so that an error body never echoes a large input.
+    """
+    shown = [part if isinstance(part, int) else _shown(part, QUOTE_LIMIT) for part in loc]
+    body_loc = ["body", *shown] if shown else []
+    return {
+        "loc": body_loc,
+        "field": field_of(shown) if shown else None,
+        "msg": _shown(msg, _MSG_LIMIT),
+        "type": type,
+    }
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``repr`` of a submitted value for a message, cut to its first ``limit`` characters."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return repr(text[:limit]) + f" (cut; {len(text):,} characters)"
+
+
+def _shown(text: str, limit: int) -> str:
+    # Cut, and with any lone surrogate replaced: the body must stay valid JSON.
+    cut = text if len(text) <= limit else text[:limit] + "…"
+    return cut if cut.isprintable() or cut.isascii() else cut.encode("utf-8", "replace").decode()
 
 
 def install_error_handlers(app: FastAPI) -> None:

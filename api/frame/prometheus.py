@@ -52,7 +52,7 @@ class ModelIdentity(Protocol):
     def run_id(self) -> str | None: ...
 
     @property
-    def source(self) -> str: ...
+    def public_source(self) -> str: ...
 
 
 # Seconds; a 10,000-CpG profile takes ~10 ms, a 1,000-profile Arrow batch ~0.4 s.
@@ -137,7 +137,8 @@ class ServiceMetrics:
     def set_model(self, info: ModelIdentity) -> None:
         """Report ``info`` as the served model (and no other)."""
         self.model_info.clear()
-        self.model_info.labels(info.name, info.version, info.run_id or "", info.source).set(1)
+        source = info.public_source  # /metrics is open: no server path
+        self.model_info.labels(info.name, info.version, info.run_id or "", source).set(1)
 
     def render(self) -> bytes:
         """The registry in Prometheus' text exposition format."""

@@ -30,7 +30,8 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from api.frame.errors import InputError, Loc
+from api.frame.errors import InputError, Loc, quoted
+from api.intake.arrow_stream import ArrowStreamError, TooManyRows, read_stream
 from api.intake.profile import (
     ProfileInput,
     ReadProfiles,
@@ -95,8 +96,11 @@ def read_arrow_body(body: bytes, max_batch: int, cpgs_sha256: str) -> ReadProfil
         As :func:`parse_arrow_body`, except for the values' range.
     """
     try:
-        table = pa.ipc.open_stream(pa.py_buffer(body)).read_all()
-    except (pa.ArrowException, OSError, ValueError) as exc:
+        schema, batches = read_stream(body, check_schema=_check_schema, max_rows=max(max_batch, 1))
+    except TooManyRows as exc:
+        check_batch_size(exc.rows, max_batch)
+        raise  # not reached: more rows than max_batch
+    except ArrowStreamError as exc:
         reason = (
             # Arrow's own message for a file would be about a huge metadata length.
             "the body is an Arrow IPC file (it starts with ARROW1); send the IPC stream "
@@ -105,25 +109,23 @@ def read_arrow_body(body: bytes, max_batch: int, cpgs_sha256: str) -> ReadProfil
             else str(exc)
         )
         raise InputError(
-            f"malformed Arrow IPC stream: {reason}", loc=(), type="arrow_invalid", status_code=400
+            f"malformed Arrow IPC stream: {reason[:300]}",
+            loc=(),
+            type="arrow_invalid",
+            status_code=400,
         ) from None
+    table = pa.Table.from_batches(batches, schema)
     n = table.num_rows
     check_batch_size(n, max_batch)
-    refuse_unknown_fields(
-        (c for c in table.column_names if not _is_pandas_index(c)),
-        _COLUMNS,
-        ("profiles", 0),
-        "an Arrow profile",
-    )
     meta = {
         k.decode(errors="replace"): v.decode(errors="replace")
-        for k, v in (table.schema.metadata or {}).items()
+        for k, v in (schema.metadata or {}).items()
     }
 
-    sample_ids = _strings(table, "sample_id", required=True)
-    diagnoses = _strings(table, "diagnosis", required=False)
-    findings_text = _strings(table, "findings", required=False)
-    codes_text = _strings(table, "diagnosis_code", required=False)
+    sample_ids = _strings(table, "sample_id")
+    diagnoses = _strings(table, "diagnosis")
+    findings_text = _strings(table, "findings")
+    codes_text = _strings(table, "diagnosis_code")
     values, offsets, missing = _flat_values(table)
     ids_flat = _probe_ids(table, offsets) if "probe_ids" in table.column_names else None
 
@@ -163,44 +165,68 @@ def _is_pandas_index(column: str) -> bool:
     return column.startswith("__index_level_") and column.endswith("__")
 
 
-def _strings(table: pa.Table, name: str, *, required: bool) -> list[Any]:
-    if name not in table.column_names:
-        if required:
+def _check_schema(schema: pa.Schema) -> None:
+    """Refuse unknown, missing or mistyped columns before any data is read."""
+    names = schema.names
+    refuse_unknown_fields(
+        (c for c in names if not _is_pandas_index(c)), _COLUMNS, ("profiles", 0), "an Arrow profile"
+    )
+    for name in names:
+        if names.count(name) > 1:
+            raise InputError(
+                f"column {quoted(name)} is given more than once",
+                loc=("profiles", 0, name),
+                type="duplicate_key",
+            )
+    for name in ("sample_id", "values"):
+        if name not in names:
             raise InputError(
                 f"column '{name}' is required", loc=("profiles", 0, name), type="missing"
             )
-        return [None] * table.num_rows
-    column = table.column(name)
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+    for name in ("sample_id", "diagnosis", "diagnosis_code", "findings"):
+        if name in names and not _is_string(schema.field(name).type):
+            raise InputError(
+                f"column '{name}' must be of type string, got {schema.field(name).type}",
+                loc=("profiles", 0, name),
+                type="invalid_type",
+            )
+    values = schema.field("values").type
+    if not _is_list(values) or not pa.types.is_floating(values.value_type):
         raise InputError(
-            f"column '{name}' must be of type string, got {column.type}",
-            loc=("profiles", 0, name),
+            f"column 'values' must be a list of float32 (or float64), got {values}",
+            loc=("profiles", 0, "values"),
             type="invalid_type",
         )
-    return column.to_pylist()
+    if "probe_ids" in names:
+        ids = schema.field("probe_ids").type
+        if not _is_list(ids) or not _is_string(ids.value_type):
+            raise InputError(
+                f"column 'probe_ids' must be a list of string, got {ids}",
+                loc=("profiles", 0, "probe_ids"),
+                type="invalid_type",
+            )
+
+
+def _strings(table: pa.Table, name: str) -> list[Any]:
+    if name not in table.column_names:
+        return [None] * table.num_rows
+    return table.column(name).to_pylist()
 
 
 def _flat_values(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Flatten ``values`` to float32; return it, the row offsets and its NaN mask."""
-    if "values" not in table.column_names:
-        raise InputError(
-            "column 'values' is required", loc=("profiles", 0, "values"), type="missing"
-        )
     column = table.column("values")
     # One chunk (the usual stream of one record batch) is used as it is: combining copies.
     column = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
-    if not _is_list(column.type) or not pa.types.is_floating(column.type.value_type):
-        raise InputError(
-            f"column 'values' must be a list of float32 (or float64), got {column.type}",
-            loc=("profiles", 0, "values"),
-            type="invalid_type",
-        )
     if column.null_count:
         row = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
         raise InputError("'values' is null", loc=("profiles", row, "values"), type="missing")
     lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False).astype(np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     flat = pc.list_flatten(column).cast(pa.float32()).to_numpy(zero_copy_only=False)
+    zero = flat == 0
+    if zero.any() and np.signbit(flat[zero]).any():
+        flat = flat + np.float32(0)  # -0.0 is 0.0: the same value, the same fingerprint
     return flat, offsets, np.isnan(flat)
 
 
@@ -226,15 +252,6 @@ def _check_range(flat: np.ndarray, offsets: np.ndarray, missing: np.ndarray) -> 
 
 def _probe_ids(table: pa.Table, offsets: np.ndarray) -> pa.Array:
     column = table.column("probe_ids").combine_chunks()
-    if not _is_list(column.type) or not (
-        pa.types.is_string(column.type.value_type)
-        or pa.types.is_large_string(column.type.value_type)
-    ):
-        raise InputError(
-            f"column 'probe_ids' must be a list of string, got {column.type}",
-            loc=("profiles", 0, "probe_ids"),
-            type="invalid_type",
-        )
     lengths = pc.list_value_length(column).fill_null(-1).to_numpy(zero_copy_only=False)
     mismatch = np.flatnonzero(lengths != np.diff(offsets))
     if len(mismatch):
@@ -245,7 +262,16 @@ def _probe_ids(table: pa.Table, offsets: np.ndarray) -> pa.Array:
             loc=("profiles", row, "values"),
             type="length_mismatch",
         )
-    return pc.list_flatten(column).cast(pa.string())
+    ids = pc.list_flatten(column).cast(pa.string())
+    if ids.null_count:
+        j = int(np.flatnonzero(ids.is_null().to_numpy(zero_copy_only=False))[0])
+        row = int(np.searchsorted(offsets, j, side="right") - 1)
+        raise InputError(
+            "a probe id is null; expected an Infinium probe id such as 'cg00000029'",
+            loc=("profiles", row, "probe_ids", j - int(offsets[row])),
+            type="invalid_probe_id",
+        )
+    return ids
 
 
 def _order(meta: dict[str, str], cpgs_sha256: str) -> tuple[ArrayType | None, bool]:
@@ -271,7 +297,8 @@ def _order(meta: dict[str, str], cpgs_sha256: str) -> tuple[ArrayType | None, bo
         return ArrayType.parse(raw), False
     except (ClassifierError, ValueError):
         raise InputError(
-            f"unknown array {raw!r} in the schema metadata; expected 450k, epic, epicv2 or model",
+            f"unknown array {quoted(raw)} in the schema metadata; expected 450k, epic, epicv2 "
+            "or model",
             loc=("array",),
             type="invalid_array",
         ) from None
@@ -299,6 +326,10 @@ def _json_cell(text: str | None, loc: Loc, column: str, holds: str) -> Any:
             loc=(*loc, column),
             type="json_invalid",
         ) from None
+
+
+def _is_string(type_: pa.DataType) -> bool:
+    return pa.types.is_string(type_) or pa.types.is_large_string(type_)
 
 
 def _is_list(type_: pa.DataType) -> bool:

@@ -16,8 +16,8 @@ that while skipping over it, without building anything):
 
 It answers only for the plain form: a flat object of unescaped keys whose
 values are numbers in [0, 1] or null. For anything else (an escape, a
-string, boolean or nested value, a number outside [0, 1], a negative zero,
-invalid UTF-8, an empty object) it returns ``None``, and the caller reads
+string, boolean or nested value, a number outside [0, 1], invalid UTF-8,
+an empty object) it returns ``None``, and the caller reads
 the body with the general parser, which also words the error.
 """
 
@@ -118,11 +118,8 @@ def split_betas_object(text: memoryview, *, may_have_escapes: bool = True) -> Sp
     n_null = numbers.null_count
     if np.count_nonzero(in_range) != n - n_null:
         return None  # out of range or infinite: refused, with its key, by the general path
-    # orjson reads the integer -0 as 0 but -0.0 as -0.0; the fingerprint
-    # hashes the bits, so leave any negative zero to the general parser.
-    if np.any(np.signbit(values[in_range])):
-        return None
     # Outside strings this object has one colon per key (its values are all
     # numbers or null); the rest are inside keys.
     colons = int(np.count_nonzero(raw == _COLON))
-    return SplitBetas(ids, values.astype(np.float32), n_null, colons)
+    # -0.0 is 0.0 (IEEE: -0.0 + 0.0 = +0.0), as the general parser reads it.
+    return SplitBetas(ids, (values + 0.0).astype(np.float32), n_null, colons)

@@ -29,7 +29,7 @@ import msgspec
 import numpy as np
 import orjson
 
-from api.frame.errors import InputError, Loc, malformed_json_msg
+from api.frame.errors import InputError, Loc, malformed_json_msg, quoted
 from api.intake.betas_object import split_betas_object
 from api.intake.profile import (
     PROFILE_FIELDS,
@@ -82,13 +82,13 @@ def parse_json_body(body: bytes, max_batch: int) -> list[ProfileInput]:
     refuse_repeated_keys(body, doc)
     if not isinstance(doc, dict):
         raise InputError(
-            f"the body must be a JSON object with a 'profiles' list, got {_kind(doc)}",
+            f"the body must be a JSON object with a 'profiles' list, got {value_kind(doc)}",
             loc=(),
             type="invalid_type",
         )
     profiles = doc.get("profiles")
     if not isinstance(profiles, list):
-        what = "missing" if profiles is None else _kind(profiles)
+        what = "missing" if profiles is None else value_kind(profiles)
         raise InputError(
             f"'profiles' must be a list of profile objects, got {what}",
             loc=("profiles",),
@@ -141,6 +141,8 @@ def to_betas(values: Sequence[Any], loc: Loc, keys: Sequence[str] | None = None)
         raise InputError(
             f"beta value {value:g} is outside [0, 1]", loc=at(j), type="value_out_of_range"
         )
+    # -0.0 is 0.0 (IEEE: -0.0 + 0.0 = +0.0): the same value, the same fingerprint.
+    array += 0.0
     return array.astype(np.float32)
 
 
@@ -148,7 +150,7 @@ def to_betas(values: Sequence[Any], loc: Loc, keys: Sequence[str] | None = None)
 
 
 class _NonFinite:
-    """A ``NaN``/``Infinity`` literal met by the lenient fallback parser."""
+    """A ``NaN``/``Infinity`` literal met by the lenient re-read of a refused body."""
 
     def __init__(self, literal: str) -> None:
         self.literal = literal
@@ -158,20 +160,69 @@ def _loads(body: bytes) -> Any:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        # NaN and Infinity literals are not JSON, but some clients write them.
-        # Re-read leniently (only on this error path) so that the answer can
-        # name the field holding them instead of a byte offset.
-        if b"NaN" in body or b"Infinity" in body or "infinity" in exc.msg:
-            try:
-                return json.loads(body, parse_constant=_NonFinite)
-            except (ValueError, RecursionError):
-                pass
-        raise InputError(
+        refused = InputError(
             _utf8_problem(body) or malformed_json_msg(exc.msg, exc.lineno, exc.colno),
             loc=(),
             type="json_invalid",
             status_code=400,
-        ) from None
+        )
+        # NaN and Infinity literals are not JSON, but some clients write them;
+        # "infinity" is orjson's word for a number too large for a double.
+        if b"NaN" in body or b"Infinity" in body or "infinity" in exc.msg:
+            located = _non_finite_error(body)
+            if located is not None:
+                raise located from None
+        raise refused from None
+
+
+def _non_finite_error(body: bytes) -> InputError | None:
+    """The error at the first non-finite number of a body orjson refused, or None.
+
+    The body is re-read leniently (only on this error path) so that the
+    answer can name the field holding the number instead of a byte offset.
+    What the re-read gives is never used otherwise: a body refused by orjson
+    for any other reason (a lone surrogate, say, with "NaN" in a string) is
+    refused with orjson's error.
+    """
+    try:
+        doc = json.loads(body, parse_constant=_NonFinite)
+    except (ValueError, RecursionError):
+        return None
+    stack: list[tuple[Loc, Any]] = [((), doc)]
+    while stack:
+        loc, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(reversed([((*loc, k), v) for k, v in node.items()]))
+        elif isinstance(node, list):
+            stack.extend(reversed([((*loc, i), v) for i, v in enumerate(node)]))
+        elif _is_non_finite(node):
+            return _located_non_finite(node, loc)
+    return None
+
+
+def _is_non_finite(node: Any) -> bool:
+    if isinstance(node, _NonFinite):
+        return True
+    if isinstance(node, float):
+        return not math.isfinite(node)
+    # An integer too large for a double (orjson calls it infinity).
+    return isinstance(node, int) and not isinstance(node, bool) and node.bit_length() > 1024
+
+
+def _located_non_finite(node: Any, loc: Loc) -> InputError:
+    literal = node.literal if isinstance(node, _NonFinite) else "an infinite number"
+    if len(loc) == 4 and loc[0] == "profiles" and loc[2] in ("betas", "values"):
+        return InputError(
+            f"{literal} is not a beta value; send null for a probe that was not measured",
+            loc=loc,
+            type="value_not_finite",
+        )
+    return InputError(
+        malformed_json_msg(f"{literal} is not a JSON value"),
+        loc=loc,
+        type="json_invalid",
+        status_code=400,
+    )
 
 
 def _utf8_problem(body: bytes) -> str | None:
@@ -255,7 +306,7 @@ def _read_plain_betas(body: bytes, max_batch: int) -> list[ProfileInput] | None:
 def _json_profile(i: int, raw: Any) -> ProfileInput:
     if not isinstance(raw, dict):
         raise InputError(
-            f"each profile must be an object, got {_kind(raw)}",
+            f"each profile must be an object, got {value_kind(raw)}",
             loc=("profiles", i),
             type="invalid_type",
         )
@@ -300,7 +351,7 @@ def _json_values(raw: dict, loc: Loc) -> tuple[np.ndarray, dict[str, Any]]:
         betas = raw["betas"]
         if not isinstance(betas, dict):
             raise InputError(
-                f"'betas' must be an object of probe id -> beta value, got {_kind(betas)}",
+                f"'betas' must be an object of probe id -> beta value, got {value_kind(betas)}",
                 loc=(*loc, "betas"),
                 type="invalid_type",
             )
@@ -315,7 +366,7 @@ def _json_values(raw: dict, loc: Loc) -> tuple[np.ndarray, dict[str, Any]]:
         )
     values_raw = raw.get("values")
     if not isinstance(values_raw, list):
-        what = "missing" if values_raw is None else _kind(values_raw)
+        what = "missing" if values_raw is None else value_kind(values_raw)
         raise InputError(
             f"'values' must be a list of beta values, got {what}",
             loc=(*loc, "values"),
@@ -326,7 +377,7 @@ def _json_values(raw: dict, loc: Loc) -> tuple[np.ndarray, dict[str, Any]]:
         return to_betas(values_raw, (*loc, "values")), {"array": array, "ids_field": ""}
     ids = raw.get("probe_ids")
     if not isinstance(ids, list):
-        what = "missing" if ids is None else _kind(ids)
+        what = "missing" if ids is None else value_kind(ids)
         raise InputError(
             f"'probe_ids' must be a list of probe ids matching 'values', got {what}",
             loc=(*loc, "probe_ids"),
@@ -346,19 +397,13 @@ def _array_of(raw: Any, loc: Loc) -> ArrayType:
         return ArrayType.parse(str(raw))
     except (ClassifierError, ValueError):
         raise InputError(
-            f"unknown array {raw!r}; expected one of {[a.value for a in ArrayType]}",
+            f"unknown array {quoted(raw)}; expected one of {[a.value for a in ArrayType]}",
             loc=loc,
             type="invalid_array",
         ) from None
 
 
 def _bad_value(value: Any, loc: Loc) -> InputError:
-    if isinstance(value, _NonFinite):
-        return InputError(
-            f"{value.literal} is not a beta value; send null for a probe that was not measured",
-            loc=loc,
-            type="value_not_finite",
-        )
     if isinstance(value, str):
         try:
             parsed = float(value)
@@ -372,7 +417,7 @@ def _bad_value(value: Any, loc: Loc) -> InputError:
                 type="value_not_finite",
             )
     return InputError(
-        f"expected a number in [0, 1] or null, got {_kind(value)}",
+        f"expected a number in [0, 1] or null, got {value_kind(value)}",
         loc=loc,
         type="value_not_numeric",
     )
@@ -380,10 +425,3 @@ def _bad_value(value: Any, loc: Loc) -> InputError:
 
 def _n_nan(values: np.ndarray) -> int:
     return int(np.count_nonzero(np.isnan(values)))
-
-
-def _kind(value: Any) -> str:
-    """Name a JSON value's type without echoing the value (or the non-JSON literal met)."""
-    if isinstance(value, _NonFinite):
-        return value.literal
-    return value_kind(value)

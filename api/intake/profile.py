@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from api.frame.errors import InputError, Loc, from_domain_error
-from api.intake.text_rules import value_kind
+from api.frame.errors import InputError, Loc, from_domain_error, quoted
+from api.intake.text_rules import check_finding_texts, value_kind
 from classifier.diagnoses import DiagnosisCode, parse_diagnosis_code
 from classifier.errors import ClassifierError
 from classifier.findings import parse_findings
@@ -139,7 +139,7 @@ def refuse_unknown_fields(fields: Any, known: Sequence[str], loc: Loc, what: str
     unknown = next((name for name in fields if name not in known), None)
     if unknown is not None:
         raise InputError(
-            f"unknown field '{unknown}': {what} has only "
+            f"unknown field {quoted(unknown)}: {what} has only "
             + ", ".join(f"'{name}'" for name in known),
             loc=(*loc, unknown),
             type="extra_forbidden",
@@ -156,6 +156,8 @@ def parse_findings_at(raw: Any, loc: Loc) -> tuple:
             loc=(*loc, "findings"),
             type="invalid_type",
         )
+    # The text rule and the bounds first, whatever kinds of finding the domain knows.
+    check_finding_texts(raw, loc)
     try:
         return tuple(parse_findings(raw))
     except ClassifierError as exc:

@@ -7,7 +7,7 @@ from fastapi.responses import PlainTextResponse
 
 from api.contract.openapi_texts import ERROR_RESPONSES
 from api.contract.service_info import ModelCard
-from api.deps import ModelDep, SettingsDep
+from api.deps import ModelDep, ModelReaderDep, SettingsDep
 from api.security import AUTH_RESPONSES, Permission, require
 from api.served_model.model_card import model_card
 
@@ -22,9 +22,12 @@ router = APIRouter(
 
 
 @router.get("", response_model=ModelCard, responses={503: ERROR_RESPONSES[503]})
-async def get_model_card(model: ModelDep, settings: SettingsDep) -> ModelCard:
+async def get_model_card(
+    model: ModelDep, settings: SettingsDep, client: ModelReaderDep
+) -> ModelCard:
     """The served model: classes, families, threshold, metrics, provenance and version."""
-    return model_card(model, settings)
+    # Server paths and the tracking URI only to whoever administers the service.
+    return model_card(model, settings, admin=client.can(Permission.RELOAD_MODEL))
 
 
 @router.get("/cpgs", response_class=PlainTextResponse, responses={503: ERROR_RESPONSES[503]})

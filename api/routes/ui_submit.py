@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -12,8 +14,7 @@ from api.classification.flow import classify_and_store
 from api.classification.result_builder import ResultOptions
 from api.deps import CpuLimiterDep, ModelDep, SettingsDep, StoreDep
 from api.frame.errors import InputError, field_of, from_domain_error, request_id_of
-from api.frame.request_body import BodyFormat
-from api.security import API_KEY_COOKIE
+from api.security import SESSION_COOKIE, SESSION_SECONDS, PageSessionStore
 from api.ui import PageRoute, render
 from api.ui.page_access import UiSubmitterDep, check_csrf, check_same_origin, reads_pages
 from api.ui.upload import (
@@ -34,7 +35,8 @@ router = APIRouter(
     prefix="/ui", tags=["review pages"], include_in_schema=False, route_class=PageRoute
 )
 
-_COOKIE_SECONDS = 12 * 3600
+# The cookie of earlier versions, which held the API key itself: cleared at sign-in and out.
+_LEGACY_KEY_COOKIE = "sarcoma_api_key"
 
 
 @router.get("/submit", response_class=HTMLResponse)
@@ -58,13 +60,19 @@ async def submit(
     try:
         submission = await read_submission(request, settings.max_body_bytes)
         check_csrf(request, submission.csrf_token)
-        prepared = classify_body(
-            submission.content,
-            submission.filename,
-            sample_id=submission.sample_id,
-            diagnosis=submission.diagnosis,
-            findings=findings_of(submission.findings),
-            diagnosis_code=submission.diagnosis_code,
+        # Reading a 64 MiB table takes seconds: in a worker thread, under the CPU
+        # limiter, so that the event loop keeps answering /health and other clients.
+        prepared = await anyio.to_thread.run_sync(
+            partial(
+                classify_body,
+                submission.content,
+                submission.filename,
+                sample_id=submission.sample_id,
+                diagnosis=submission.diagnosis,
+                findings=findings_of(submission.findings),
+                diagnosis_code=submission.diagnosis_code,
+            ),
+            limiter=limiter,
         )
         (stored,) = await classify_and_store(
             store=store,
@@ -72,7 +80,7 @@ async def submit(
             settings=settings,
             limiter=limiter,
             body=prepared.body,
-            fmt=BodyFormat.JSON,
+            fmt=prepared.format,
             options=ResultOptions(
                 top=settings.top_classes,
                 warn_cpg_fraction=settings.warn_cpg_fraction,
@@ -107,7 +115,7 @@ def login(
     api_key: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form(max_length=500)] = "/ui/",
 ) -> Response:
-    """Check the key and keep it in an HTTP-only cookie."""
+    """Check the key and start a session, kept in an HTTP-only cookie (never the key itself)."""
     check_same_origin(request)
     target = _safe_next(next)
     client = request.app.state.api_keys.authenticate(api_key.strip())
@@ -122,25 +130,32 @@ def login(
             "show results: sign in with a 'reviewer' or 'lis' key.",
         }
         return render(request, "login.html", context, status_code=403)
+    sessions: PageSessionStore = request.app.state.page_sessions
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
-        API_KEY_COOKIE,
-        api_key.strip(),
-        max_age=_COOKIE_SECONDS,
+        SESSION_COOKIE,
+        sessions.start(client),
+        max_age=SESSION_SECONDS,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
         path="/",
     )
+    response.delete_cookie(_LEGACY_KEY_COOKIE, path="/")
     return response
 
 
 @router.post("/logout")
 def logout(request: Request) -> RedirectResponse:
-    """Forget the key."""
+    """End the session: its cookie opens nothing from now on, even a copy of it."""
     check_same_origin(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        sessions: PageSessionStore = request.app.state.page_sessions
+        sessions.end(token)
     response = RedirectResponse("/ui/login", status_code=303)
-    response.delete_cookie(API_KEY_COOKIE, path="/")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(_LEGACY_KEY_COOKIE, path="/")
     return response
 
 

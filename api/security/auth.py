@@ -1,9 +1,10 @@
 """Authentication and authorisation of requests, as FastAPI dependencies.
 
 A request names its key in ``Authorization: Bearer <token>`` or in
-``X-API-Key: <token>``; a browser page may instead hold it in the cookie
-``sarcoma_api_key``, which is read for GET and HEAD only (so that a forged
-cross-site form can change nothing). The answer is
+``X-API-Key: <token>``; a browser signed in on the review pages instead
+holds a session in the cookie ``sarcoma_session`` (never the key itself;
+see :mod:`api.security.page_sessions`), which is read for GET and HEAD only
+(so that a forged cross-site form can change nothing). The answer is
 
 * 401 ``not_authenticated`` when no key is given, 401 ``invalid_api_key``
   for an unknown, malformed or revoked one (with ``WWW-Authenticate: Bearer``);
@@ -28,21 +29,21 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from api.contract.error_body import ErrorResponse
 from api.frame.errors import error_item
 from api.security.key_store import ApiKeyStore
+from api.security.page_sessions import SESSION_COOKIE, PageSessionStore
 from api.security.rate_limit import TokenBucketLimiter
 from api.security.roles import Client, Permission
 from api.settings import Settings, get_settings
 
 __all__ = [
-    "API_KEY_COOKIE",
     "API_KEY_HEADER",
     "AUTH_RESPONSES",
     "authenticated_client",
+    "client_for_session",
     "client_for_token",
     "require",
 ]
 
 API_KEY_HEADER = "X-API-Key"
-API_KEY_COOKIE = "sarcoma_api_key"
 _SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 #: OpenAPI description of the answers every protected route may give.
@@ -91,14 +92,18 @@ async def authenticated_client(
     if not _settings(request).auth_required:
         return _admit(request, None, Client.unauthenticated())
     token = bearer.credentials if bearer is not None else header_key
-    if not token and request.method in _SAFE_METHODS:
-        token = request.cookies.get(API_KEY_COOKIE)
     client = None
     if token:
         store: ApiKeyStore = request.app.state.api_keys
         known, client = store.cached(token)
         if not known:
             client = await anyio.to_thread.run_sync(store.authenticate, token)
+    elif request.method in _SAFE_METHODS and request.cookies.get(SESSION_COOKIE):
+        token = request.cookies[SESSION_COOKIE]
+        sessions: PageSessionStore = request.app.state.page_sessions
+        known, client = sessions.cached(token)
+        if not known:
+            client = await anyio.to_thread.run_sync(sessions.client_for, token)
     return _admit(request, token, client)
 
 
@@ -114,6 +119,20 @@ def client_for_token(request: Request, token: str | None) -> Client:
         return _admit(request, None, Client.unauthenticated())
     store: ApiKeyStore = request.app.state.api_keys
     return _admit(request, token, store.authenticate(token) if token else None)
+
+
+def client_for_session(request: Request, token: str | None) -> Client:
+    """Like :func:`client_for_token` for a page session's token (blocking; for the pages).
+
+    Raises
+    ------
+    HTTPException
+        401 without a valid session, 429 over the key's rate limit.
+    """
+    if not _settings(request).auth_required:
+        return _admit(request, None, Client.unauthenticated())
+    sessions: PageSessionStore = request.app.state.page_sessions
+    return _admit(request, token, sessions.client_for(token) if token else None)
 
 
 def _settings(request: Request) -> Settings:

@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from api.security.check_cache import CheckCache
 from api.security.key_table import ApiKeyRow, SecurityBase
 from api.security.roles import Client, Role
 
@@ -122,14 +122,15 @@ class ApiKeyStore:
     ) -> None:
         self.engine = engine
         self.cache_seconds = cache_seconds
-        self._clock = clock
-        # token digest -> (checked at, key id, client or None)
-        self._cache: dict[str, tuple[float, str, Client | None]] = {}
-        self._lock = threading.Lock()
+        # token digest -> (key id, client or None)
+        self._cache: CheckCache[tuple[str, Client | None]] = CheckCache(cache_seconds, clock)
 
     def create_schema(self) -> None:
         """Create the ``api_keys`` table if it does not exist."""
-        SecurityBase.metadata.create_all(self.engine)
+        # Only this table: the others (page sessions) come with the migrations.
+        SecurityBase.metadata.create_all(
+            self.engine, tables=[SecurityBase.metadata.tables[ApiKeyRow.__tablename__]]
+        )
 
     def create(
         self, client: str, role: Role | str, created_by: str = "cli"
@@ -229,8 +230,7 @@ class ApiKeyStore:
                 row.revoked_at = datetime.now(UTC)
                 row.revoked_by = revoked_by
             info = ApiKeyInfo.from_row(row)
-        with self._lock:
-            self._cache = {d: v for d, v in self._cache.items() if v[1] != key_id}
+        self._cache.forget(lambda _, answer: answer[0] != key_id)
         return info
 
     def authenticate(self, token: str) -> Client | None:
@@ -241,13 +241,9 @@ class ApiKeyStore:
         known, client = self.cached(token)
         if known:
             return client
-        now = self._clock()
         digest = _digest(token)
         client = self._lookup(key_id, digest)
-        with self._lock:
-            if len(self._cache) > 10_000:  # bounded: unknown tokens are cached too
-                self._cache.clear()
-            self._cache[digest] = (now, key_id, client)
+        self._cache.put(digest, (key_id, client))
         return client
 
     def cached(self, token: str) -> tuple[bool, Client | None]:
@@ -263,11 +259,8 @@ class ApiKeyStore:
         """
         if _key_id(token) is None:
             return True, None
-        with self._lock:
-            cached = self._cache.get(_digest(token))
-        if cached is not None and self._clock() - cached[0] < self.cache_seconds:
-            return True, cached[2]
-        return False, None
+        known, answer = self._cache.get(_digest(token))
+        return (True, answer[1]) if known and answer is not None else (False, None)
 
     def _lookup(self, key_id: str, digest: str) -> Client | None:
         with Session(self.engine) as session:

@@ -1,9 +1,12 @@
-"""The ``api_keys`` table: one row per key, its token stored only as a SHA-256 hash.
+"""The access-control tables: API keys, and the review pages' sign-in sessions.
 
+``api_keys`` has one row per key, its token stored only as a SHA-256 hash.
 A key is never deleted: revoking sets ``revoked_at`` (and who did it), so
 that the audit trail can always say which client a past request came from.
-The table has a metadata of its own (:data:`SecurityBase`); it lives in the
-same database as the results (``DATABASE_URL``), and migrations include
+``page_sessions`` has one row per signed-in browser, again keyed by the
+hash of its cookie's token; signing out deletes the row.
+The tables have a metadata of their own (:data:`SecurityBase`); they live in
+the same database as the results (``DATABASE_URL``), and migrations include
 ``SecurityBase.metadata`` beside the result store's.
 """
 
@@ -11,10 +14,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["ApiKeyRow", "SecurityBase"]
+__all__ = ["ApiKeyRow", "PageSessionRow", "SecurityBase"]
 
 
 class SecurityBase(DeclarativeBase):
@@ -50,3 +53,25 @@ class ApiKeyRow(SecurityBase):
     created_by: Mapped[str] = mapped_column(String(64))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     revoked_by: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class PageSessionRow(SecurityBase):
+    """One signed-in browser of the review pages.
+
+    Attributes
+    ----------
+    id : str
+        Hex SHA-256 of the session token the browser's cookie holds; the
+        token itself is never stored.
+    key_id : str
+        The API key that signed in (the session ends when the key is revoked).
+    created_at, expires_at : datetime
+        UTC.
+    """
+
+    __tablename__ = "page_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -7,6 +7,7 @@ import logging
 from sqlalchemy import Engine
 
 from api.security.key_store import ApiKeyStore
+from api.security.page_sessions import PageSessionStore
 from api.security.rate_limit import TokenBucketLimiter
 from api.settings import Settings
 
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def install_access_control(state: object, settings: Settings, engine: Engine) -> None:
-    """Put ``api_keys`` (an :class:`ApiKeyStore`) and ``rate_limiter`` on the app's state.
+    """Put the key store, the page sessions and the rate limiter on the app's state.
 
     The database must be migrated already (:func:`api.store.upgrade_database`
     creates ``api_keys``). Called from the lifespan, in a worker thread (it
@@ -24,6 +25,8 @@ def install_access_control(state: object, settings: Settings, engine: Engine) ->
     """
     store = ApiKeyStore(engine, cache_seconds=settings.auth_cache_seconds)
     state.api_keys = store  # type: ignore[attr-defined]
+    sessions = PageSessionStore(engine, cache_seconds=settings.auth_cache_seconds)
+    state.page_sessions = sessions  # type: ignore[attr-defined]
     limiter = None
     if settings.rate_limit_per_second > 0:
         limiter = TokenBucketLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)

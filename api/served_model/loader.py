@@ -44,6 +44,7 @@ __all__ = [
     "ServedModel",
     "cpgs_sha256",
     "load_served_model",
+    "public_source",
     "resolve_registry_version",
 ]
 
@@ -99,6 +100,11 @@ class ModelInfo:
     requested: str
     threshold: float
     cpgs_sha256: str
+
+    @property
+    def public_source(self) -> str:
+        """:attr:`source` as every client may see it (no server path); see :func:`public_source`."""
+        return public_source(self.source)
 
 
 @dataclass(frozen=True)
@@ -185,6 +191,21 @@ def load_served_model(settings: Settings) -> ServedModel:
         info.source,
     )
     return ServedModel(bundle=bundle, info=info, aligner=aligner, **_names(bundle, load_taxonomy()))
+
+
+def public_source(source: str) -> str:
+    """Where a model came from, as any client may read it: never a path of the server.
+
+    A registry URI (``models:/NAME/VERSION`` or ``models:/NAME@ALIAS``) is shown
+    as it is; a bundle directory by its name only (``bundle sarcoma-classifier``):
+    its path says how the server is laid out, which is the operator's business.
+    """
+    if MODEL_URI_PATTERN.match(source) or source.startswith(_BUNDLE_PREFIX):
+        return source  # public already (the case page reads stored sources of both kinds)
+    return f"{_BUNDLE_PREFIX}{Path(source).name}"
+
+
+_BUNDLE_PREFIX = "bundle "
 
 
 def cpgs_sha256(bundle: ModelBundle) -> str:

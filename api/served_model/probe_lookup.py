@@ -1,12 +1,14 @@
 """Looking up an arbitrary list of probe ids: model columns, validity, duplicates, array.
 
-Built once per model. The model's own probes (its CpGs and their EPICv2
-replicate ids, ~11,000 strings) sit in a small hashed index, so a profile
-reduced to the model's CpGs is resolved in well under a millisecond. Other
-ids never feed the model; they are only checked: through the manifest's
-integer lookup (:meth:`classifier.manifest.ProbeManifest.positions`, no
-string hash table over a million ids), with the probe-id regex run only on
-the few ids no manifest knows.
+Built once per model. The ids arrive as an Arrow array in code-point order
+(:func:`api.intake.id_order.code_point_order`), so that an id given twice
+is next to itself. The model's own probes (its CpGs and their EPICv2
+replicate ids, ~11,000 strings) are the value set of one Arrow
+``index_in`` (a hash lookup in C, without the GIL). Other ids never feed
+the model; they are only checked: through the manifest's integer lookup
+(:meth:`classifier.manifest.ProbeManifest.positions`, no string hash table
+over a million ids), with the probe-id regex run only on the few ids no
+manifest knows. Errors name the first offender in the order received.
 """
 
 from __future__ import annotations
@@ -27,8 +29,6 @@ from classifier.probes import PROBE_ID_PATTERN, ArrayType, base_probe_ids
 __all__ = ["IdLookup", "ProbeIdIndex"]
 
 _BIT = {array: np.uint8(1 << i) for i, array in enumerate(ArrayType)}
-# Above this many ids, pandas' vectorised lookup wins over a dict.
-_DICT_LOOKUP_MAX = 100_000
 _SUFFIX_PATTERN = r"^[^_]+_[A-Z]{2}\d{1,3}$"
 
 
@@ -72,8 +72,8 @@ class ProbeIdIndex:
         v2_cols = model_index.get_indexer(pd.Index(base_probe_ids(v2), dtype=object))
         replicates = v2[v2_cols >= 0]
         n = len(model_index)
-        self._small = pd.Index(np.concatenate([model_index.to_numpy(), replicates]), dtype=object)
-        self._small_dict = _PositionOrMinusOne((k, i) for i, k in enumerate(self._small))
+        small = np.concatenate([model_index.to_numpy(), replicates])
+        self._small_arrow = pa.array(small, type=pa.string())
         self._small_cols = np.concatenate([np.arange(n), v2_cols[v2_cols >= 0]])
         rows = manifest.positions(model_index.to_numpy())
         base_bits = np.where(rows >= 0, self._row_bits[np.maximum(rows, 0)], 0).astype(np.uint8)
@@ -81,117 +81,101 @@ class ProbeIdIndex:
         self._small_bits = np.concatenate([base_bits, v2_bits])
         self._small_suffixed = np.concatenate([np.zeros(n, bool), np.ones(len(replicates), bool)])
 
-    def lookup(self, ids: list, locate: Callable[[int, object], Loc]) -> IdLookup:
-        """Resolve one profile's ids.
+    def lookup(
+        self, ids: pa.Array, order: np.ndarray | None, locate: Callable[[int, object], Loc]
+    ) -> IdLookup:
+        """Resolve one profile's ids, given in code-point order.
 
         Parameters
         ----------
-        ids : list
-            The received ids (anything a client sent).
+        ids : pyarrow.StringArray
+            The received ids, sorted by code point
+            (:func:`api.intake.id_order.code_point_order`).
+        order : numpy.ndarray or None
+            Where each sorted id was received (None: as sorted); errors are
+            located, and the first offender chosen, in the order received.
         locate : callable
-            ``(index, raw id) -> loc`` of an id in the request body, for errors.
+            ``(index received, raw id) -> loc`` of an id in the request body.
+
+        Returns
+        -------
+        IdLookup
+            ``cols`` in the order of ``ids`` (sorted).
 
         Raises
         ------
         InputError
             ``invalid_probe_id`` or ``duplicate_probe_id``, at the first offender.
         """
-        pos = self._model_positions(ids, locate)
+        n = len(ids)
+        received = order if order is not None else np.arange(n)
+        pos = pc.fill_null(pc.index_in(ids, value_set=self._small_arrow), -1).to_numpy(
+            zero_copy_only=False
+        )
         in_model = pos >= 0
-        cols = np.full(len(ids), -1, dtype=np.int64)
+        cols = np.full(n, -1, dtype=np.int64)
         cols[in_model] = self._small_cols[pos[in_model]]
-        # Identity keys for the duplicate check: equal ids, equal keys.
-        keys = np.where(in_model, pos, -1).astype(np.int64)
         bits = [self._small_bits[pos[in_model]]]
         suffixed = bool(self._small_suffixed[pos[in_model]].any())
         rest = np.flatnonzero(~in_model)
         unrecognised = 0
         if len(rest):
-            rest_ids = _as_strings([ids[j] for j in rest.tolist()], rest, locate)
-            rest_keys, rest_bits, rest_suffixed, unrecognised = self._check_rest(
-                rest_ids, rest, ids, locate
+            rest_bits, rest_suffixed, unrecognised = self._check_rest(
+                ids.take(pa.array(rest)), received[rest], locate
             )
-            keys[rest] = rest_keys + len(self._small)
             bits.append(rest_bits)
             suffixed = suffixed or rest_suffixed
-        duplicated = pd.Series(keys).duplicated().to_numpy(dtype=bool)
-        if duplicated.any():
-            j = int(np.argmax(duplicated))
+        # Sorted, an id given twice is next to itself; stable, its later copy comes second.
+        same = (
+            np.flatnonzero(_mask(pc.equal(ids.slice(0, n - 1), ids.slice(1)))) + 1
+            if n > 1
+            else np.empty(0, dtype=np.intp)
+        )
+        if same.size:
+            later = received[same]
+            first = int(np.argmin(later))
             raise InputError(
                 "probe id given more than once; send each probe once "
                 "(EPICv2 replicates carry distinct suffixes and are averaged)",
-                loc=locate(j, ids[j]),
+                loc=locate(int(later[first]), ids[int(same[first])].as_py()),
                 type="duplicate_probe_id",
             )
         return IdLookup(cols, _detected_array(np.concatenate(bits), suffixed), unrecognised)
 
-    def _model_positions(self, ids: list, locate: Callable[[int, object], Loc]) -> np.ndarray:
-        """Position of each id in the small index of the model's probes, -1 if absent."""
-        if len(ids) > _DICT_LOOKUP_MAX:
-            return self._small.get_indexer(pd.Index(ids, dtype=object))
-        # A dict beats pandas' hash table by 2-3x on ~10,000 fresh strings.
-        try:
-            return np.fromiter(map(self._small_dict.__getitem__, ids), np.int64, len(ids))
-        except TypeError:  # an unhashable item, e.g. a list among the ids
-            j = next(j for j, raw in enumerate(ids) if not isinstance(raw, str))
-            raise InputError(
-                "not a string; expected an Infinium probe id such as 'cg00000029'",
-                loc=locate(j, None),
-                type="invalid_probe_id",
-            ) from None
-
     def _check_rest(
-        self, rest_ids: pa.Array, rest: np.ndarray, ids: list, locate: Callable[[int, object], Loc]
-    ) -> tuple[np.ndarray, np.ndarray, bool, int]:
-        """Validate ids the model does not read; return their keys, array bits and counts."""
+        self, rest_ids: pa.Array, received: np.ndarray, locate: Callable[[int, object], Loc]
+    ) -> tuple[np.ndarray, bool, int]:
+        """Validate ids the model does not read; return their array bits and counts."""
         has_suffix = _mask(pc.match_substring(rest_ids, "_"))
-        bases = pc.replace_substring_regex(rest_ids, pattern="_.*$", replacement="")
+        bases = rest_ids
+        if has_suffix.any():
+            bases = pc.if_else(
+                pa.array(has_suffix),
+                pc.replace_substring_regex(rest_ids, pattern="_.*$", replacement=""),
+                rest_ids,
+            )
         rows = self._manifest.positions(bases)
         if has_suffix.any():
             # A known base id is valid by construction; its suffix still needs a look.
             good_suffix = _mask(pc.match_substring_regex(rest_ids, _SUFFIX_PATTERN))
             rows[has_suffix & ~good_suffix] = -1
-        n_rows = len(self._manifest.table)
-        # Base ids key by manifest row; suffixed ids by their own spelling,
-        # since two replicates share a base id but are different probes.
-        keys = np.where(has_suffix, -1, rows).astype(np.int64)
         bits = np.where(rows >= 0, self._row_bits[np.maximum(rows, 0)], 0).astype(np.uint8)
         bits[has_suffix & (rows >= 0)] = _BIT[ArrayType.EPICV2]
-        spelled = np.flatnonzero(has_suffix | (rows < 0))
-        if len(spelled):
-            codes, _ = pd.factorize(rest_ids.take(pa.array(spelled)).to_numpy(zero_copy_only=False))
-            keys[spelled] = n_rows + codes
         unknown = np.flatnonzero(rows < 0)
-        for k in unknown.tolist():
-            raw = ids[int(rest[k])]
-            if not isinstance(raw, str) or PROBE_ID_PATTERN.match(raw) is None:
-                what = "a string that is not a probe id" if isinstance(raw, str) else "not a string"
-                raise InputError(
-                    f"{what}; expected an Infinium probe id such as 'cg00000029' or "
-                    "'cg00000029_TC21'",
-                    loc=locate(int(rest[k]), raw),
-                    type="invalid_probe_id",
-                )
-        return keys, bits[rows >= 0], bool(has_suffix.any()), len(unknown)
-
-
-class _PositionOrMinusOne(dict):
-    """A dict answering -1 for a missing key (without storing it)."""
-
-    def __missing__(self, key: object) -> int:
-        return -1
-
-
-def _as_strings(rest_ids: list, rest: np.ndarray, locate: Callable[[int, object], Loc]) -> pa.Array:
-    try:
-        return pa.array(rest_ids, type=pa.string())
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        k = next(k for k, v in enumerate(rest_ids) if not isinstance(v, str))
-        raise InputError(
-            "not a string; expected an Infinium probe id such as 'cg00000029'",
-            loc=locate(int(rest[k]), None),
-            type="invalid_probe_id",
-        ) from None
+        # The regex only for the few ids no manifest knows; the first received is reported.
+        invalid = [
+            k for k in unknown.tolist() if PROBE_ID_PATTERN.match(rest_ids[k].as_py()) is None
+        ]
+        if invalid:
+            k = min(invalid, key=lambda k: received[k])
+            raw = rest_ids[k].as_py()
+            raise InputError(
+                "a string that is not a probe id; expected an Infinium probe id such as "
+                "'cg00000029' or 'cg00000029_TC21'",
+                loc=locate(int(received[k]), raw),
+                type="invalid_probe_id",
+            )
+        return bits[rows >= 0], bool(has_suffix.any()), len(unknown)
 
 
 def _mask(matches: pa.Array) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from markupsafe import Markup
 
-from api.served_model.loader import ServedModel
+from api.served_model.loader import ServedModel, public_source
 from api.store import StoredResult, reportable_classes
 from api.ui.charts import (
     OTHER_COLOUR,
@@ -265,7 +265,8 @@ def _provenance(stored: StoredResult, model: ServedModel | None) -> list[tuple[s
     rows = [
         ("Model", f"{ref['name']} version {ref['version']}"),
         ("MLflow run", ref.get("run_id") or "none recorded"),
-        ("Loaded from", ref.get("source") or "unknown"),
+        # Results stored before sources were shown without paths may hold one.
+        ("Loaded from", public_source(ref["source"]) if ref.get("source") else "unknown"),
         ("Service code version", stored.code_version),
     ]
     if model is not None:

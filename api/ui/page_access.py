@@ -1,10 +1,12 @@
 """Who is looking at a review page, and whether a submitted form really comes from one.
 
-Pages accept the same API keys as the API: in a header (scripts, tests) or
-in the cookie ``sarcoma_api_key`` that ``/ui/login`` sets (browsers; HTTP
-only, same-site strict). A form posted with the cookie must carry the CSRF
-token the page was rendered with (an HMAC of the key that another site
-cannot compute); a form posted with a header key needs none. Signing in
+Pages accept the same API keys as the API in a header (scripts, tests); a
+browser signs in on ``/ui/login`` with a key and then holds a session in
+the cookie ``sarcoma_session`` (HTTP only, same-site strict), never the key
+itself (:mod:`api.security.page_sessions`). A form posted with the cookie
+must carry the CSRF token the page was rendered with (an HMAC of the
+session token, which another site cannot compute); a form posted with a
+header key needs none. Signing in
 and out have no key to derive a token from yet: they are refused when the
 browser says the form came from another site (:func:`check_same_origin`),
 so that no other page can sign a browser in with a key of its choosing
@@ -23,7 +25,14 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
 
-from api.security import API_KEY_COOKIE, API_KEY_HEADER, Client, Permission, client_for_token
+from api.security import (
+    API_KEY_HEADER,
+    SESSION_COOKIE,
+    Client,
+    Permission,
+    client_for_session,
+    client_for_token,
+)
 
 __all__ = [
     "LoginRequired",
@@ -62,8 +71,8 @@ class UiError(Exception):
 
 
 def csrf_token(request: Request) -> str | None:
-    """The CSRF token of the page's cookie key, or ``None`` without a cookie."""
-    token = request.cookies.get(API_KEY_COOKIE)
+    """The CSRF token of the page's session cookie, or ``None`` without a cookie."""
+    token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     return hmac.new(token.encode(), _CSRF_CONTEXT, hashlib.sha256).hexdigest()
@@ -76,7 +85,7 @@ def reads_pages(client: Client) -> bool:
 
 def ui_reader(request: Request) -> Client:
     """A client that may read results on the pages (all of them, or its own)."""
-    client = _client(request, _header_token(request) or request.cookies.get(API_KEY_COOKIE))
+    client = _client(request)
     if not reads_pages(client):
         raise UiError(
             403, "Not allowed", f"The role '{client.role}' of this key cannot read results."
@@ -105,7 +114,7 @@ def ui_corrector(request: Request) -> Client:
 
 
 def _page_client_who_can(request: Request, permission: Permission, what: str, role: str) -> Client:
-    client = _client(request, _header_token(request) or request.cookies.get(API_KEY_COOKIE))
+    client = _client(request)
     if not client.can(permission):
         raise UiError(
             403,
@@ -211,9 +220,13 @@ def _header_token(request: Request) -> str | None:
     return request.headers.get(API_KEY_HEADER) or None
 
 
-def _client(request: Request, token: str | None) -> Client:
+def _client(request: Request) -> Client:
+    """The client of a header key, else of the session cookie."""
+    header = _header_token(request)
     try:
-        return client_for_token(request, token)
+        if header is not None:
+            return client_for_token(request, header)
+        return client_for_session(request, request.cookies.get(SESSION_COOKIE))
     except HTTPException as exc:
         if exc.status_code == 401:
             # With its query: signing in returns to the same filtered list.

@@ -1,14 +1,10 @@
-"""Turning the submit page's file and fields into a ``POST /v1/classify`` JSON body.
+"""Turning the submit page's file and fields into a ``POST /v1/classify`` body.
 
 Accepted files:
 
-* CSV or TSV (comma, tab or semicolon separated) with a header line, one
-  probe per line: a probe id column (``probe_id``, ``ID_REF``, ``IlmnID``,
-  ... or the first column) and one beta value column (``beta``, ``value``,
-  ... or the only other column). Empty cells and ``NA``/``NaN``/``null``
-  mean "not measured"; blank lines and lines starting with ``#`` are
-  skipped. Errors name the line as an editor numbers it (every physical
-  line counts, skipped ones too).
+* CSV or TSV with a header line, one probe per line
+  (:mod:`api.ui.profile_table`); it becomes an Arrow IPC body, so that a
+  whole-array table is never written out and read back as 17 MB of JSON;
 * JSON in the ``/v1/classify`` format with exactly one profile.
 
 The form's sample id, diagnosis and findings complete a JSON file: one the
@@ -19,22 +15,22 @@ checked by the classification pipeline, exactly as for the API.
 
 from __future__ import annotations
 
-import codecs
-import io
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import orjson
-import pandas as pd
+import pyarrow as pa
 from fastapi import HTTPException, Request
 from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.formparsers import MultiPartException
 
+from api.frame.body_timeout import BodyTimeout
 from api.frame.errors import InputError
+from api.frame.request_body import BodyFormat
 from api.intake.repeated_keys import refuse_repeated_keys
 from api.intake.text_rules import MAX_TEXT_LENGTH
+from api.ui.profile_table import ProfileTable, TableError, read_profile_table
 
 __all__ = [
     "ClassifyBody",
@@ -46,9 +42,6 @@ __all__ = [
     "read_submission",
 ]
 
-_ID_COLUMNS = ("probe_id", "probe_ids", "id_ref", "ilmnid", "targetid", "probe", "cpg", "id")
-_VALUE_COLUMNS = ("beta", "betas", "beta_value", "value", "values", "avg_beta")
-_SEPARATORS = (b"\t", b",", b";")
 _FORM_OVERHEAD = 16 * 1024  # the other fields and the multipart framing
 _FINDING_FIELDS = (
     "fusion",
@@ -77,9 +70,6 @@ _LABELS = {
     "diagnosis_code": "diagnosis code",
     "findings": "findings",
 }
-# A line starting with one of these may be blank or a comment: looked at one by one.
-_DOUBTFUL_STARTS = np.frombuffer(b" \t\f\v#", dtype=np.uint8)
-_SKIPPED_LINES = re.compile(rb"[#\n]*")
 
 
 class UploadError(ValueError):
@@ -132,17 +122,20 @@ class Submission:
 
 @dataclass(frozen=True)
 class ClassifyBody:
-    """The ``/v1/classify`` JSON body of one profile, and the file's line of each probe.
+    """The ``/v1/classify`` body of one profile, and the file's line of each probe.
 
     Attributes
     ----------
     body : bytes
+    format : BodyFormat
+        Arrow for a table, JSON for a JSON file.
     lines : numpy.ndarray or None
         For a table, the 1-based line of the file (as an editor numbers
         it) of each probe, in the order of ``probe_ids``; ``None`` for JSON.
     """
 
     body: bytes
+    format: BodyFormat = BodyFormat.JSON
     lines: np.ndarray | None = None
 
     def line_of(self, index: int) -> int | None:
@@ -193,6 +186,8 @@ async def read_submission(request: Request, max_bytes: int) -> Submission:
         )
     try:
         form = await request.form(max_files=1, max_fields=30)
+    except BodyTimeout as exc:
+        raise UploadError(exc.message, status_code=exc.status_code) from None
     except (MultiPartException, HTTPException) as exc:
         raise UploadError(f"the form cannot be read: {exc}", status_code=400) from None
     upload = form.get("profile_file")
@@ -281,7 +276,7 @@ def classify_body(
     findings: list[dict[str, Any]],
     diagnosis_code: dict[str, str] | None = None,
 ) -> ClassifyBody:
-    """Build the JSON body of one profile from an uploaded file and the form's fields.
+    """Build the ``/v1/classify`` body of one profile from an uploaded file and the form's fields.
 
     Raises
     ------
@@ -290,21 +285,52 @@ def classify_body(
     """
     if not content.strip():
         raise UploadError("the file is empty; choose a CSV, TSV or JSON file with beta values")
-    lines = None
-    if filename.lower().endswith(".json") or content.lstrip()[:1] in (b"{", b"["):
-        profile = _json_profile(content)
-    else:
-        profile, lines = _table_profile(content)
     form = {
         "sample_id": sample_id.strip(),
         "diagnosis": diagnosis.strip(),
         "diagnosis_code": diagnosis_code,
         "findings": findings,
     }
-    profile |= _form_fields(profile, form)
+    if filename.lower().endswith(".json") or content.lstrip()[:1] in (b"{", b"["):
+        profile = _json_profile(content)
+        profile |= _form_fields(profile, form)
+        _require_sample_id(profile)
+        return ClassifyBody(orjson.dumps({"profiles": [profile]}))
+    try:
+        table = read_profile_table(content)
+    except TableError as exc:
+        raise UploadError(str(exc)) from None
+    given = _form_fields({}, form)
+    _require_sample_id(given)
+    return ClassifyBody(_arrow_body(given, table), BodyFormat.ARROW, table.lines)
+
+
+def _require_sample_id(profile: dict[str, Any]) -> None:
     if not str(profile.get("sample_id") or "").strip():
         raise UploadError("enter the sample or accession id")
-    return ClassifyBody(orjson.dumps({"profiles": [profile]}), lines)
+
+
+def _arrow_body(fields: dict[str, Any], table: ProfileTable) -> bytes:
+    """One profile as an Arrow IPC stream of the ``/v1/classify`` form."""
+    offsets = pa.array([0, len(table.ids)], pa.int32())
+    columns = {
+        "sample_id": pa.array([fields["sample_id"]], pa.string()),
+        "diagnosis": pa.array([fields.get("diagnosis") or None], pa.string()),
+        "diagnosis_code": pa.array([_json_text(fields.get("diagnosis_code"))], pa.string()),
+        "findings": pa.array([_json_text(fields.get("findings"))], pa.string()),
+        "probe_ids": pa.ListArray.from_arrays(offsets, table.ids),
+        "values": pa.ListArray.from_arrays(offsets, pa.array(table.values, pa.float64())),
+    }
+    arrow = pa.table(columns)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, arrow.schema) as writer:
+        writer.write_table(arrow)
+    return sink.getvalue().to_pybytes()
+
+
+def _json_text(value: Any) -> str | None:
+    """An Arrow text cell holding ``value`` as JSON (``None`` for nothing given)."""
+    return orjson.dumps(value).decode() if value else None
 
 
 def _form_fields(profile: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
@@ -352,118 +378,3 @@ def _json_profile(content: bytes) -> dict[str, Any]:
             "(send batches to POST /v1/classify)"
         )
     return dict(profiles[0])
-
-
-def _not_utf8(text: bytes) -> UploadError:
-    """The error for a table that is not UTF-8, naming the line an editor shows."""
-    # pandas' message gives an offset within its own buffer: decode again to locate it.
-    try:
-        text.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = text.count(b"\n", 0, exc.start) + 1
-        return UploadError(
-            f"the table is not UTF-8 text (line {line} of the file holds the byte "
-            f"0x{text[exc.start]:02X}); save it as UTF-8 and upload it again"
-        )
-    return UploadError("the table is not UTF-8 text; save it as UTF-8 and upload it again")
-
-
-def _table_profile(content: bytes) -> tuple[dict[str, Any], np.ndarray]:
-    text, lines = _data_lines(content)
-    if lines.size == 0:
-        raise UploadError("the file holds only blank and comment lines")
-    header = _first_line(text)
-    separator = max(_SEPARATORS, key=header.count)
-    if header.count(separator) == 0:
-        raise UploadError(
-            "the file is neither JSON nor a table: expected a header line with a probe id "
-            "column and a beta value column, separated by tabs, commas or semicolons"
-        )
-    try:
-        # The skipped lines are all '#' now: pandas ignores them and still counts
-        # them in its own messages ("Expected 2 fields in line 5").
-        table = pd.read_csv(io.BytesIO(text), sep=separator.decode(), dtype=str, comment="#")
-    except UnicodeDecodeError:
-        raise _not_utf8(text) from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise UploadError(f"the table cannot be read: {exc}") from None
-    rows = lines[1:]
-    if len(table) != rows.size:
-        # Two lines read as one row: every later line number would be wrong.
-        raise UploadError(
-            "the table cannot be read: a quoted cell holds a line break (a probe id or "
-            "beta value never does)"
-        )
-    id_column, value_column = _columns(list(table.columns))
-    ids = table[id_column].fillna("").str.strip()
-    raw = table[value_column]
-    values = pd.to_numeric(raw, errors="coerce")
-    bad = values.isna() & raw.notna() & ~raw.str.strip().str.lower().isin({"", "na", "nan", "null"})
-    if bad.any():
-        line = rows[np.flatnonzero(bad.to_numpy())[0]]
-        raise UploadError(
-            f"line {line}: the beta value {str(raw[bad].iloc[0])[:20]!r} of column "
-            f"'{value_column}' is not a number"
-        )
-    if (ids == "").any():
-        line = rows[np.flatnonzero((ids == "").to_numpy())[0]]
-        raise UploadError(f"line {line}: the probe id is empty")
-    profile = {
-        "probe_ids": ids.tolist(),
-        "values": [None if np.isnan(v) else float(v) for v in values.to_numpy(dtype=float)],
-    }
-    return profile, rows
-
-
-def _data_lines(content: bytes) -> tuple[bytes, np.ndarray]:
-    """The table with its skipped lines filled with ``#``, and the numbers of the others.
-
-    Line breaks become ``\\n`` (``\\r\\n`` and a lone ``\\r`` count as one, as in
-    an editor), so that every line keeps its number. A line is skipped when
-    it is blank or its first non-blank character is ``#``; it is filled with
-    ``#`` rather than removed, so that pandas's line numbers stay the file's.
-    Returns the 1-based numbers of the lines kept: the header, then the rows.
-    """
-    unix = content.removeprefix(codecs.BOM_UTF8).replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    text = bytearray(unix)
-    codes = np.frombuffer(unix, dtype=np.uint8)
-    breaks = np.flatnonzero(codes == ord("\n"))
-    starts = np.r_[0, breaks + 1]
-    stops = np.r_[breaks, codes.size]
-    filled = stops > starts
-    first = np.zeros(starts.size, dtype=np.uint8)
-    first[filled] = codes[starts[filled]]
-    kept = filled & ~np.isin(first, _DOUBTFUL_STARTS)
-    # Vectorised above; only the few lines starting with a blank or '#' are read here.
-    for index in np.flatnonzero(filled & ~kept):
-        start, stop = int(starts[index]), int(stops[index])
-        line = unix[start:stop].strip()
-        if line and not line.startswith(b"#"):
-            kept[index] = True
-        else:
-            text[start:stop] = b"#" * (stop - start)
-    return bytes(text), np.flatnonzero(kept) + 1
-
-
-def _first_line(text: bytes) -> bytes:
-    """The first line of :func:`_data_lines`'s text that is not skipped: the header."""
-    start = _SKIPPED_LINES.match(text).end()  # type: ignore[union-attr]  # always matches
-    stop = text.find(b"\n", start)
-    return text[start : stop if stop >= 0 else len(text)]
-
-
-def _columns(columns: list[str]) -> tuple[str, str]:
-    if len(columns) < 2:
-        raise UploadError("the table needs two columns: probe id and beta value")
-    lowered = {c.strip().lower(): c for c in columns}
-    id_column = next((lowered[n] for n in _ID_COLUMNS if n in lowered), columns[0])
-    rest = [c for c in columns if c != id_column]
-    value_column = next((lowered[n] for n in _VALUE_COLUMNS if n in lowered), None)
-    if value_column is None:
-        if len(rest) != 1:
-            raise UploadError(
-                f"the table has {len(rest)} value columns ({', '.join(map(str, rest[:5]))}); "
-                "keep one, or name the beta value column 'beta'"
-            )
-        value_column = rest[0]
-    return id_column, value_column

@@ -83,6 +83,17 @@ def api_key(app: FastAPI, client: TestClient) -> Callable[..., dict[str, str]]:
 
 
 @pytest.fixture
+def page_session(app: FastAPI, client: TestClient) -> Callable[..., str]:
+    """Sign a browser in: ``page_session("reviewer")`` returns a session cookie's token."""
+
+    def start(role: str, name: str | None = None) -> str:
+        _, token = app.state.api_keys.create(name or f"test-{role}", role)
+        return app.state.page_sessions.start(app.state.api_keys.authenticate(token))
+
+    return start
+
+
+@pytest.fixture
 def override_settings(app: FastAPI, settings: Settings) -> Iterator[Callable[..., None]]:
     """Change settings of the running app for one test (e.g. a small body limit)."""
 

@@ -26,5 +26,12 @@ BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 def drop_everything(engine: Engine) -> None:
     """Empty the test PostgreSQL database: the service's tables and its migration record."""
     with engine.begin() as connection:
-        for table in ("deliveries", "results", "classify_requests", "api_keys", "alembic_version"):
+        for table in (
+            "deliveries",
+            "results",
+            "classify_requests",
+            "page_sessions",
+            "api_keys",
+            "alembic_version",
+        ):
             connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))

@@ -70,8 +70,6 @@ def test_random_numbers_are_the_doubles_orjson_reads():
         b'{"cg1":1.5}',  # out of range: the general path words the error
         b'{"cg1":-0.01}',
         b'{"cg1":1e400}',  # infinite as a double
-        b'{"cg1":-0}',  # orjson: integer 0; Arrow: -0.0
-        b'{"cg1":-0.0}',
         b'{"cg\\u0030":0.5}',  # an escape
         b'{"cg\\"":0.5}',
         b'{"cg\xff":0.5}',  # not UTF-8
@@ -81,6 +79,13 @@ def test_random_numbers_are_the_doubles_orjson_reads():
 )
 def test_other_objects_get_no_answer(text):
     assert _split(text) is None
+
+
+@pytest.mark.parametrize("zero", [b"-0", b"-0.0", b"-0e3", b"0.0"])
+def test_a_negative_zero_is_zero(zero):
+    split = _split(b'{"cg1":' + zero + b',"cg2":0.5}')
+    assert split is not None
+    assert split.values.tobytes() == np.array([0.0, 0.5], dtype=np.float32).tobytes()
 
 
 def test_a_body_without_backslashes_skips_the_escape_search():

@@ -87,7 +87,8 @@ def test_result_has_every_part_and_validates(post_json, world, client):
         "version": MODEL_VERSION,
         "run_id": RUN_ID,
         "threshold": 0.9,
-        "source": str(client.app.state.settings.bundle_path),
+        # Every client reads the result: the bundle by its name, not its path.
+        "source": f"bundle {client.app.state.settings.bundle_path.name}",
     }
     assert model["ood_threshold"] == pytest.approx(estimator.ood_.threshold_)
     assert model["conformal_alpha"] == estimator.conformal_alpha

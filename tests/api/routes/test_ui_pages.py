@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from api.routes import ui_pages, ui_submit
-from api.security import API_KEY_COOKIE
+from api.security import SESSION_COOKIE
 from api.ui import PageRoute
 
 
@@ -31,7 +31,7 @@ def test_pages_without_a_key_send_the_browser_to_sign_in(client):
     assert response.headers["location"] == "/ui/login?next=/ui/"
 
 
-def test_sign_in_keeps_the_key_in_an_http_only_cookie(client, api_key):
+def test_sign_in_keeps_a_session_never_the_key_in_an_http_only_cookie(client, api_key):
     token = api_key("reviewer")["Authorization"].split()[1]
     page = client.get("/ui/login", headers={"Authorization": ""})
     assert page.status_code == 200 and 'name="api_key"' in page.text
@@ -39,9 +39,54 @@ def test_sign_in_keeps_the_key_in_an_http_only_cookie(client, api_key):
     assert response.status_code == 303
     assert response.headers["location"] == "/ui/cases/x"
     cookie = response.headers["set-cookie"]
-    assert cookie.startswith(f"{API_KEY_COOKIE}=")
+    assert cookie.startswith(f"{SESSION_COOKIE}=sms_")
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert token not in cookie and token[-43:] not in cookie
     client.cookies.clear()
+
+
+def test_sign_out_ends_the_session_even_for_a_copy_of_the_cookie(client, api_key):
+    token = api_key("reviewer", "dr-out")["Authorization"].split()[1]
+    _sign_in(client, token, "/ui/")
+    session = client.cookies[SESSION_COOKIE]
+    no_key = {"Authorization": ""}
+    assert client.get("/ui/", headers=no_key).status_code == 200
+    signed_out = client.post("/ui/logout", headers=no_key, follow_redirects=False)
+    assert signed_out.status_code == 303
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, session)  # the copy an attacker kept
+    try:
+        again = client.get("/ui/", headers=no_key, follow_redirects=False)
+        assert again.status_code == 303 and again.headers["location"].startswith("/ui/login")
+        assert client.get("/v1/results", headers=no_key).status_code == 401
+    finally:
+        client.cookies.clear()
+
+
+def test_revoking_the_key_ends_its_sessions(client, app, page_session):
+    session = page_session("reviewer", "dr-revoked")
+    client.cookies.set(SESSION_COOKIE, session)
+    try:
+        no_key = {"Authorization": ""}
+        assert client.get("/ui/", headers=no_key).status_code == 200
+        (info,) = [k for k in app.state.api_keys.list() if k.client == "dr-revoked"]
+        app.state.api_keys.revoke(info.id)
+        # Another process would trust its answer for AUTH_CACHE_SECONDS; this one forgets it.
+        app.state.page_sessions._cache.forget(lambda *_: False)
+        assert client.get("/ui/", headers=no_key, follow_redirects=False).status_code == 303
+    finally:
+        client.cookies.clear()
+
+
+def test_an_api_key_in_a_cookie_opens_nothing(client, api_key):
+    token = api_key("reviewer", "dr-cookie")["Authorization"].split()[1]
+    for name in (SESSION_COOKIE, "sarcoma_api_key"):  # the cookie of earlier versions too
+        client.cookies.set(name, token)
+        try:
+            page = client.get("/ui/", headers={"Authorization": ""}, follow_redirects=False)
+            assert page.status_code == 303
+        finally:
+            client.cookies.clear()
 
 
 def _navigation(page: str) -> tuple[bool, bool, bool]:
@@ -69,9 +114,10 @@ def test_the_sign_in_page_shows_no_navigation_before_signing_in(client):
         ("lis", "/ui/submit", (True, True, True)),  # a LIS reads its own results
     ],
 )
-def test_a_signed_in_user_gets_the_navigation_and_sign_out(client, api_key, role, start, links):
-    token = api_key(role)["Authorization"].split()[1]
-    client.cookies.set(API_KEY_COOKIE, token)
+def test_a_signed_in_user_gets_the_navigation_and_sign_out(
+    client, page_session, role, start, links
+):
+    client.cookies.set(SESSION_COOKIE, page_session(role))
     try:
         page = client.get(start, headers={"Authorization": ""})
         assert page.status_code == 200
@@ -145,7 +191,7 @@ def test_sign_in_from_another_site_is_refused(client, api_key, sent_by):
     assert response.status_code == 403
     assert "not sent from this service" in response.text
     assert "set-cookie" not in response.headers
-    assert API_KEY_COOKIE not in client.cookies
+    assert SESSION_COOKIE not in client.cookies
 
 
 @pytest.mark.parametrize(
@@ -161,7 +207,7 @@ def test_sign_in_from_the_service_own_page_works(client, api_key, sent_by):
     token = api_key("reviewer")["Authorization"].split()[1]
     response = _sign_in(client, token, "/ui/", **sent_by)
     assert response.status_code == 303
-    assert response.headers["set-cookie"].startswith(f"{API_KEY_COOKIE}=")
+    assert response.headers["set-cookie"].startswith(f"{SESSION_COOKIE}=")
     client.cookies.clear()
 
 
@@ -178,7 +224,7 @@ def test_sign_out_from_another_site_is_refused(client, api_key):
     )
     assert signed_out.status_code == 303
     assert signed_out.headers["location"] == "/ui/login"
-    assert f'{API_KEY_COOKIE}=""' in signed_out.headers["set-cookie"]
+    assert f'{SESSION_COOKIE}=""' in signed_out.headers["set-cookie"]
     client.cookies.clear()
 
 
@@ -509,3 +555,11 @@ def test_pages_cannot_be_framed_by_another_site(client, reviewer, path):
     assert page.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert page.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_case_page_names_the_model_source_without_a_path(client, world, settings, api_key):
+    body = {"profiles": [{"sample_id": "SRC-1", "betas": world.betas("CIC")}]}
+    result_id = client.post("/v1/classify", json=body).json()["results"][0]["result_id"]
+    page = client.get(f"/ui/cases/{result_id}", headers=api_key("reviewer", "dr-src")).text
+    assert f'Loaded from</th><td class="mono">bundle {settings.bundle_path.name}<' in page
+    assert str(settings.bundle_path.parent) not in page

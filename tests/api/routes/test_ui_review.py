@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from api.security import API_KEY_COOKIE
+from api.security import SESSION_COOKIE
 
 NO_HEADER = {"Authorization": ""}
 
@@ -21,10 +21,9 @@ def _classify(client, world, label="DSRCT", **extra) -> str:
 
 
 @pytest.fixture
-def reviewer_cookie(client, api_key):
-    """The browser of a signed-in reviewer: the key in the cookie, no header."""
-    token = api_key("reviewer", "dr-page")["Authorization"].split()[1]
-    client.cookies.set(API_KEY_COOKIE, token)
+def reviewer_cookie(client, page_session):
+    """The browser of a signed-in reviewer: a session in the cookie, no header."""
+    client.cookies.set(SESSION_COOKIE, page_session("reviewer", "dr-page"))
     yield client
     client.cookies.clear()
 

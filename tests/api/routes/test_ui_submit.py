@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from api.security import API_KEY_COOKIE
+from api.security import SESSION_COOKIE
 from api.store import ResultQuery
 from api.ui.page_access import csrf_token
 
@@ -184,16 +184,16 @@ def test_a_reviewer_cannot_submit(client, world, api_key):
     assert "cannot submit" in response.text
 
 
-def test_a_cookie_form_needs_its_csrf_token(client, world, app):
-    token = client.headers["Authorization"].split()[1]
+def test_a_cookie_form_needs_its_csrf_token(client, world, page_session):
+    token = page_session("lis", "csrf-lis")
     no_header = {"Authorization": ""}
-    client.cookies.set(API_KEY_COOKIE, token)
+    client.cookies.set(SESSION_COOKIE, token)
     try:
         forged = _post(client, _table(world), headers=no_header)
         assert forged.status_code == 403
         assert "Form expired" in forged.text
         page = client.get("/ui/submit", headers=no_header).text
-        expected = csrf_token(_FakeRequest({API_KEY_COOKIE: token}))
+        expected = csrf_token(_FakeRequest({SESSION_COOKIE: token}))
         assert f'name="csrf_token" value="{expected}"' in page
         sent = _post(client, _table(world), headers=no_header, csrf_token=expected)
         assert sent.status_code == 303
@@ -204,3 +204,13 @@ def test_a_cookie_form_needs_its_csrf_token(client, world, app):
 class _FakeRequest:
     def __init__(self, cookies: dict[str, str]) -> None:
         self.cookies = cookies
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e309", "Infinity"])
+def test_an_infinite_beta_value_is_refused_not_read_as_not_measured(client, world, value):
+    # orjson writes an infinity as null ("not measured"); the API refuses it, so does the page.
+    lines = _table(world, "\t").split(b"\n")
+    lines[3] = lines[3].split(b"\t")[0] + b"\t" + value.encode()
+    response = _post(client, b"\n".join(lines))
+    assert response.status_code == 422, response.text
+    assert "line 4: the beta value" in response.text and "not a finite number" in response.text

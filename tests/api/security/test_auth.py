@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api.security import API_KEY_COOKIE, TokenBucketLimiter
+from api.security import SESSION_COOKIE, TokenBucketLimiter
 
 
 @pytest.fixture
@@ -82,11 +82,14 @@ def test_the_key_may_come_in_x_api_key(app, anonymous):
     assert anonymous.get("/v1/model", headers={"X-API-Key": token}).status_code == 200
 
 
-def test_a_cookie_key_reads_but_never_writes(app, anonymous, profile_body):
+def test_a_page_session_reads_but_never_writes(app, anonymous, profile_body):
     _, token = app.state.api_keys.create("lis-cookie", "lis")
-    anonymous.cookies.set(API_KEY_COOKIE, token)
+    session = app.state.page_sessions.start(app.state.api_keys.authenticate(token))
+    anonymous.cookies.set(SESSION_COOKIE, session)
     assert anonymous.get("/v1/model").status_code == 200
     assert anonymous.post("/v1/classify", json=profile_body).status_code == 401
+    anonymous.cookies.set(SESSION_COOKIE, token)  # a key is no session
+    assert anonymous.get("/v1/model").status_code == 401
 
 
 @pytest.mark.parametrize("role", ["lis", "reviewer", "admin"])

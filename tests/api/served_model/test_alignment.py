@@ -26,6 +26,11 @@ def _profile(values, ids=None, array=None) -> ProfileInput:
                         n_rejected=int(np.isnan(values).sum()))  # fmt: skip
 
 
+def _qc(qc):
+    """A QC record without its canonical form (which holds arrays)."""
+    return dataclasses.replace(qc, canonical=None)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("array", list(ArrayType))
 def test_canonical_order_equals_id_lookup(aligner, array):
@@ -36,19 +41,28 @@ def test_canonical_order_equals_id_lookup(aligner, array):
     by_order, qc_order = aligner.align(_profile(values, array=array), AlignmentCache())
     by_list, qc_list = aligner.align(_profile(values, ids=ids.tolist()), AlignmentCache())
     by_arrow, _ = aligner.align(_profile(values, ids=pa.array(ids)), AlignmentCache())
-    # A shuffled list cannot take the canonical path: it is looked up.
+    # The whole array in another order is still the array, put in its order.
     order = rng.permutation(len(ids))
-    by_lookup, qc_lookup = aligner.align(
+    by_shuffled, qc_shuffled = aligner.align(
         _profile(values[order], ids=ids[order].tolist()), AlignmentCache()
+    )
+    # One probe fewer is no whole array: the ids are looked up.
+    kept = order[1:]
+    by_lookup, qc_lookup = aligner.align(
+        _profile(values[kept], ids=ids[kept].tolist()), AlignmentCache()
     )
     np.testing.assert_array_equal(by_order, by_list)
     np.testing.assert_array_equal(by_order, by_arrow)
-    np.testing.assert_allclose(by_order, by_lookup, rtol=1e-6)
-    assert qc_order == qc_list
-    # Only the shuffled list does not follow the canonical order.
-    assert qc_order.canonical_order == array.value and qc_lookup.canonical_order is None
-    assert dataclasses.replace(qc_lookup, canonical_order=array.value) == qc_order
-    assert qc_order.array_type == array.value
+    np.testing.assert_array_equal(by_order, by_shuffled)
+    changed = np.flatnonzero(~np.isclose(by_order, by_lookup, rtol=1e-6, equal_nan=True))
+    assert len(changed) <= 1  # the probe left out, if the model reads it
+    assert qc_order.canonical is None and _qc(qc_order) == _qc(qc_list) == _qc(qc_shuffled)
+    for qc in (qc_list, qc_shuffled):
+        assert (qc.canonical.kind, qc.canonical.array) == ("array", array.value)
+    np.testing.assert_array_equal(qc_shuffled.canonical.values(values[order]), values)
+    assert qc_lookup.canonical.kind == "ids"
+    assert qc_lookup.canonical.ids.equals(pa.array(np.sort(ids[kept])))
+    assert qc_order.array_type == qc_lookup.array_type == array.value
 
 
 def test_detection_follows_detect_array(aligner, world):
@@ -83,6 +97,8 @@ def test_batch_cache_reuses_a_shared_id_list(aligner, world):
     first = cache.gather
     aligner.align(_profile(np.full(len(ids), 0.4), ids=list(ids)), cache)
     assert cache.gather is first
+    aligner.align(_profile(np.full(len(ids) - 1, 0.4), ids=ids[1:]), cache)
+    assert cache.gather is not first
 
 
 def test_the_models_own_order_equals_id_lookup(aligner):
@@ -96,7 +112,11 @@ def test_the_models_own_order_equals_id_lookup(aligner):
     )
     np.testing.assert_array_equal(own, values)
     np.testing.assert_array_equal(own, shuffled)
-    assert qc_own == qc_shuffled
+    assert _qc(qc_own) == _qc(qc_shuffled)
+    # Both are the model's own order: one canonical form, one fingerprint.
+    assert qc_own.canonical.kind == qc_shuffled.canonical.kind == "model"
+    np.testing.assert_array_equal(qc_shuffled.canonical.values(values[order]), values)
+    np.testing.assert_array_equal(qc_own.canonical.values(values), values)
 
 
 def test_arrow_ids_in_the_models_own_order_skip_the_lookup(aligner, monkeypatch):
@@ -109,7 +129,8 @@ def test_arrow_ids_in_the_models_own_order_skip_the_lookup(aligner, monkeypatch)
     def no_lookup(*args):
         raise AssertionError("the ids were looked up")
 
-    monkeypatch.setattr(aligner, "_lookup", no_lookup)
+    monkeypatch.setattr(aligner._ids, "lookup", no_lookup)
     as_arrow, qc_arrow = aligner.align(_profile(values, ids=pa.array(ids)), AlignmentCache())
     np.testing.assert_array_equal(as_arrow, as_list)
-    assert qc_arrow == qc_list
+    assert _qc(qc_arrow) == _qc(qc_list)
+    assert qc_arrow.canonical.kind == qc_list.canonical.kind == "model"

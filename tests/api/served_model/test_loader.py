@@ -14,6 +14,7 @@ from api.served_model.loader import (
     REGISTRY_HTTP_DEFAULTS,
     RegistryLookupError,
     load_served_model,
+    public_source,
     resolve_registry_version,
 )
 from api.settings import Settings
@@ -152,3 +153,17 @@ def test_without_a_tracking_uri_the_registry_is_the_one_training_writes(monkeypa
     root = Path(__file__).resolve().parents[3]
     with mlflow_uris():
         assert configure_tracking() == EMBEDDED_TRACKING_URI == f"sqlite:///{root / 'mlflow.db'}"
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("/srv/models/sarcoma-classifier", "bundle sarcoma-classifier"),
+        ("models/sarcoma-classifier/", "bundle sarcoma-classifier"),
+        ("models:/sarcoma-classifier/3", "models:/sarcoma-classifier/3"),
+        ("models:/sarcoma-classifier@champion", "models:/sarcoma-classifier@champion"),
+        ("bundle sarcoma-classifier", "bundle sarcoma-classifier"),  # shown twice, same
+    ],
+)
+def test_the_public_source_names_no_server_path(source, shown):
+    assert public_source(source) == shown

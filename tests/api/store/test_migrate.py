@@ -14,7 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from api.security.key_table import SecurityBase
+from api.security.key_table import ApiKeyRow, SecurityBase
 from api.store import ResultStore, current_revision, head_revision, migrate, upgrade_database
 from api.store.alembic_upgrade import alembic_config
 from api.store.engine import make_engine
@@ -131,10 +131,10 @@ def _insert_0001_result(engine, result_id: str) -> None:
 
 def test_an_api_keys_table_made_before_the_migrations_is_kept(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    SecurityBase.metadata.create_all(engine)
+    SecurityBase.metadata.create_all(engine, tables=[ApiKeyRow.__table__])
     upgrade_database(engine)
     tables = set(inspect(engine).get_table_names())
-    assert {"api_keys", "results", "classify_requests", "deliveries"} <= tables
+    assert {"api_keys", "results", "classify_requests", "deliveries", "page_sessions"} <= tables
     engine.dispose()
 
 
@@ -205,3 +205,16 @@ def test_the_command_line_names_a_database_it_cannot_use(url, capsys):
     assert captured.out == ""
     assert captured.err.startswith("error: cannot use the database ")
     assert "s3cret" not in captured.err and "Traceback" not in captured.err
+
+
+def test_revision_0004_adds_the_page_sessions_and_can_be_undone(empty_engine):
+    upgrade_database(empty_engine, "0003")
+    assert "page_sessions" not in inspect(empty_engine).get_table_names()
+    upgrade_database(empty_engine)
+    columns = {c["name"] for c in inspect(empty_engine).get_columns("page_sessions")}
+    assert columns == {"id", "key_id", "created_at", "expires_at"}
+    with empty_engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0003")
+    assert "page_sessions" not in inspect(empty_engine).get_table_names()
+    upgrade_database(empty_engine)
+    assert current_revision(empty_engine) == head_revision() == "0004"

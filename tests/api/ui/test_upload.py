@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+import math
+
 import orjson
+import pyarrow as pa
 import pytest
 
-from api.ui.upload import FormFindings, UploadError, classify_body, findings_of
+from api.frame.request_body import BodyFormat
+from api.ui.upload import ClassifyBody, FormFindings, UploadError, classify_body, findings_of
 
 
 def _profile(content: bytes, filename: str = "p.csv", **fields) -> dict:
     defaults = {"sample_id": "S1", "diagnosis": "", "findings": []}
-    body = orjson.loads(classify_body(content, filename, **(defaults | fields)).body)
-    (profile,) = body["profiles"]
+    return _read(classify_body(content, filename, **(defaults | fields)))
+
+
+def _read(prepared: ClassifyBody) -> dict:
+    """The profile of a prepared body as a JSON profile, whichever form it has."""
+    if prepared.format is BodyFormat.JSON:
+        (profile,) = orjson.loads(prepared.body)["profiles"]
+        return profile
+    (row,) = pa.ipc.open_stream(prepared.body).read_all().to_pylist()
+    assert set(row) == {
+        "sample_id",
+        "diagnosis",
+        "diagnosis_code",
+        "findings",
+        "probe_ids",
+        "values",
+    }
+    profile = {"sample_id": row["sample_id"], "probe_ids": row["probe_ids"],
+               "values": [None if math.isnan(v) else v for v in row["values"]]}  # fmt: skip
+    if row["diagnosis"] is not None:
+        profile["diagnosis"] = row["diagnosis"]
+    if row["findings"] is not None:
+        profile["findings"] = orjson.loads(row["findings"])
+    if row["diagnosis_code"] is not None:
+        profile["diagnosis_code"] = orjson.loads(row["diagnosis_code"])
     return profile
 
 
@@ -163,7 +190,7 @@ def test_a_quoted_cell_across_lines_is_refused():
 def test_a_table_body_knows_the_line_of_each_probe():
     content = b"# note\nprobe_id;beta\ncg1;0.1\n\n# more\ncg2;0.2 # checked twice\n"
     prepared = classify_body(content, "p.csv", sample_id="S1", diagnosis="", findings=[])
-    assert orjson.loads(prepared.body)["profiles"][0]["values"] == [0.1, 0.2]
+    assert _read(prepared)["values"] == [0.1, 0.2]
     assert [prepared.line_of(0), prepared.line_of(1)] == [3, 6]
     assert prepared.line_of(2) is None
 
@@ -224,6 +251,7 @@ def test_a_diagnosis_code_from_the_form_goes_into_the_body():
         findings=[],
         diagnosis_code={"system": "OncoTree", "code": "DSRCT"},
     )
-    (profile,) = orjson.loads(body.body)["profiles"]
+    assert body.format is BodyFormat.ARROW  # a table travels as Arrow, the code in a JSON cell
+    profile = _read(body)
     assert profile["diagnosis_code"] == {"system": "OncoTree", "code": "DSRCT"}
     assert "diagnosis" not in profile
