@@ -62,7 +62,8 @@ class ProfileQuality:
         if self.out_of_distribution:
             out.append(
                 "the profile is out of distribution (unlike the reference cohort: a tumour type "
-                "the model was not trained on, low tumour content or a technical problem)"
+                "the model was not trained on, low tumour content, a laboratory batch unlike "
+                "the reference's, or a technical problem)"
             )
         if self.cpg_coverage < self.min_coverage:
             out.append(

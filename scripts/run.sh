@@ -35,7 +35,7 @@ cat <<MSG
    example call:  curl -s -X POST http://$HOST:$PORT/v1/classify \\
                     -H "Authorization: Bearer \$(cat $KEYS/lis.token)" \\
                     -H 'Content-Type: application/json' \\
-                    --data @data_samples/dsrct_ewsr1_wt1.json
+                    --data @data_samples/dsrct_submitted_as_ewing.json
    keys:          $KEYS/lis.token (submit), reviewer.token (read all), admin.token (reload, keys)
 MSG
 export MODEL_PATH="$MODEL"

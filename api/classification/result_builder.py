@@ -173,7 +173,8 @@ def _qc(qc: ProfileQc, call: Call, model: ServedModel, options: ResultOptions) -
                 code="out_of_distribution",
                 message=f"the profile is unlike the reference cohort (distance "
                 f"{call.ood_distance:.3g} > {call.ood_threshold:.3g}): possibly a tumour type "
-                "the model was not trained on, low tumour content or a technical problem",
+                "the model was not trained on, low tumour content, a laboratory batch unlike "
+                "the reference's, or a technical problem",
             )
         )
     return Qc(

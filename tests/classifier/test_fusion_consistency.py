@@ -310,6 +310,27 @@ def test_non_confident_call_is_judged_against_the_top_class_and_says_so():
     )
 
 
+@pytest.mark.parametrize(
+    ("score", "withheld"),
+    [(0.95, True), (0.90, True), (0.8999, False)],  # the threshold 0.90 is a match's edge
+)
+def test_a_call_withheld_by_the_quality_check_is_not_called_unconfident(score, withheld):
+    # A confident score with decision no_match: the quality gate (out of distribution, too
+    # few CpGs) withheld it. "Not confident (1.00 < 0.90)" would be false.
+    scores = {"DSRCT": score, "EWS": 1.0 - score}
+    r = assess("DSRCT", [fusion("EWSR1::WT1")], decision="no_match", scores=scores)
+    assert r.status is S.CONFIRMED
+    assert not r.call_confident
+    if withheld:
+        assert r.summary.startswith(
+            f"The methylation call ({score:.2f}) is withheld by the quality check (see the "
+            "reclassification's reason); the findings are judged against the top class, "
+            "desmoplastic small round cell tumour, only."
+        )
+    else:
+        assert r.summary.startswith("The methylation call is not confident (0.89 < 0.90)")
+
+
 def test_family_match_says_so():
     r = assess("EWS", [fusion("EWSR1::FLI1")], decision="family_match")
     assert r.status is S.CONFIRMED
