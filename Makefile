@@ -54,12 +54,12 @@ bench: setup
 	$(BIN)/python benchmarks/bench_service.py --model-path $(MODEL)
 
 ## The evaluation report (docs/evaluation/): trains on the default cohort with the
-## leave-classes-out and leave-array-out fits (three fits more than make model), then
+## leave-classes-out, leave-array-out and leave-sites-out fits (four fits more than make model), then
 ## draws report.md and its figures.
 REPORT ?= docs/evaluation
 report: setup
 	$(BIN)/python -m training.evaluation_report --cohort $(COHORT) --out $(REPORT) \
-		--loco-every 8 --leave-array-out
+		--loco-every 8 --leave-array-out --leave-site-out-every 5
 
 ## Mutation testing of the metric, calibration, decision, OOD and conformal modules
 ## (mutmut; [tool.mutmut] in pyproject.toml). Slow: not part of make test.

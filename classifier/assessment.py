@@ -228,10 +228,11 @@ class RobustnessPoint:
     ----------
     kind : str
         ``missing_random``, ``missing_array``, ``purity``, ``material``,
-        ``array_type`` or ``leave_array_out``.
+        ``array_type``, ``leave_array_out`` or ``leave_site_out``.
     level : str
         The point on the curve (``"0.5"`` measured, ``"epicv2"``,
-        ``"0.5-0.7"``, ``"FFPE"``, ``"train 450k, test epic"``).
+        ``"0.5-0.7"``, ``"FFPE"``, ``"train 450k, test epic"``,
+        ``"train 25 other suppliers, test 7 held-out suppliers"``).
     figures : GroupFigures
     """
 

@@ -54,6 +54,7 @@ class TrainConfig:
     dask_scheduler: str | None = None
     loco_every: int = 0
     leave_array_out: bool = False
+    leave_site_out_every: int = 0
     reference_map: str = "tsne"
 
 
@@ -146,6 +147,14 @@ def parse_args(argv: list[str] | None) -> TrainConfig:
         help="also train on 450K profiles and test on EPIC ones, and back (two extra fits)",
     )
     p.add_argument(
+        "--leave-site-out-every",
+        type=int,
+        default=0,
+        metavar="K",
+        help="leave-sites-out check: one extra fit without every K-th supplier (samples.csv "
+        "column 'supplier') in sorted order (make report uses 5; default 0: skipped)",
+    )
+    p.add_argument(
         "--reference-map",
         default="tsne",
         choices=sorted(MAP_METHODS),
@@ -168,6 +177,10 @@ def parse_args(argv: list[str] | None) -> TrainConfig:
         p.error(f"--outer-jobs must be at least 1, got {a.outer_jobs}")
     if a.loco_every < 0 or a.loco_every == 1:
         p.error("--loco-every must be 0 (skip) or at least 2 (every K-th class left out)")
+    if a.leave_site_out_every < 0 or a.leave_site_out_every == 1:
+        p.error(
+            "--leave-site-out-every must be 0 (skip) or at least 2 (every K-th supplier left out)"
+        )
     if a.no_tracking and a.register is not None:
         p.error("--register needs MLflow tracking: drop --no-tracking, or drop --register")
     if problem := _out_problem(a.out, a.replace):
@@ -181,6 +194,7 @@ def parse_args(argv: list[str] | None) -> TrainConfig:
         batch_adjustment=a.batch_adjustment, outer_jobs=a.outer_jobs,
         dask_scheduler=a.dask_scheduler,
         loco_every=a.loco_every, leave_array_out=a.leave_array_out,
+        leave_site_out_every=a.leave_site_out_every,
         reference_map=a.reference_map,
     )  # fmt: skip
 

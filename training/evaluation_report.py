@@ -34,6 +34,7 @@ _OPTIONS = {
     "outer_folds": "--outer-folds", "inner_folds": "--inner-folds", "seed": "--seed",
     "n_features": "--n-features", "calibration": "--calibration", "threshold": "--threshold",
     "loco_every": "--loco-every", "reference_map": "--reference-map",
+    "leave_site_out_every": "--leave-site-out-every",
 }  # fmt: skip
 
 

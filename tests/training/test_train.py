@@ -718,7 +718,8 @@ def test_linear_learner_temperature_and_a_non_default_threshold_end_to_end(
     from classifier.calibration import TemperatureScaling
 
     args = ["--model", "linear", "--calibration", "temperature", "--threshold", "0.6",
-            "--no-tracking", "--loco-every", "3", "--reference-map", "pca"]  # fmt: skip
+            "--no-tracking", "--loco-every", "3", "--reference-map", "pca",
+            "--leave-site-out-every", "4"]  # fmt: skip
     gates = tmp_path / "gates.toml"
     gates.write_text(PERMISSIVE)
     assert _train(cohort_dir, tmp_path / "m", gates, *args, register=None) == 0
@@ -745,6 +746,10 @@ def test_linear_learner_temperature_and_a_non_default_threshold_end_to_end(
     assert assessment.ood.held_out_classes == ("BCOR", "EWS")
     assert 0.0 <= assessment.ood.auroc <= 1.0
     assert bundle.qc_thresholds == assessment.qc
+    # The leave-sites-out fit ran: one robustness point, on held-out suppliers' profiles.
+    (site,) = [p for p in assessment.robustness if p.kind == "leave_site_out"]
+    assert site.level.endswith("held-out suppliers")
+    assert site.figures.n > 0
 
 
 @pytest.mark.slow

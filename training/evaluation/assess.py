@@ -294,7 +294,7 @@ def _robustness(
             shift.calibrated, shift.y_idx, threshold, shift.ood_ratio > cut, shift.coverage
         )
         level = f"train {shift.train_array}, test {shift.test_array}"
-        out.append(RobustnessPoint("leave_array_out", level, figures))
+        out.append(RobustnessPoint(shift.kind, level, figures))
     return out
 
 

@@ -210,6 +210,7 @@ def _robustness_section(a: Assessment, made_by: str) -> list[str]:
         "material": "Material",
         "array_type": "Array of the profile",
         "leave_array_out": "Leave array out",
+        "leave_site_out": "Leave sites out (laboratory batches the model never saw)",
     }
     pictures = {"missing_random": "robustness_missing.png", "purity": "robustness_purity.png"}
     for kind, title in titles.items():

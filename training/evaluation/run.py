@@ -20,7 +20,12 @@ from training.cohort import Cohort
 from training.config import TrainConfig
 from training.evaluation.assess import assess
 from training.evaluation.fold_probe import probe_fold
-from training.evaluation.shift import held_out_classes, leave_array_out, leave_classes_out
+from training.evaluation.shift import (
+    held_out_classes,
+    leave_array_out,
+    leave_classes_out,
+    leave_sites_out,
+)
 from training.nested_cv import FoldProbeCallback, NestedCVResult
 
 __all__ = ["fold_probe", "run_assessment"]
@@ -66,6 +71,24 @@ def run_assessment(
                 result.classes,
             )
             seconds["leave_array_out"] = round(time.perf_counter() - start, 1)
+    if config.leave_site_out_every:
+        if "supplier" not in cohort.samples.columns:
+            say("note: no supplier column: leave-sites-out skipped")
+        else:
+            say(f"leave-sites-out fit (every {config.leave_site_out_every}th supplier held out)")
+            site_shift = leave_sites_out(
+                template,
+                cohort.betas,
+                cohort.labels,
+                cohort.samples["supplier"].to_numpy(),
+                result.classes,
+                every=config.leave_site_out_every,
+            )
+            if site_shift is None:
+                say("note: too few profiles per class outside the held-out suppliers: skipped")
+            else:
+                shifts = [*(shifts or []), site_shift]
+                seconds["leave_sites_out"] = round(site_shift.seconds, 1)
     start = time.perf_counter()
     assessment = assess(
         result,

@@ -14,6 +14,13 @@ and are stated plainly in the report:
   and back: two fits, each on about half the cohort. Classes with fewer
   than 3 training profiles on the training array are left out of that fit,
   and their test profiles out of its figures.
+- **Leave sites out.** In nested cross-validation every test profile's
+  laboratory batch (its ``supplier``) is also in the training folds; a
+  lab's own profiles come from a batch the model never saw. One fit leaves
+  out every ``every``-th supplier in sorted order, from the first (a rule
+  fixed before any figure was seen: :func:`held_out_suppliers`), trains on
+  the others and scores the held-out suppliers' profiles, with the same
+  class rule as leave-array-out.
 """
 
 from __future__ import annotations
@@ -33,8 +40,10 @@ __all__ = [
     "ArrayShift",
     "ClassesOut",
     "held_out_classes",
+    "held_out_suppliers",
     "leave_array_out",
     "leave_classes_out",
+    "leave_sites_out",
 ]
 
 #: Fewest training profiles of a class a leave-array-out fit keeps it with.
@@ -112,11 +121,12 @@ def leave_classes_out(
 
 @dataclass(frozen=True)
 class ArrayShift:
-    """One leave-array-out fit: calls on the other array's profiles.
+    """One shift fit (leave array out, leave sites out): calls on profiles of another kind.
 
     Attributes
     ----------
     train_array, test_array : str
+        What the fit was trained and tested on (an array, or sites).
     calibrated : ndarray (n_test, n_classes)
         Columns in the cohort's class order.
     y_idx : ndarray of int
@@ -126,6 +136,8 @@ class ArrayShift:
     dropped_classes : tuple of str
         Classes left out for too few training profiles on ``train_array``.
     seconds : float
+    kind : str, default="leave_array_out"
+        ``leave_array_out`` or ``leave_site_out``.
     """
 
     train_array: str
@@ -136,6 +148,7 @@ class ArrayShift:
     coverage: np.ndarray
     dropped_classes: tuple[str, ...]
     seconds: float
+    kind: str = "leave_array_out"
 
 
 def leave_array_out(
@@ -178,3 +191,50 @@ def leave_array_out(
             )
         )
     return out
+
+
+def held_out_suppliers(suppliers, every: int) -> list[str]:
+    """Every ``every``-th supplier in sorted order, from the first: the rule fixed in advance."""
+    ordered = sorted({str(s) for s in suppliers if str(s).strip()})
+    return ordered[::every] if every > 0 else []
+
+
+def leave_sites_out(
+    template: MethylationClassifier,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    supplier: np.ndarray,
+    classes: np.ndarray,
+    every: int = 5,
+) -> ArrayShift | None:
+    """Train without the suppliers of :func:`held_out_suppliers`, score theirs.
+
+    Returns None when no class keeps both :data:`MIN_TRAIN_PER_CLASS`
+    training profiles and a held-out profile.
+    """
+    start = time.perf_counter()
+    y = np.asarray(y).astype(str)
+    sites = pd.Series(supplier).astype(str).to_numpy()
+    held = held_out_suppliers(sites, every)
+    on_test = np.isin(sites, held)
+    counts = pd.Series(y[~on_test]).value_counts()
+    kept = counts.index[counts >= MIN_TRAIN_PER_CLASS]
+    train = np.flatnonzero(~on_test & np.isin(y, kept))
+    test = np.flatnonzero(on_test & np.isin(y, kept))
+    if len(kept) < 2 or not len(test):
+        return None
+    model = clone(template).fit(X.iloc[train], y[train])
+    detail = model.predict_detail(X.iloc[test])
+    proba = np.zeros((len(test), len(classes)))
+    proba[:, np.searchsorted(classes, model.classes_)] = detail.calibrated
+    return ArrayShift(
+        train_array=f"{len(set(sites)) - len(held)} other suppliers",
+        test_array=f"{len(held)} held-out suppliers",
+        calibrated=proba,
+        y_idx=np.searchsorted(classes, y[test]),
+        ood_ratio=detail.ood_distance / float(model.ood_.threshold_),
+        coverage=detail.coverage,
+        dropped_classes=tuple(sorted(set(np.unique(y[on_test])) - set(kept))),
+        seconds=time.perf_counter() - start,
+        kind="leave_site_out",
+    )
