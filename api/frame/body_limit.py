@@ -25,12 +25,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.frame.errors import InputError, error_item, error_response
 from api.frame.request_body import body_too_large
+from api.frame.scope_middleware import ScopeMiddleware
 from api.settings import Settings, get_settings
 
 __all__ = ["BodyLimitMiddleware"]
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(ScopeMiddleware):
     """Refuse with 413 any request body over ``MAX_BODY_BYTES``.
 
     The limit is read from the app's settings on every request (they are
@@ -44,13 +45,13 @@ class BodyLimitMiddleware:
     """
 
     def __init__(self, app: ASGIApp, self_limited: Iterable[str] = ()) -> None:
-        self.app = app
+        super().__init__(app)
         self.self_limited = frozenset(self_limited)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _route_path(scope) in self.self_limited:
-            await self.app(scope, receive, send)
-            return
+    def passes(self, scope: Scope) -> bool:
+        return super().passes(scope) or _route_path(scope) in self.self_limited
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = _limit_of(scope)
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > limit:

@@ -19,9 +19,10 @@ import asyncio
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from api.frame.errors import error_item
+from api.frame.scope_middleware import ScopeMiddleware
 from api.settings import Settings, get_settings
 
 __all__ = ["BodyTimeout", "BodyTimeoutMiddleware"]
@@ -44,7 +45,7 @@ class BodyTimeout(HTTPException):
         super().__init__(status_code=408, detail=detail)
 
 
-class BodyTimeoutMiddleware:
+class BodyTimeoutMiddleware(ScopeMiddleware):
     """Time out each wait for the next part of an incomplete request body.
 
     The limit is read from the app's settings on every request (they are
@@ -55,13 +56,7 @@ class BodyTimeoutMiddleware:
     app : ASGI application
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         watch = _Watch(_timeout_of(scope))
 
         async def timed_receive() -> Message:

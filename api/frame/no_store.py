@@ -10,7 +10,9 @@ may be cached. An answer that sets its own ``Cache-Control`` keeps it.
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from api.frame.scope_middleware import ScopeMiddleware
 
 __all__ = ["CACHEABLE_PREFIXES", "NoStoreMiddleware"]
 
@@ -18,7 +20,7 @@ __all__ = ["CACHEABLE_PREFIXES", "NoStoreMiddleware"]
 CACHEABLE_PREFIXES = ("/ui/static/", "/docs/", "/redoc/")
 
 
-class NoStoreMiddleware:
+class NoStoreMiddleware(ScopeMiddleware):
     """Add ``Cache-Control: no-store`` to every HTTP answer outside :data:`CACHEABLE_PREFIXES`.
 
     Parameters
@@ -26,14 +28,10 @@ class NoStoreMiddleware:
     app : ASGI application
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def passes(self, scope: Scope) -> bool:
+        return super().passes(scope) or scope["path"].startswith(CACHEABLE_PREFIXES)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(CACHEABLE_PREFIXES):
-            await self.app(scope, receive, send)
-            return
-
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_no_store(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)

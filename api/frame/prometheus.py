@@ -35,6 +35,7 @@ from prometheus_client import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.frame.request_id import route_template
+from api.frame.scope_middleware import ScopeMiddleware
 
 __all__ = ["CONTENT_TYPE_LATEST", "MetricsMiddleware", "ServiceMetrics"]
 
@@ -145,7 +146,7 @@ class ServiceMetrics:
         return generate_latest(self.registry)
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(ScopeMiddleware):
     """Count every HTTP request and time it, by route template and status.
 
     Parameters
@@ -155,13 +156,10 @@ class MetricsMiddleware:
     """
 
     def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500
 

@@ -22,9 +22,10 @@ import uuid
 from contextvars import ContextVar
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from api.frame.errors import REQUEST_ID_HEADER
+from api.frame.scope_middleware import ScopeMiddleware
 
 __all__ = ["CURRENT_REQUEST_ID", "RequestIdMiddleware", "route_template"]
 
@@ -40,7 +41,7 @@ def route_template(scope: Scope) -> str:
     return getattr(route, "path", None) or "unmatched"
 
 
-class RequestIdMiddleware:
+class RequestIdMiddleware(ScopeMiddleware):
     """Assign a request id, add it to the response headers and log the request.
 
     Parameters
@@ -48,13 +49,7 @@ class RequestIdMiddleware:
     app : ASGI application
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         rid = uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
         started = time.perf_counter()

@@ -15,8 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from api.frame.scope_middleware import ScopeMiddleware
 from classifier.errors import ClassifierError
 
 __all__ = [
@@ -56,7 +57,7 @@ def configuration_error_message(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-class StartupErrorMiddleware:
+class StartupErrorMiddleware(ScopeMiddleware):
     """Replace the traceback of a start-up failure by its recorded message, if any.
 
     Parameters
@@ -64,14 +65,9 @@ class StartupErrorMiddleware:
     app : ASGI application
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    handles = "lifespan"
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "lifespan":
-            await self.app(scope, receive, send)
-            return
-
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_message(message: Message) -> None:
             if message["type"] == "lifespan.startup.failed":
                 recorded = getattr(scope["app"].state, "startup_error", None)

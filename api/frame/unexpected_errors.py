@@ -17,9 +17,10 @@ from __future__ import annotations
 import logging
 
 from starlette.requests import ClientDisconnect, Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from api.frame.errors import error_item, error_response, request_id_of
+from api.frame.scope_middleware import ScopeMiddleware
 
 __all__ = ["CLIENT_CLOSED_REQUEST", "UnexpectedErrorMiddleware"]
 
@@ -29,7 +30,7 @@ log = logging.getLogger("api.frame.errors")
 CLIENT_CLOSED_REQUEST = 499
 
 
-class UnexpectedErrorMiddleware:
+class UnexpectedErrorMiddleware(ScopeMiddleware):
     """Answer 500 to an unexpected exception (logged once), 499 to a client that left.
 
     Parameters
@@ -37,13 +38,7 @@ class UnexpectedErrorMiddleware:
     app : ASGI application
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracked_send(message: Message) -> None:
