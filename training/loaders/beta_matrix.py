@@ -124,9 +124,16 @@ def read_beta_matrix(
         if _probe_share(_beta_names(layout.header[1:])) >= 0.5:
             return _wide_text_matrix(p, layout, detection_pvalue_threshold)
         table = read_text_table(p, layout, field="betas")
-    return beta_matrix_from_table(
+    # Arrow's allocator keeps the buffers a reader freed (parsing, decompression:
+    # about one more matrix at full width) unless asked to give them back; so
+    # once the table is read, and again once it is no longer needed.
+    pa.default_memory_pool().release_unused()
+    matrix = beta_matrix_from_table(
         table, source=p.name, detection_pvalue_threshold=detection_pvalue_threshold
     )
+    del table
+    pa.default_memory_pool().release_unused()
+    return matrix
 
 
 def beta_matrix_from_table(
