@@ -45,6 +45,7 @@ from api.classification.flow import (  # noqa: E402
 from api.classification.input_fingerprint import nans_canonical_of, values_sha256  # noqa: E402
 from api.classification.result_builder import ResultOptions  # noqa: E402
 from api.frame.request_body import BodyFormat  # noqa: E402
+from api.served_model.alignment import AlignmentCache  # noqa: E402
 from api.served_model.loader import load_served_model  # noqa: E402
 from api.settings import Settings  # noqa: E402
 from classifier.manifest import load_manifest  # noqa: E402
@@ -69,12 +70,17 @@ def main(argv: list[str] | None = None) -> int:
             options=ResultOptions(),
         )
         read = read_profiles(model, job)
+        # A profile sent with ids is hashed in its canonical form, which alignment
+        # gives (in prepare_results, on the classifying thread); found once here.
+        cache = AlignmentCache()
+        canonical = [model.aligner.align(p, cache)[1].canonical for p in read.profiles]
         stages: dict[str, Callable[[], object]] = {
             "read": lambda job=job: read_profiles(model, job),
             # The two branches as prepare_results runs them: the hash of the values as
             # sent on one thread; the NaN-bits question, checks and classification on the other.
-            "hash": lambda read=read: [
-                values_sha256(p, sha, nans_canonical=True) for p in read.profiles
+            "hash": lambda read=read, canonical=canonical: [
+                values_sha256(p, sha, form, nans_canonical=True)
+                for p, form in zip(read.profiles, canonical, strict=True)
             ],
             "check + classify": lambda job=job, read=read: (
                 [nans_canonical_of(p) for p in read.profiles],
