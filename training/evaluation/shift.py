@@ -166,30 +166,12 @@ def leave_array_out(
     for train_array, test_array in pairs:
         start = time.perf_counter()
         on_train = arrays == train_array
-        counts = pd.Series(y[on_train]).value_counts()
-        kept = counts.index[counts >= MIN_TRAIN_PER_CLASS]
-        if len(kept) < 2:
-            continue
-        train = np.flatnonzero(on_train & np.isin(y, kept))
-        test = np.flatnonzero((arrays == test_array) & np.isin(y, kept))
-        if not len(test):
-            continue
-        model = clone(template).fit(X.iloc[train], y[train])
-        detail = model.predict_detail(X.iloc[test])
-        proba = np.zeros((len(test), len(classes)))
-        proba[:, np.searchsorted(classes, model.classes_)] = detail.calibrated
-        out.append(
-            ArrayShift(
-                train_array=train_array,
-                test_array=test_array,
-                calibrated=proba,
-                y_idx=np.searchsorted(classes, y[test]),
-                ood_ratio=detail.ood_distance / float(model.ood_.threshold_),
-                coverage=detail.coverage,
-                dropped_classes=tuple(sorted(set(np.unique(y)) - set(kept))),
-                seconds=time.perf_counter() - start,
-            )
-        )
+        shift = _shift_fit(
+            template, X, y, on_train, arrays == test_array, classes, y,
+            train_name=train_array, test_name=test_array, kind="leave_array_out", start=start,
+        )  # fmt: skip
+        if shift is not None:
+            out.append(shift)
     return out
 
 
@@ -217,24 +199,53 @@ def leave_sites_out(
     sites = pd.Series(supplier).astype(str).to_numpy()
     held = held_out_suppliers(sites, every)
     on_test = np.isin(sites, held)
-    counts = pd.Series(y[~on_test]).value_counts()
+    return _shift_fit(
+        template, X, y, ~on_test, on_test, classes, y[on_test],
+        train_name=f"{len(set(sites)) - len(held)} other suppliers",
+        test_name=f"{len(held)} held-out suppliers", kind="leave_site_out", start=start,
+    )  # fmt: skip
+
+
+def _shift_fit(
+    template: MethylationClassifier,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    on_train: np.ndarray,
+    on_test: np.ndarray,
+    classes: np.ndarray,
+    dropped_among: np.ndarray,
+    *,
+    train_name: str,
+    test_name: str,
+    kind: str,
+    start: float,
+) -> ArrayShift | None:
+    """Fit on ``on_train``, score ``on_test``, both restricted to the classes kept.
+
+    A class is kept with :data:`MIN_TRAIN_PER_CLASS` training profiles;
+    ``dropped_among`` are the labels whose classes not kept are reported.
+    None when fewer than two classes are kept or nothing is left to score.
+    """
+    counts = pd.Series(y[on_train]).value_counts()
     kept = counts.index[counts >= MIN_TRAIN_PER_CLASS]
-    train = np.flatnonzero(~on_test & np.isin(y, kept))
+    if len(kept) < 2:
+        return None
+    train = np.flatnonzero(on_train & np.isin(y, kept))
     test = np.flatnonzero(on_test & np.isin(y, kept))
-    if len(kept) < 2 or not len(test):
+    if not len(test):
         return None
     model = clone(template).fit(X.iloc[train], y[train])
     detail = model.predict_detail(X.iloc[test])
     proba = np.zeros((len(test), len(classes)))
     proba[:, np.searchsorted(classes, model.classes_)] = detail.calibrated
     return ArrayShift(
-        train_array=f"{len(set(sites)) - len(held)} other suppliers",
-        test_array=f"{len(held)} held-out suppliers",
+        train_array=train_name,
+        test_array=test_name,
         calibrated=proba,
         y_idx=np.searchsorted(classes, y[test]),
         ood_ratio=detail.ood_distance / float(model.ood_.threshold_),
         coverage=detail.coverage,
-        dropped_classes=tuple(sorted(set(np.unique(y[on_test])) - set(kept))),
+        dropped_classes=tuple(sorted(set(np.unique(dropped_among)) - set(kept))),
         seconds=time.perf_counter() - start,
-        kind="leave_site_out",
+        kind=kind,
     )

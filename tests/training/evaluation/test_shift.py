@@ -63,3 +63,24 @@ def test_nothing_left_to_train_on_is_none(tiny_cohort):
     X, y = tiny_cohort.betas, tiny_cohort.labels
     one_supplier = np.full(len(y), "Heidelberg")  # held out, so no profile is left to train on
     assert leave_sites_out(MethylationClassifier(), X, y, one_supplier, np.unique(y)) is None
+
+
+@pytest.mark.slow
+def test_leave_array_out_scores_the_other_arrays_profiles_of_kept_classes(tiny_cohort):
+    from training.evaluation.shift import leave_array_out
+
+    X, y = tiny_cohort.betas, tiny_cohort.labels
+    arrays = tiny_cohort.samples["array_type"].astype(str).str.lower().to_numpy()
+    classes = np.unique(y)
+    shifts = leave_array_out(MethylationClassifier(n_features=150, inner_folds=2), X, y, arrays,
+                             classes)  # fmt: skip
+    assert [(s.train_array, s.test_array, s.kind) for s in shifts] == [
+        ("450k", "epic", "leave_array_out"),
+        ("epic", "450k", "leave_array_out"),
+    ]
+    for shift in shifts:
+        counts = pd.Series(y[arrays == shift.train_array]).value_counts()
+        kept = counts.index[counts >= MIN_TRAIN_PER_CLASS]
+        scored = (arrays == shift.test_array) & np.isin(y, kept)
+        np.testing.assert_array_equal(shift.y_idx, np.searchsorted(classes, y[scored]))
+        assert shift.dropped_classes == tuple(sorted(set(classes) - set(kept)))
