@@ -223,18 +223,19 @@ def assess_fusion_consistency(
     name = kb.class_name(top_class)
     summary = _summary(kb, top_class, status, weighed)
     score = scores.get(top_class)
-    if call is Decision.NO_MATCH and score is not None and score >= threshold:
-        # A score over the threshold with no match: the quality gate withheld the
-        # call (out of distribution, too few CpGs), not a lack of confidence.
+    if call is Decision.NO_MATCH:
+        if score is not None and score >= threshold:
+            # A score over the threshold with no match: the quality gate withheld the
+            # call (out of distribution, too few CpGs), not a lack of confidence.
+            what = (
+                f"({score_text(score)}) is withheld by the quality check "
+                "(see the reclassification's reason)"
+            )
+        else:
+            shown = "" if score is None else f" ({score_text(score)} < {threshold:.2f})"
+            what = f"is not confident{shown}"
         summary = (
-            f"The methylation call ({score_text(score)}) is withheld by the quality check "
-            f"(see the reclassification's reason); the findings are judged against the top "
-            f"class, {name}, only. {summary}"
-        )
-    elif call is Decision.NO_MATCH:
-        shown = "" if score is None else f" ({score_text(score)} < {threshold:.2f})"
-        summary = (
-            f"The methylation call is not confident{shown}; the findings are judged "
+            f"The methylation call {what}; the findings are judged "
             f"against the top class, {name}, only. {summary}"
         )
     elif call is Decision.FAMILY_MATCH:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from classifier.decision import Decision
 
-__all__ = ["DEFAULT_MIN_COVERAGE", "ProfileQuality"]
+__all__ = ["DEFAULT_MIN_COVERAGE", "OOD_CAUSES", "ProfileQuality"]
 
 #: Share of the model's CpGs that must be measured for a call to reach a
 #: verdict, unless the bundle or the caller says otherwise. 0.9 is the level
@@ -24,6 +24,13 @@ __all__ = ["DEFAULT_MIN_COVERAGE", "ProfileQuality"]
 #: a documented default, not a fitted value, to be replaced by one chosen
 #: from robustness curves.
 DEFAULT_MIN_COVERAGE = 0.9
+
+#: What may make a profile unlike the reference cohort, in the words of the
+#: verdict's reason and of the result's QC warning.
+OOD_CAUSES = (
+    "a tumour type the model was not trained on, low tumour content, a laboratory batch "
+    "unlike the reference's, or a technical problem"
+)
 
 
 @dataclass(frozen=True)
@@ -61,9 +68,7 @@ class ProfileQuality:
         out = []
         if self.out_of_distribution:
             out.append(
-                "the profile is out of distribution (unlike the reference cohort: a tumour type "
-                "the model was not trained on, low tumour content, a laboratory batch unlike "
-                "the reference's, or a technical problem)"
+                f"the profile is out of distribution (unlike the reference cohort: {OOD_CAUSES})"
             )
         if self.cpg_coverage < self.min_coverage:
             out.append(

@@ -28,7 +28,7 @@ from api.served_model.model_identity import manifest_sha256
 from classifier.bundle import Call
 from classifier.decision import Decision
 from classifier.fusion_consistency import assess_fusion_consistency
-from classifier.quality_gate import DEFAULT_MIN_COVERAGE, ProfileQuality
+from classifier.quality_gate import DEFAULT_MIN_COVERAGE, OOD_CAUSES, ProfileQuality
 from classifier.reclassification import reclassify
 
 __all__ = ["ResultOptions", "build_result", "model_ref"]
@@ -172,9 +172,7 @@ def _qc(qc: ProfileQc, call: Call, model: ServedModel, options: ResultOptions) -
             QcWarning(
                 code="out_of_distribution",
                 message=f"the profile is unlike the reference cohort (distance "
-                f"{call.ood_distance:.3g} > {call.ood_threshold:.3g}): possibly a tumour type "
-                "the model was not trained on, low tumour content, a laboratory batch unlike "
-                "the reference's, or a technical problem",
+                f"{call.ood_distance:.3g} > {call.ood_threshold:.3g}): possibly {OOD_CAUSES}",
             )
         )
     return Qc(
